@@ -1,0 +1,28 @@
+# Concierge: two commands do everything on a fresh machine.
+#   make demo   set up, generate the demo data, train, run every service
+#   make test   the same set-up, then the whole test suite
+PY := .venv/bin/python
+SHELL := /bin/bash
+
+.PHONY: setup data train demo test lint clean
+
+setup:
+	@bash scripts/setup.sh
+
+data: setup
+	@$(PY) -m store generate --if-missing
+
+train: setup
+	@bash scripts/train.sh
+
+demo: data train
+	@$(PY) -m concierge.stack
+
+test: data train
+	@$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: setup
+	@.venv/bin/ruff check .
+
+clean:
+	rm -rf var models

@@ -1,0 +1,131 @@
+"""The REST channel the web chat (and any shop front end) talks to.
+
+It speaks exactly the protocol of Rasa's built-in ``rest`` channel, plus three
+promises the built-in one does not keep:
+
+* a request without JSON or without a sender gets a 400 that says what is missing;
+* an empty or blank message gets a friendly prompt instead of a trip through NLU;
+* a turn that produced no reply at all — which in Rasa 3.6 is what happens when the
+  action server is down or an action raised, since the processor logs the error and
+  drops that action's events — still gets an apology, so the customer is never left
+  staring at a silent chat. The user's message itself is already in the tracker.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
+
+import structlog
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+from rasa.core.channels.rest import RestInput
+
+logger = logging.getLogger(__name__)
+structlogger = structlog.get_logger()
+
+EMPTY_MESSAGE_REPLY = (
+    "It looks like your message was empty. What can I help you with? "
+    "You can ask about an order, a return, shipping or our policies."
+)
+NO_REPLY_APOLOGY = (
+    "Sorry, something went wrong on my side and I couldn't finish that. "
+    "Please try again in a moment, or type 'human' to reach our team."
+)
+
+
+class ConciergeRestInput(RestInput):
+    """Rasa's REST protocol at ``/webhooks/concierge/webhook`` with graceful replies."""
+
+    @classmethod
+    def name(cls) -> Text:
+        return "concierge"
+
+    def __init__(
+        self,
+        empty_message_reply: Text = EMPTY_MESSAGE_REPLY,
+        no_reply_apology: Text = NO_REPLY_APOLOGY,
+    ) -> None:
+        self.empty_message_reply = empty_message_reply
+        self.no_reply_apology = no_reply_apology
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "ConciergeRestInput":
+        credentials = credentials or {}
+        return cls(
+            empty_message_reply=credentials.get("empty_message_reply", EMPTY_MESSAGE_REPLY),
+            no_reply_apology=credentials.get("no_reply_apology", NO_REPLY_APOLOGY),
+        )
+
+    def blueprint(
+        self, on_new_message: Callable[[UserMessage], Awaitable[None]]
+    ) -> Blueprint:
+        webhook = Blueprint("concierge_webhook", __name__)
+
+        @webhook.route("/", methods=["GET"])
+        async def health(request: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @webhook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            problem = _request_problem(request)
+            if problem:
+                return response.json({"error": problem}, status=400)
+            body = request.json
+            sender_id = str(body["sender"])
+            text = body.get("message")
+            text = "" if text is None else str(text)
+            if not text.strip():
+                return response.json(
+                    [{"recipient_id": sender_id, "text": self.empty_message_reply}]
+                )
+
+            collector = CollectingOutputChannel()
+            try:
+                await on_new_message(
+                    UserMessage(
+                        text,
+                        collector,
+                        sender_id,
+                        input_channel=self._extract_input_channel(request),
+                        metadata=self.get_metadata(request),
+                    )
+                )
+            except Exception:  # the processor already logged the cause
+                structlogger.exception(
+                    "concierge.message.failure", text=copy.deepcopy(text[:200])
+                )
+            return response.json(self._replies_or_apology(collector.messages, sender_id))
+
+        return webhook
+
+    def _replies_or_apology(
+        self, messages: List[Dict[Text, Any]], sender_id: Text
+    ) -> List[Dict[Text, Any]]:
+        if messages:
+            return messages
+        logger.warning("Turn of %s produced no reply; sending the apology.", sender_id)
+        return [{"recipient_id": sender_id, "text": self.no_reply_apology}]
+
+
+def _request_problem(request: Request) -> Optional[Text]:
+    """Names what is wrong with a webhook request, or returns None when it is usable."""
+    try:
+        body = request.json
+    except Exception:
+        return "The request body must be JSON: {\"sender\": ..., \"message\": ...}."
+    if not isinstance(body, dict):
+        return "The request body must be a JSON object with 'sender' and 'message'."
+    if not body.get("sender"):
+        return "The request needs a 'sender' (the conversation id)."
+    message = body.get("message")
+    if message is not None and not isinstance(message, (str, int, float)):
+        return "'message' must be text."
+    metadata = body.get("metadata")
+    if metadata is not None and not isinstance(metadata, dict):
+        return "'metadata' must be a JSON object."
+    return None

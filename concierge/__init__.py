@@ -1,0 +1,1 @@
+"""Shared configuration for the main (.venv, Python 3.11) environment."""

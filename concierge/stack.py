@@ -1,0 +1,262 @@
+"""Start, watch and stop the three Concierge services as child processes.
+
+``make demo`` runs ``python -m concierge.stack`` and the integration tests use
+:class:`Stack` directly, so the way the services are started is written once. Each
+service runs in its own process group; :meth:`Stack.stop` ends exactly those groups
+(by PID), first politely, then firmly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Optional
+
+from concierge.settings import ROOT, Settings
+
+RASA_BIN = ROOT / ".venv-rasa" / "bin" / "rasa"
+MODEL_PATH = ROOT / "models" / "concierge.tar.gz"
+
+
+@dataclass
+class Service:
+    """One child process: how to start it and how to know it is ready."""
+
+    name: str
+    command: list[str]
+    health_url: str
+    env: dict[str, str]
+    log_path: Path
+    process: Optional[subprocess.Popen] = None
+    _log: Optional[IO[bytes]] = field(default=None, repr=False)
+
+    def start(self) -> None:
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        self._log = open(self.log_path, "ab")
+        self.process = subprocess.Popen(
+            self.command,
+            cwd=ROOT,
+            env=self.env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,  # own process group: stop() ends it and nothing else
+        )
+
+    def is_healthy(self) -> bool:
+        try:
+            with urllib.request.urlopen(self.health_url, timeout=2) as response:
+                return response.status == 200
+        except (urllib.error.URLError, OSError):
+            return False
+
+    def exited(self) -> Optional[int]:
+        return None if self.process is None else self.process.poll()
+
+    def stop(self, grace: float = 10.0) -> None:
+        if self.process is None:
+            return
+        pid = self.process.pid
+        for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, 5.0)):
+            if self.process.poll() is not None:
+                break
+            try:
+                os.killpg(pid, sig)
+            except ProcessLookupError:
+                break
+            try:
+                self.process.wait(timeout=wait)
+            except subprocess.TimeoutExpired:
+                continue
+        # Workers a server forked stay in its group; make sure none outlives it.
+        try:
+            os.killpg(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        if self._log:
+            self._log.close()
+        self.process = None
+
+    def log_tail(self, lines: int = 40) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return "(no log)"
+
+
+class StackError(RuntimeError):
+    """A service did not start; the message names it and shows its log tail."""
+
+
+def rasa_env(settings: Settings) -> dict[str, str]:
+    """Environment for the Rasa server: what endpoints.yml expands."""
+    tracker_db = settings.tracker_db_url.removeprefix("sqlite:///")
+    return {
+        "CONCIERGE_ACTION_URL": settings.action_url,
+        "CONCIERGE_TRACKER_DB": tracker_db,
+    }
+
+
+class Stack:
+    """The Rasa server, the action server and the console, for one ``Settings``."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        model_path: Path = MODEL_PATH,
+        services: tuple[str, ...] = ("actions", "rasa", "console"),
+    ) -> None:
+        self.settings = settings
+        self.model_path = model_path
+        self.log_dir = settings.var_dir / "logs"
+        self.services = {name: self._service(name) for name in services}
+
+    def _base_env(self) -> dict[str, str]:
+        s = self.settings
+        env = dict(os.environ)
+        env.update(
+            {
+                "CONCIERGE_VAR_DIR": str(s.var_dir),
+                "CONCIERGE_DB_URL": s.db_url,
+                "CONCIERGE_TRACKER_DB_URL": s.tracker_db_url,
+                "CONCIERGE_ARTIFACTS_DIR": str(s.artifacts_dir),
+                "CONCIERGE_POLICY_FILE": str(s.policy_file),
+                "CONCIERGE_HOST": s.host,
+                "RASA_PORT": str(s.rasa_port),
+                "ACTION_PORT": str(s.action_port),
+                "CONSOLE_PORT": str(s.console_port),
+                "HF_HUB_OFFLINE": "1",
+                "PYTHONUNBUFFERED": "1",
+            }
+        )
+        return env
+
+    def _service(self, name: str) -> Service:
+        s = self.settings
+        env = self._base_env()
+        log = self.log_dir / f"{name}.log"
+        if name == "actions":
+            env["SANIC_HOST"] = s.host  # rasa_sdk binds 0.0.0.0 unless told otherwise
+            command = [sys.executable, "-m", "rasa_sdk", "--actions", "actions",
+                       "--port", str(s.action_port)]
+            return Service(name, command, f"http://{s.host}:{s.action_port}/health", env, log)
+        if name == "rasa":
+            env.update(rasa_env(s))
+            env["SQLALCHEMY_SILENCE_UBER_WARNING"] = "1"
+            command = [
+                str(RASA_BIN), "run", "--enable-api", "--interface", s.host,
+                "--port", str(s.rasa_port), "--model", str(self.model_path),
+                "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
+            ]
+            return Service(name, command, f"{s.rasa_url}/status", env, log)
+        if name == "console":
+            command = [sys.executable, "-m", "console"]
+            return Service(name, command, f"{s.console_url}/healthz", env, log)
+        raise ValueError(f"unknown service {name!r}")
+
+    def start(self, timeout: float = 180.0) -> "Stack":
+        """Start every service and wait until each answers its health URL."""
+        if "rasa" in self.services and not self.model_path.exists():
+            raise StackError(f"No trained model at {self.model_path}: run `make train` first.")
+        for service in self.services.values():
+            service.start()
+        deadline = time.monotonic() + timeout
+        pending = dict(self.services)
+        while pending:
+            for name, service in list(pending.items()):
+                code = service.exited()
+                if code is not None:
+                    self.stop()
+                    raise StackError(
+                        f"{name} exited with code {code} while starting; its log "
+                        f"({service.log_path}) ends with:\n{service.log_tail()}"
+                    )
+                if service.is_healthy():
+                    del pending[name]
+            if pending and time.monotonic() > deadline:
+                names = ", ".join(pending)
+                tails = "\n".join(f"--- {n}:\n{s.log_tail()}" for n, s in pending.items())
+                self.stop()
+                raise StackError(f"Not ready after {timeout:.0f}s: {names}\n{tails}")
+            time.sleep(0.5)
+        return self
+
+    def start_service(self, name: str, timeout: float = 180.0) -> None:
+        """(Re)start one service and wait for it, e.g. to restart Rasa in a test."""
+        service = self.services[name]
+        service.stop()
+        service.start()
+        deadline = time.monotonic() + timeout
+        while not service.is_healthy():
+            if service.exited() is not None or time.monotonic() > deadline:
+                raise StackError(f"{name} did not come back:\n{service.log_tail()}")
+            time.sleep(0.5)
+
+    def stop_service(self, name: str) -> None:
+        self.services[name].stop()
+
+    def stop(self) -> None:
+        for service in reversed(list(self.services.values())):
+            service.stop()
+
+    def __enter__(self) -> "Stack":
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    parser = argparse.ArgumentParser(description="Run Concierge's services until Ctrl-C.")
+    parser.add_argument("--timeout", type=float, default=240.0)
+    args = parser.parse_args(argv)
+    settings = Settings.from_env()
+    stack = Stack(settings)
+    print("Starting the action server, the Rasa server and the console ...", flush=True)
+    try:
+        stack.start(timeout=args.timeout)
+    except StackError as exc:
+        print(f"Could not start Concierge: {exc}", file=sys.stderr)
+        return 1
+    print(
+        "\nConcierge is running.\n"
+        f"  Web chat and console: {settings.console_url}/\n"
+        f"  Rasa HTTP API:        {settings.rasa_url}/\n"
+        f"  Action server:        http://{settings.host}:{settings.action_port}/health\n"
+        f"  Logs:                 {stack.log_dir}/\n"
+        "Press Ctrl-C to stop.",
+        flush=True,
+    )
+    stopping = False
+
+    def _stop(signum: int, frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        while not stopping:
+            for name, service in stack.services.items():
+                if service.exited() is not None:
+                    print(f"{name} stopped unexpectedly:\n{service.log_tail()}", file=sys.stderr)
+                    stopping = True
+            time.sleep(1)
+    except KeyboardInterrupt:
+        pass
+    print("\nStopping ...", flush=True)
+    stack.stop()
+    print("Stopped.", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Creates or updates both virtual environments and the browser the tests use.
+# Idempotent and quick when nothing changed: each venv keeps a stamp of the
+# requirement files it was built from.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
+die() { printf '\033[31m[setup] %s\033[0m\n' "$*" >&2; exit 1; }
+
+# find_python VERSION: an interpreter of that minor version, from PATH or pyenv.
+find_python() {
+  local want="$1" candidate
+  for candidate in "python$want" "$(command -v pyenv >/dev/null 2>&1 && echo "$(pyenv root)")/versions/$want"*/bin/"python$want" \
+                   "$HOME/.pyenv/versions/$want"*/bin/"python$want" /usr/bin/"python$want" /usr/local/bin/"python$want"; do
+    [ -n "$candidate" ] || continue
+    if command -v "$candidate" >/dev/null 2>&1 || [ -x "$candidate" ]; then
+      if "$candidate" -c "import sys, venv; sys.exit(0 if sys.version_info[:2] == tuple(map(int, '$want'.split('.'))) else 1)" 2>/dev/null; then
+        echo "$candidate"; return 0
+      fi
+    fi
+  done
+  return 1
+}
+
+stamp_of() { cat "$@" | sha256sum | cut -c1-16; }
+
+# --- .venv-rasa: Rasa 3.6 supports Python 3.8-3.10 only -------------------------
+RASA_STAMP=$(stamp_of bot/requirements.txt)
+if [ "$(cat .venv-rasa/.stamp 2>/dev/null)" != "$RASA_STAMP" ]; then
+  PY310=$(find_python 3.10) || die "Python 3.10 is needed for Rasa 3.6 (.venv-rasa) and none was found on PATH or under pyenv (\$(pyenv root)/versions/3.10.*). Install it, e.g. 'pyenv install 3.10', and run 'make setup' again."
+  say "Building .venv-rasa with $PY310 (Rasa 3.6.21) ..."
+  [ -x .venv-rasa/bin/python ] || "$PY310" -m venv .venv-rasa
+  .venv-rasa/bin/pip install -q --upgrade pip 'setuptools<71' wheel
+  .venv-rasa/bin/pip install -q -r bot/requirements.txt
+  echo "$RASA_STAMP" > .venv-rasa/.stamp
+fi
+
+# --- .venv: everything else, Python 3.11 ----------------------------------------
+MAIN_STAMP=$(stamp_of pyproject.toml)
+if [ "$(cat .venv/.stamp 2>/dev/null)" != "$MAIN_STAMP" ]; then
+  PY311=$(find_python 3.11) || die "Python 3.11 is needed for the main environment (.venv) and none was found on PATH or under pyenv."
+  say "Building .venv with $PY311 ..."
+  [ -x .venv/bin/python ] || "$PY311" -m venv .venv
+  .venv/bin/pip install -q --upgrade pip
+  # torch first and pinned: this version is a CPU build on these machines; letting
+  # sentence-transformers choose pulls a multi-GB CUDA build.
+  .venv/bin/pip install -q torch==2.13.0
+  .venv/bin/pip install -q -e '.[dev]'
+  echo "$MAIN_STAMP" > .venv/.stamp
+fi
+
+# --- Chromium for the browser tests (Debian's package; Playwright drives it) -----
+if [ ! -x /usr/bin/chromium ]; then
+  if [ "$(id -u)" = 0 ]; then
+    say "Installing Debian's chromium for the browser tests ..."
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+      || die "apt-get could not install chromium; install it by hand ('apt-get install chromium')."
+  else
+    say "WARNING: /usr/bin/chromium is missing; browser tests need it ('sudo apt-get install chromium')."
+  fi
+fi
+mkdir -p var
+say "Environments ready."

@@ -1,0 +1,73 @@
+"""The Rasa project itself, checked with Rasa's own command line in .venv-rasa.
+
+These are the checks Sara's CI chain runs: the data validates, the end-to-end test
+stories pass with --fail-on-prediction-errors against the trained model, and NLU
+cross-validation on the bot's own data keeps intent F1 at 0.95 or better.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from concierge.settings import ROOT
+from concierge.stack import MODEL_PATH, RASA_BIN
+
+pytestmark = pytest.mark.rasa
+
+DATA_ARGS = ["--data", "nlu_data", "bot/data", "--domain", "bot/domain", "--config", "config.yml"]
+
+
+def rasa(*args: str, timeout: float = 1800) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, SQLALCHEMY_SILENCE_UBER_WARNING="1")
+    return subprocess.run(
+        [str(RASA_BIN), *args], cwd=ROOT, env=env, capture_output=True, text=True,
+        timeout=timeout,
+    )
+
+
+def test_training_data_validates_without_warnings():
+    result = rasa("data", "validate", *DATA_ARGS, "--fail-on-warnings")
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+
+
+def test_there_are_at_least_30_end_to_end_test_stories():
+    stories = []
+    for path in sorted((ROOT / "bot" / "tests").rglob("*.yml")):
+        stories += (yaml.safe_load(path.read_text()) or {}).get("stories", [])
+    assert len(stories) >= 30
+
+
+def test_end_to_end_stories_pass_without_prediction_errors(tmp_path: Path):
+    assert MODEL_PATH.exists(), "make test trains the model before the suite runs"
+    out = tmp_path / "results"
+    result = rasa(
+        "test", "core", "--model", str(MODEL_PATH), "--stories", "bot/tests",
+        "--endpoints", str(tmp_path / "none.yml"), "--out", str(out),
+        "--fail-on-prediction-errors",
+    )
+    failed = out / "failed_test_stories.yml"
+    detail = failed.read_text()[-4000:] if failed.exists() else result.stdout[-4000:]
+    assert result.returncode == 0, detail + result.stderr[-2000:]
+
+
+def test_nlu_cross_validation_intent_f1_is_at_least_095(tmp_path: Path):
+    out = tmp_path / "cv"
+    result = rasa(
+        "test", "nlu", "--nlu", "nlu_data", "--config", "config.yml", "--domain", "bot/domain",
+        "--cross-validation", "--folds", "3", "--out", str(out),
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    report = json.loads((out / "intent_report.json").read_text())
+    f1 = report["weighted avg"]["f1-score"]
+    assert f1 >= 0.95, f"intent F1 {f1:.3f} < 0.95; worst: " + ", ".join(
+        f"{k} {v['f1-score']:.2f}"
+        for k, v in sorted(report.items(), key=lambda kv: kv[1]["f1-score"]
+                           if isinstance(kv[1], dict) and "f1-score" in kv[1] else 1)[:5]
+        if isinstance(v, dict)
+    )
