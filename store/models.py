@@ -9,7 +9,7 @@ prefixes such as ``C536379`` for credit notes.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Optional
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -44,26 +44,26 @@ class Customer(Base):
     __tablename__ = "customers"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    external_ref: Mapped[Optional[str]] = mapped_column(String(64), unique=True)
+    external_ref: Mapped[str | None] = mapped_column(String(64), unique=True)
     email: Mapped[str] = mapped_column(String(255), unique=True, index=True)
-    first_name: Mapped[Optional[str]] = mapped_column(String(100))
-    last_name: Mapped[Optional[str]] = mapped_column(String(100))
-    country: Mapped[Optional[str]] = mapped_column(String(64))
-    city: Mapped[Optional[str]] = mapped_column(String(100))
+    first_name: Mapped[str | None] = mapped_column(String(100))
+    last_name: Mapped[str | None] = mapped_column(String(100))
+    country: Mapped[str | None] = mapped_column(String(64))
+    city: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(DateTime)
     # Consent and contact preferences: marketing offers are only made with consent.
     marketing_consent: Mapped[bool] = mapped_column(Boolean, default=False)
     email_opt_in: Mapped[bool] = mapped_column(Boolean, default=False)
     sms_opt_in: Mapped[bool] = mapped_column(Boolean, default=False)
     offers_opt_out: Mapped[bool] = mapped_column(Boolean, default=False)
-    preferred_channel: Mapped[Optional[str]] = mapped_column(String(20))
+    preferred_channel: Mapped[str | None] = mapped_column(String(20))
     # Generator-made taste (category -> weight, price band); models learn it from orders.
     preferences: Mapped[dict[str, Any]] = mapped_column(default=dict)
     # Segment / lifecycle / propensity tags written by recsys.
     tags: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
-    orders: Mapped[list["Order"]] = relationship(back_populates="customer")
-    identities: Mapped[list["Identity"]] = relationship(back_populates="customer")
+    orders: Mapped[list[Order]] = relationship(back_populates="customer")
+    identities: Mapped[list[Identity]] = relationship(back_populates="customer")
 
     @property
     def display_name(self) -> str:
@@ -93,7 +93,7 @@ class Product(Base):
     title: Mapped[str] = mapped_column(String(255))
     description: Mapped[str] = mapped_column(Text, default="")
     category: Mapped[str] = mapped_column(String(64), index=True)
-    colour: Mapped[Optional[str]] = mapped_column(String(32))
+    colour: Mapped[str | None] = mapped_column(String(32))
     price: Mapped[float] = mapped_column(Float)
     stock: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(DateTime)
@@ -105,28 +105,28 @@ class Order(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     number: Mapped[str] = mapped_column(String(32), unique=True, index=True)
     # NULL for guest checkouts; ``email`` is then the only proof of ownership.
-    customer_id: Mapped[Optional[int]] = mapped_column(
+    customer_id: Mapped[int | None] = mapped_column(
         ForeignKey("customers.id"), index=True
     )
     email: Mapped[str] = mapped_column(String(255), index=True)
     status: Mapped[str] = mapped_column(String(20), index=True)
     placed_at: Mapped[datetime] = mapped_column(DateTime, index=True)
-    cancelled_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(DateTime)
     total: Mapped[float] = mapped_column(Float)
     currency: Mapped[str] = mapped_column(String(3), default="GBP")
-    country: Mapped[Optional[str]] = mapped_column(String(64))
-    coupon_code: Mapped[Optional[str]] = mapped_column(String(64), index=True)
+    country: Mapped[str | None] = mapped_column(String(64))
+    coupon_code: Mapped[str | None] = mapped_column(String(64), index=True)
     # ``order`` for a sale, ``credit_note`` for an imported cancellation invoice.
     kind: Mapped[str] = mapped_column(String(20), default="order")
 
-    customer: Mapped[Optional[Customer]] = relationship(back_populates="orders")
-    lines: Mapped[list["OrderLine"]] = relationship(
+    customer: Mapped[Customer | None] = relationship(back_populates="orders")
+    lines: Mapped[list[OrderLine]] = relationship(
         back_populates="order", cascade="all, delete-orphan", order_by="OrderLine.id"
     )
-    shipments: Mapped[list["Shipment"]] = relationship(
+    shipments: Mapped[list[Shipment]] = relationship(
         back_populates="order", cascade="all, delete-orphan", order_by="Shipment.id"
     )
-    returns: Mapped[list["Return"]] = relationship(
+    returns: Mapped[list[Return]] = relationship(
         back_populates="order", order_by="Return.id"
     )
 
@@ -152,8 +152,8 @@ class Shipment(Base):
     carrier: Mapped[str] = mapped_column(String(64))
     tracking_number: Mapped[str] = mapped_column(String(64))
     shipped_at: Mapped[datetime] = mapped_column(DateTime)
-    estimated_delivery: Mapped[Optional[datetime]] = mapped_column(DateTime)
-    delivered_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
+    estimated_delivery: Mapped[datetime | None] = mapped_column(DateTime)
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     order: Mapped[Order] = relationship(back_populates="shipments")
 
@@ -165,7 +165,7 @@ class Return(Base):
     number: Mapped[str] = mapped_column(String(32), unique=True, index=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
     order_line_id: Mapped[int] = mapped_column(ForeignKey("order_lines.id"))
-    customer_id: Mapped[Optional[int]] = mapped_column(
+    customer_id: Mapped[int | None] = mapped_column(
         ForeignKey("customers.id"), index=True
     )
     reason: Mapped[str] = mapped_column(String(255))
@@ -186,9 +186,9 @@ class Event(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
-    product_id: Mapped[Optional[int]] = mapped_column(ForeignKey("products.id"))
+    product_id: Mapped[int | None] = mapped_column(ForeignKey("products.id"))
     kind: Mapped[str] = mapped_column(String(20))
-    query: Mapped[Optional[str]] = mapped_column(String(255))
+    query: Mapped[str | None] = mapped_column(String(255))
     at: Mapped[datetime] = mapped_column(DateTime, index=True)
 
 
@@ -200,20 +200,20 @@ class ChatSession(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     sender_id: Mapped[str] = mapped_column(String(255))
-    customer_id: Mapped[Optional[int]] = mapped_column(
+    customer_id: Mapped[int | None] = mapped_column(
         ForeignKey("customers.id"), index=True
     )
     channel: Mapped[str] = mapped_column(String(32))
     started_at: Mapped[datetime] = mapped_column(DateTime, index=True)
     last_activity_at: Mapped[datetime] = mapped_column(DateTime)
-    ended_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime)
     turns: Mapped[int] = mapped_column(Integer, default=0)
     intents: Mapped[list[Any]] = mapped_column(default=list)
     # The open matter a returning customer is reminded of, e.g. {"kind": "order", "ref": "10234"}.
-    open_matter: Mapped[Optional[dict[str, Any]]] = mapped_column(JSON)
-    rating: Mapped[Optional[int]] = mapped_column(Integer)
+    open_matter: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    rating: Mapped[int | None] = mapped_column(Integer)
 
-    outcomes: Mapped[list["SessionOutcome"]] = relationship(
+    outcomes: Mapped[list[SessionOutcome]] = relationship(
         back_populates="session", cascade="all, delete-orphan", order_by="SessionOutcome.id"
     )
 
@@ -244,7 +244,7 @@ class SessionOutcome(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     session_id: Mapped[int] = mapped_column(ForeignKey("chat_sessions.id"), index=True)
     kind: Mapped[str] = mapped_column(String(40), index=True)
-    ref: Mapped[Optional[str]] = mapped_column(String(64))
+    ref: Mapped[str | None] = mapped_column(String(64))
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
     at: Mapped[datetime] = mapped_column(DateTime)
 
@@ -257,12 +257,12 @@ class Handoff(Base):
     __tablename__ = "handoffs"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    session_id: Mapped[Optional[int]] = mapped_column(ForeignKey("chat_sessions.id"))
+    session_id: Mapped[int | None] = mapped_column(ForeignKey("chat_sessions.id"))
     sender_id: Mapped[str] = mapped_column(String(255), index=True)
-    customer_id: Mapped[Optional[int]] = mapped_column(ForeignKey("customers.id"))
-    reason: Mapped[Optional[str]] = mapped_column(Text)
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"))
+    reason: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(20), index=True, default="waiting")
     created_at: Mapped[datetime] = mapped_column(DateTime)
-    taken_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
-    closed_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
-    agent: Mapped[Optional[str]] = mapped_column(String(100))
+    taken_at: Mapped[datetime | None] = mapped_column(DateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    agent: Mapped[str | None] = mapped_column(String(100))

@@ -1,0 +1,136 @@
+"""Engines, sessions and schema migrations for the shop database.
+
+Engines are made by a function from a URL (never at import time). SQLite files get WAL
+journaling, enforced foreign keys and a busy timeout, so the action server and the console
+can share one file; transactions that must read-then-write atomically can ask for
+``BEGIN IMMEDIATE`` with ``execution_options={"sqlite_immediate": True}``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, MetaData, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+STORE_DIR = Path(__file__).resolve().parent
+ALEMBIC_INI = STORE_DIR / "alembic.ini"
+MIGRATIONS_DIR = STORE_DIR / "migrations"
+
+Clock = Callable[[], datetime]
+
+# Every module that declares tables on ``store.models.Base``. One Alembic history covers
+# them all, so the migration environment and the drift check must import each of them;
+# a module left out here would look like tables to drop.
+MODEL_MODULES = ("store.models", "promotions.models")
+
+# Long enough for a console write and an action write to queue behind each other.
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    """Create an engine for ``url``; SQLite gets WAL, foreign keys and a busy timeout."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(url, **kwargs)
+
+    database = parsed.database or ""
+    in_memory = database in ("", ":memory:") or database.startswith("file::memory:")
+    if not in_memory:
+        Path(database).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, **kwargs)
+    _configure_sqlite(engine, wal=not in_memory)
+    return engine
+
+
+def _configure_sqlite(engine: Engine, *, wal: bool) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Take transaction control away from the sqlite3 module so that SQLAlchemy's
+        # BEGIN (below) is the one that runs: otherwise pysqlite delays BEGIN until the
+        # first write and a read-then-write is not atomic.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            if wal:
+                cursor.execute("PRAGMA journal_mode=WAL")
+                cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        immediate = connection.get_execution_options().get("sqlite_immediate", False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def model_metadata() -> MetaData:
+    """The metadata of every table the migrations manage (imports MODEL_MODULES)."""
+    for name in MODEL_MODULES:
+        importlib.import_module(name)
+    from store.models import Base
+
+    return Base.metadata
+
+
+def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+    """A session factory whose objects stay readable after commit."""
+    return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+def alembic_config(url: str) -> Any:
+    """The Alembic configuration of ``store/migrations`` pointed at ``url``."""
+    from alembic.config import Config
+
+    config = Config(str(ALEMBIC_INI))
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    # ``%`` is ConfigParser's interpolation character; URLs may contain it (passwords).
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+def upgrade(url: str, revision: str = "head") -> None:
+    """Run ``alembic upgrade head`` (or up to ``revision``) against ``url``."""
+    from alembic import command
+
+    command.upgrade(alembic_config(url), revision)
+
+
+def utcnow() -> datetime:
+    """The current time in UTC, naive, as the database stores it."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class UnitOfWork:
+    """One session per operation: the base of the repositories."""
+
+    def __init__(self, session_factory: sessionmaker[Session], clock: Clock = utcnow) -> None:
+        self._sessions = session_factory
+        self._clock = clock
+
+    def close(self) -> None:
+        """Release the database connections of this repository's engine."""
+        bind = self._sessions.kw.get("bind")
+        if bind is not None:
+            bind.dispose()
+
+    @contextmanager
+    def _read(self) -> Iterator[Session]:
+        with self._sessions() as s, s.begin():
+            yield s
+
+    @contextmanager
+    def _write(self) -> Iterator[Session]:
+        with self._sessions() as s, s.begin():
+            # Procuring the connection here makes its transaction start with
+            # BEGIN IMMEDIATE (see store.db), before any check-then-insert read.
+            s.connection(execution_options={"sqlite_immediate": True})
+            yield s
