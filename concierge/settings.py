@@ -7,7 +7,7 @@ nothing else in the code base reads ``os.environ`` for configuration.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,7 +42,8 @@ class Settings:
     action_port: int = 5055
     console_port: int = 8080
     session_expiration_minutes: int = 60
-    extra: dict[str, str] = field(default_factory=dict)
+    # Signs the web chat cookie; empty means a random secret per console start.
+    console_secret: str = ""
 
     @property
     def rasa_url(self) -> str:
@@ -57,14 +58,12 @@ class Settings:
         return f"http://{self.host}:{self.console_port}"
 
     @classmethod
-    def from_env(cls) -> "Settings":
+    def from_env(cls) -> Settings:
         var_dir = Path(_env("CONCIERGE_VAR_DIR", str(ROOT / "var"))).resolve()
         return cls(
             var_dir=var_dir,
             db_url=_env("CONCIERGE_DB_URL", f"sqlite:///{var_dir / 'concierge.db'}"),
-            tracker_db_url=_env(
-                "CONCIERGE_TRACKER_DB_URL", f"sqlite:///{var_dir / 'tracker.db'}"
-            ),
+            tracker_db_url=_env("CONCIERGE_TRACKER_DB_URL", f"sqlite:///{var_dir / 'tracker.db'}"),
             artifacts_dir=Path(
                 _env("CONCIERGE_ARTIFACTS_DIR", str(var_dir / "artifacts"))
             ).resolve(),
@@ -76,4 +75,5 @@ class Settings:
             action_port=_int_env("ACTION_PORT", 5055),
             console_port=_int_env("CONSOLE_PORT", 8080),
             session_expiration_minutes=_int_env("CONCIERGE_SESSION_MINUTES", 60),
+            console_secret=_env("CONSOLE_SECRET", ""),
         )

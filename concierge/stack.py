@@ -9,6 +9,7 @@ service runs in its own process group; :meth:`Stack.stop` ends exactly those gro
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import signal
 import subprocess
@@ -18,7 +19,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Optional
+from typing import IO
 
 from concierge.settings import ROOT, Settings
 
@@ -35,12 +36,12 @@ class Service:
     health_url: str
     env: dict[str, str]
     log_path: Path
-    process: Optional[subprocess.Popen] = None
-    _log: Optional[IO[bytes]] = field(default=None, repr=False)
+    process: subprocess.Popen | None = None
+    _log: IO[bytes] | None = field(default=None, repr=False)
 
     def start(self) -> None:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        self._log = open(self.log_path, "ab")
+        self._log = open(self.log_path, "ab")  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen(
             self.command,
             cwd=ROOT,
@@ -58,7 +59,7 @@ class Service:
         except (urllib.error.URLError, OSError):
             return False
 
-    def exited(self) -> Optional[int]:
+    def exited(self) -> int | None:
         return None if self.process is None else self.process.poll()
 
     def stop(self, grace: float = 10.0) -> None:
@@ -77,10 +78,8 @@ class Service:
             except subprocess.TimeoutExpired:
                 continue
         # Workers a server forked stay in its group; make sure none outlives it.
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         if self._log:
             self._log.close()
         self.process = None
@@ -146,16 +145,33 @@ class Stack:
         log = self.log_dir / f"{name}.log"
         if name == "actions":
             env["SANIC_HOST"] = s.host  # rasa_sdk binds 0.0.0.0 unless told otherwise
-            command = [sys.executable, "-m", "rasa_sdk", "--actions", "actions",
-                       "--port", str(s.action_port)]
+            command = [
+                sys.executable,
+                "-m",
+                "rasa_sdk",
+                "--actions",
+                "actions",
+                "--port",
+                str(s.action_port),
+            ]
             return Service(name, command, f"http://{s.host}:{s.action_port}/health", env, log)
         if name == "rasa":
             env.update(rasa_env(s))
             env["SQLALCHEMY_SILENCE_UBER_WARNING"] = "1"
             command = [
-                str(RASA_BIN), "run", "--enable-api", "--interface", s.host,
-                "--port", str(s.rasa_port), "--model", str(self.model_path),
-                "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
+                str(RASA_BIN),
+                "run",
+                "--enable-api",
+                "--interface",
+                s.host,
+                "--port",
+                str(s.rasa_port),
+                "--model",
+                str(self.model_path),
+                "--endpoints",
+                "endpoints.yml",
+                "--credentials",
+                "credentials.yml",
             ]
             return Service(name, command, f"{s.rasa_url}/status", env, log)
         if name == "console":
@@ -163,7 +179,7 @@ class Stack:
             return Service(name, command, f"{s.console_url}/healthz", env, log)
         raise ValueError(f"unknown service {name!r}")
 
-    def start(self, timeout: float = 180.0) -> "Stack":
+    def start(self, timeout: float = 180.0) -> Stack:
         """Start every service and wait until each answers its health URL."""
         if "rasa" in self.services and not self.model_path.exists():
             raise StackError(f"No trained model at {self.model_path}: run `make train` first.")
@@ -208,14 +224,14 @@ class Stack:
         for service in reversed(list(self.services.values())):
             service.stop()
 
-    def __enter__(self) -> "Stack":
+    def __enter__(self) -> Stack:
         return self.start()
 
     def __exit__(self, *exc_info: object) -> None:
         self.stop()
 
 
-def main(argv: Optional[list[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Run Concierge's services until Ctrl-C.")
     parser.add_argument("--timeout", type=float, default=240.0)
     args = parser.parse_args(argv)

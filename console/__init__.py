@@ -1,0 +1,1 @@
+"""The console web app: customer web chat, and later staff review and marketer pages."""
