@@ -1,0 +1,277 @@
+"""What the three order forms share: order number and guest e-mail checks, refusals.
+
+A signed-in customer names an order and must own it; a guest also gives the order's
+e-mail address. Unknown numbers, other people's orders and wrong e-mails all get the
+same answer, so nobody learns which order numbers exist. A refused value sets its slot to
+``None`` so the form asks again; the third refusal of a slot offers a human and stops the
+form. A subclass decides what it can do with a found order (``accept_order``) and may stop
+the form with the reason.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import REQUESTED_SLOT, FormValidationAction
+from rasa_sdk.types import DomainDict
+from rasa_sdk.utils import call_potential_coroutine
+
+from actions import messages
+from actions.base import EventList, customer_id_of, record_activity
+from actions.parsing import as_text, parse_email, parse_order_number
+from actions.services import STORE_UNAVAILABLE, Services, get_services
+from store.views import OrderView
+
+logger = logging.getLogger(__name__)
+
+MAX_REFUSALS = 3
+SlotValues = dict[str, Any]
+Check = Callable[[Any, CollectingDispatcher, Tracker, Services], SlotValues]
+
+
+def refusals_so_far(tracker: Tracker, form_name: str, slot: str) -> int:
+    """How often ``slot`` was refused (set to None) since ``form_name`` was activated."""
+    if tracker.active_loop_name != form_name:
+        return 0
+    events = tracker.events or []
+    start = max(
+        (
+            i
+            for i, e in enumerate(events)
+            if e.get("event") == "active_loop" and e.get("name") == form_name
+        ),
+        default=len(events),
+    )
+    return sum(
+        1
+        for e in events[start + 1 :]
+        if e.get("event") == "slot" and e.get("name") == slot and e.get("value") is None
+    )
+
+
+def stop_wins(events: EventList) -> EventList:
+    """Keep a validator's decision to stop the form over rasa_sdk's "ask the next slot".
+
+    rasa_sdk appends ``requested_slot = <next missing slot>`` after the validators ran;
+    Rasa stops the form only if the *last* ``requested_slot`` event is None.
+    """
+    stopped = any(
+        e.get("event") == "slot" and e.get("name") == REQUESTED_SLOT and e.get("value") is None
+        for e in events
+    )
+    if not stopped:
+        return events
+    kept = [e for e in events if not (e.get("event") == "slot" and e.get("name") == REQUESTED_SLOT)]
+    return [*kept, SlotSet(REQUESTED_SLOT, None)]
+
+
+class OrderFormValidation(FormValidationAction, ABC):
+    """Validation of ``order_number`` (+ ``order_email`` for guests) shared by the forms."""
+
+    # The slots this form fills besides the order number and e-mail; cleared when it stops.
+    own_slots: tuple[str, ...] = ()
+
+    @abstractmethod
+    def name(self) -> str:
+        """The validation action's name, ``validate_<form name>``."""
+
+    def accept_order(
+        self,
+        order: OrderView,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        services: Services,
+    ) -> SlotValues:
+        """Slots to set once the asker's order is found; may refuse it (``stop``)."""
+        return {"order_number": order.number}
+
+    # -- the form's slots ---------------------------------------------------------------
+
+    async def required_slots(
+        self,
+        domain_slots: list[str],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> list[str]:
+        """The domain's slots, with ``order_email`` right after the number for guests only."""
+        slots = [s for s in domain_slots if s != "order_email"]
+        if "order_number" not in slots:
+            slots.insert(0, "order_number")
+        if customer_id_of(tracker) is None:
+            slots.insert(slots.index("order_number") + 1, "order_email")
+        return slots
+
+    def extract_order_email(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> SlotValues:
+        """Nothing to extract: the domain's mappings fill ``order_email``.
+
+        Defined because guests need the slot even when the domain's form does not list
+        it, and rasa_sdk warns on every turn about required slots it cannot extract.
+        """
+        return {}
+
+    async def get_validation_events(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> EventList:
+        """Validate the new slot values in the form's order, so later checks see the order.
+
+        Unlike rasa_sdk's version the order is the form's, not the message's: the item to
+        return can only be matched once the order number has been checked. A slot an
+        earlier check already decided is not checked again, and a stopped form stops.
+        """
+        required = await self.required_slots(self.domain_slots(domain), dispatcher, tracker, domain)
+        candidates = tracker.slots_to_validate()
+        decided: SlotValues = {}
+        for slot in required:
+            if slot not in candidates or slot in decided or candidates[slot] is None:
+                continue
+            validate = getattr(self, f"validate_{slot}", None)
+            output = (
+                {slot: candidates[slot]}
+                if validate is None
+                else await call_potential_coroutine(
+                    validate(candidates[slot], dispatcher, tracker, domain)
+                )
+            )
+            decided.update(output)
+            tracker.slots.update(output)
+            if REQUESTED_SLOT in output and output[REQUESTED_SLOT] is None:
+                break
+        return [SlotSet(slot, value) for slot, value in decided.items()]
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> EventList:
+        """Record the session's activity, validate, and let a stop decision stand."""
+        try:
+            await asyncio.to_thread(lambda: record_activity(get_services(), tracker))
+        except STORE_UNAVAILABLE:
+            logger.exception("%s: the store is unreachable", self.name())
+            dispatcher.utter_message(text=messages.STORE_UNREACHABLE)
+            return [SlotSet(slot, value) for slot, value in self.stop_slots().items()]
+        return stop_wins(await super().run(dispatcher, tracker, domain))
+
+    # -- helpers for the checks ---------------------------------------------------------
+
+    async def checked(
+        self, check: Check, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker
+    ) -> SlotValues:
+        """Run a blocking store check in a worker thread; an outage stops the form."""
+        try:
+            return await asyncio.to_thread(
+                lambda: check(value, dispatcher, tracker, get_services())
+            )
+        except STORE_UNAVAILABLE:
+            logger.exception("%s: the store is unreachable", self.name())
+            dispatcher.utter_message(text=messages.STORE_UNREACHABLE)
+            return self.stop_slots()
+
+    def stop_slots(self) -> SlotValues:
+        """Slot values that end the form and forget what it collected."""
+        return {"order_number": None, **dict.fromkeys(self.own_slots), REQUESTED_SLOT: None}
+
+    def stop(self, dispatcher: CollectingDispatcher, message: str) -> SlotValues:
+        """Tell the customer why the form can't go on, and end it."""
+        dispatcher.utter_message(text=message)
+        return self.stop_slots()
+
+    def refuse(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        slot: str,
+        message: str,
+        *,
+        also_clear: tuple[str, ...] = (),
+    ) -> SlotValues:
+        """Say why a value is refused and ask again; the third refusal offers a human."""
+        dispatcher.utter_message(text=message)
+        result: SlotValues = {slot: None, **dict.fromkeys(also_clear)}
+        if refusals_so_far(tracker, self.form_name(), slot) + 1 >= MAX_REFUSALS:
+            dispatcher.utter_message(response="utter_offer_human")
+            result.update(self.stop_slots())
+        return result
+
+    # -- order number and e-mail --------------------------------------------------------
+
+    async def validate_order_number(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> SlotValues:
+        """An order number the asker may see (a guest's is checked with the e-mail)."""
+        return await self.checked(self._check_order_number, value, dispatcher, tracker)
+
+    async def validate_order_email(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> SlotValues:
+        """A well-formed e-mail that matches the guest's order."""
+        return await self.checked(self._check_order_email, value, dispatcher, tracker)
+
+    def _check_order_number(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, services: Services
+    ) -> SlotValues:
+        number = parse_order_number(value)
+        if number is None:
+            return self.refuse(
+                dispatcher, tracker, "order_number", messages.not_an_order_number(as_text(value))
+            )
+        customer_id = customer_id_of(tracker)
+        email = None
+        if customer_id is None:
+            email = parse_email(tracker.get_slot("order_email"))
+            if email is None:
+                # A guest proves the order is theirs with its e-mail, which comes next.
+                return {"order_number": number}
+        return self._look_up(number, customer_id, email, dispatcher, tracker, services)
+
+    def _check_order_email(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, services: Services
+    ) -> SlotValues:
+        email = parse_email(value)
+        if email is None:
+            return self.refuse(dispatcher, tracker, "order_email", messages.NOT_AN_EMAIL)
+        number = parse_order_number(tracker.get_slot("order_number"))
+        if number is None or "order_number" in tracker.slots_to_validate():
+            # Either no order yet, or its check in this same turn already used this e-mail.
+            return {"order_email": email}
+        return {
+            "order_email": email,
+            **self._look_up(number, None, email, dispatcher, tracker, services),
+        }
+
+    def _look_up(
+        self,
+        number: str,
+        customer_id: int | None,
+        email: str | None,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        services: Services,
+    ) -> SlotValues:
+        repo = services.repository
+        order = repo.find_order_for(number, customer_id=customer_id, email=email)
+        if order is None:
+            repo.record_outcome(
+                tracker.sender_id,
+                "order_lookup_refused",
+                ref=number,
+                detail={"form": self.form_name()},
+            )
+            # A guest's e-mail may be the wrong half of the pair: ask for both again.
+            also = ("order_email",) if customer_id is None else ()
+            return self.refuse(
+                dispatcher,
+                tracker,
+                "order_number",
+                messages.order_not_found(number),
+                also_clear=also,
+            )
+        return self.accept_order(order, dispatcher, tracker, services)

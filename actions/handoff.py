@@ -1,0 +1,49 @@
+"""Handing the conversation to a person: queue the request for the console's agents."""
+
+from __future__ import annotations
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions import messages
+from actions.base import EventList, ShopAction, customer_id_of
+from actions.services import Services
+from store.repository import utcnow
+
+REASON_MAX_CHARS = 500
+
+
+def handoff_reason(tracker: Tracker) -> str | None:
+    """What the customer said when asking for a person (the agent reads it first)."""
+    text = (tracker.latest_message.get("text") or "").strip()
+    return text[:REASON_MAX_CHARS] or None
+
+
+class ActionHandoff(ShopAction):
+    """Puts the customer in the queue for a human agent (once, while they wait)."""
+
+    def name(self) -> str:
+        """The action's name in the domain."""
+        return "action_handoff"
+
+    def act(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+        services: Services,
+    ) -> EventList:
+        """Queue the request and tell the customer what happens next."""
+        asked_at = utcnow()
+        handoff = services.repository.request_handoff(
+            tracker.sender_id, customer_id_of(tracker), handoff_reason(tracker)
+        )
+        # request_handoff hands back the waiting request when there is one already.
+        already_waiting = handoff.created_at < asked_at
+        dispatcher.utter_message(text=messages.handoff_requested(already_waiting))
+        if not already_waiting:
+            services.repository.record_outcome(
+                tracker.sender_id, "handoff_requested", ref=str(handoff.id)
+            )
+        return []

@@ -1,0 +1,196 @@
+"""Session start, greeting and goodbye: who the customer is and what they asked last time."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import ActionExecuted, BotUttered, SessionStarted, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions import messages
+from actions.base import EventList, ShopAction, record_activity
+from actions.services import Services
+from store.repository import ShopRepository
+from store.views import CustomerView, SessionView
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_CHANNEL = "web"
+SESSION_START_METADATA_SLOT = "session_started_metadata"
+# Slots that describe one customer's business; they must not follow a conversation over
+# to a different customer (or to a guest) when the sender's identity changes.
+PERSONAL_SLOTS = ("order_number", "order_email", "return_number")
+# An open matter stops being worth a reminder once it reaches one of these.
+FINAL_STATUSES = {"order": ("delivered", "cancelled"), "return": ("refunded", "rejected")}
+
+
+def carries_over_slots(domain: DomainDict) -> bool:
+    """The domain's ``carry_over_slots_to_new_session`` (Rasa's default is true)."""
+    config = domain.get("session_config") or {}
+    return bool(config.get("carry_over_slots_to_new_session", True))
+
+
+def carried_over_slots(tracker: Tracker) -> EventList:
+    """The previous session's SlotSet events, replayed as Rasa's own ActionSessionStart does."""
+    return [
+        SlotSet(event["name"], event.get("value"))
+        for event in tracker.applied_events()
+        if event.get("event") == "slot"
+    ]
+
+
+def channel_of(tracker: Tracker) -> str:
+    """The channel the conversation comes from: session metadata, else message metadata."""
+    for metadata in (
+        tracker.get_slot(SESSION_START_METADATA_SLOT),
+        tracker.latest_message.get("metadata"),
+    ):
+        if isinstance(metadata, dict) and metadata.get("channel"):
+            return str(metadata["channel"])
+    return DEFAULT_CHANNEL
+
+
+def _current_status(repo: ShopRepository, matter: dict[str, Any], customer_id: int) -> str | None:
+    ref = str(matter.get("ref") or "")
+    if not ref:
+        return None
+    if matter.get("kind") == "return":
+        ret = repo.find_return_for(ref, customer_id=customer_id, email=None)
+        return ret.status if ret else None
+    order = repo.find_order_for(ref, customer_id=customer_id, email=None)
+    return order.status if order else None
+
+
+def follow_up_open_matter(
+    repo: ShopRepository, sender_id: str, customer: CustomerView, previous: SessionView
+) -> str | None:
+    """The reminder for the previous session's open matter if its state has changed.
+
+    A matter that is not finished yet moves on to the new session, so the customer is
+    told again when it changes next.
+    """
+    matter = previous.open_matter
+    if not matter:
+        return None
+    status = _current_status(repo, matter, customer.id)
+    if status is None:
+        return None
+    if status not in FINAL_STATUSES.get(str(matter.get("kind")), ()):
+        repo.set_open_matter(sender_id, {**matter, "status": status})
+    if status == matter.get("status"):
+        return None
+    return messages.matter_update(matter, status)
+
+
+class ActionSessionStart(ShopAction):
+    """Starts a session: carries slots over, resolves the customer, welcomes them back."""
+
+    # The tracker still holds the ending session; act() records it only if the store
+    # has that session open, so a first visit does not leave an empty session behind.
+    records_activity = False
+
+    def name(self) -> str:
+        """The action's name in the domain."""
+        return "action_session_start"
+
+    def act(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+        services: Services,
+    ) -> EventList:
+        """Emit SessionStarted, carried-over and identity slots, greetings, action_listen."""
+        repo = services.repository
+        # Close the books of the ending session, if the store has one open for this sender.
+        if repo.current_session(tracker.sender_id) is not None:
+            record_activity(services, tracker)
+
+        events: EventList = [SessionStarted()]
+        if carries_over_slots(domain):
+            events.extend(carried_over_slots(tracker))
+
+        channel = channel_of(tracker)
+        customer = repo.customer_for_sender(tracker.sender_id, channel)
+        customer_id = customer.id if customer else None
+        session = repo.start_session(tracker.sender_id, customer_id, channel)
+        events.extend(self._identity_slots(tracker, customer))
+
+        said: list[str] = []
+        if customer is not None:
+            previous = repo.previous_session(customer.id, session.id)
+            if previous is not None:
+                said.append(messages.welcome_back(customer.display_name))
+                reminder = follow_up_open_matter(repo, tracker.sender_id, customer, previous)
+                if reminder:
+                    said.append(reminder)
+        events.extend(BotUttered(text=text) for text in said)
+        events.append(SlotSet("greeted", bool(said)))
+        events.append(ActionExecuted("action_listen"))
+        return events
+
+    @staticmethod
+    def _identity_slots(tracker: Tracker, customer: CustomerView | None) -> EventList:
+        new_id = str(customer.id) if customer else None
+        slots = [
+            SlotSet("customer_id", new_id),
+            SlotSet("customer_name", customer.display_name if customer else None),
+        ]
+        previous_id = tracker.get_slot("customer_id")
+        if previous_id not in (None, "") and str(previous_id) != new_id:
+            slots.extend(SlotSet(name, None) for name in PERSONAL_SLOTS)
+        return slots
+
+    def when_store_unreachable(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> EventList:
+        """Start the session silently, as a guest: no identity is better than a stale one."""
+        events: EventList = [SessionStarted()]
+        if carries_over_slots(domain):
+            events.extend(carried_over_slots(tracker))
+        events.extend(self._identity_slots(tracker, None))
+        events.append(SlotSet("greeted", False))
+        events.append(ActionExecuted("action_listen"))
+        return events
+
+
+class ActionGreet(ShopAction):
+    """Greets the customer, by name when signed in."""
+
+    def name(self) -> str:
+        """The action's name in the domain."""
+        return "action_greet"
+
+    def act(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+        services: Services,
+    ) -> EventList:
+        """Say hello and remember that we did."""
+        dispatcher.utter_message(text=messages.greeting(tracker.get_slot("customer_name")))
+        return [SlotSet("greeted", True)]
+
+
+class ActionGoodbye(ShopAction):
+    """Says goodbye and closes the session in the store's history."""
+
+    def name(self) -> str:
+        """The action's name in the domain."""
+        return "action_goodbye"
+
+    def act(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+        services: Services,
+    ) -> EventList:
+        """Say goodbye; the store session ends here (web senders rarely come back)."""
+        dispatcher.utter_message(text=messages.goodbye(tracker.get_slot("customer_name")))
+        services.repository.end_session(tracker.sender_id)
+        return []

@@ -1,0 +1,92 @@
+"""Texts with data in them, from actions.messages (pure functions, no store)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from actions.messages import (
+    add_working_days,
+    format_day,
+    items_text,
+    matter_update,
+    money,
+    order_status,
+)
+from store.views import OrderLineView, OrderView
+
+NOW = datetime(2024, 3, 10, 12, 0)
+
+
+def test_days_are_written_with_weekday_and_without_the_current_year() -> None:
+    assert format_day(datetime(2024, 3, 3, 9), NOW) == "Sunday 3 March"
+    assert format_day(date(2023, 12, 29), NOW) == "Friday 29 December 2023"
+
+
+def test_money_drops_pence_only_when_there_are_none() -> None:
+    assert (money(39.0, "GBP"), money(12.5, "EUR"), money(3, "CHF")) == ("£39", "€12.50", "CHF 3")
+
+
+def test_items_are_listed_with_quantities() -> None:
+    lines = (
+        OrderLineView(1, 1, "A", "Linen table lamp", "lighting", 1, 39.0),
+        OrderLineView(2, 2, "B", "Wool throw", "textiles", 2, 45.5),
+        OrderLineView(3, 3, "C", "Oak stool", "furniture", 1, 80.0),
+    )
+    assert items_text(lines) == "Linen table lamp, 2 × Wool throw and Oak stool"
+
+
+def test_working_days_skip_the_weekend() -> None:
+    assert add_working_days(date(2024, 3, 8), 1) == date(2024, 3, 11)  # Friday -> Monday
+    assert add_working_days(date(2024, 3, 9), 1) == date(2024, 3, 11)  # Saturday -> Monday
+
+
+def test_pending_order_placed_today_says_when_it_will_leave() -> None:
+    order = OrderView(
+        id=1,
+        number="10234",
+        customer_id=1,
+        email="a@example.com",
+        status="pending",
+        placed_at=datetime(2024, 3, 8, 9),
+        cancelled_at=None,
+        total=39.0,
+        currency="GBP",
+        lines=(OrderLineView(1, 1, "A", "Linen table lamp", "lighting", 1, 39.0),),
+        shipments=(),
+        returns=(),
+    )
+    assert order_status(order, datetime(2024, 3, 8, 10)) == (
+        "Order 10234, placed on Friday 8 March, has been received and is waiting to be "
+        "processed. It contains Linen table lamp. It should leave our warehouse by "
+        "Monday 11 March."
+    )
+
+
+def test_cancelled_order_says_when() -> None:
+    order = OrderView(
+        id=1,
+        number="10234",
+        customer_id=1,
+        email="a@example.com",
+        status="cancelled",
+        placed_at=datetime(2024, 3, 1, 9),
+        cancelled_at=datetime(2024, 3, 2, 9),
+        total=39.0,
+        currency="GBP",
+        lines=(OrderLineView(1, 1, "A", "Wool throw", "textiles", 1, 39.0),),
+        shipments=(),
+        returns=(),
+    )
+    assert order_status(order, NOW) == (
+        "Order 10234, placed on Friday 1 March, was cancelled on Saturday 2 March. "
+        "It contained Wool throw."
+    )
+
+
+def test_reminders_name_the_matter_and_its_new_state() -> None:
+    assert matter_update({"kind": "order", "ref": "10234"}, "shipped") == (
+        "Last time you asked about order 10234 — it is now on its way."
+    )
+    assert matter_update({"kind": "return", "ref": "R-10001"}, "approved") == (
+        "Last time you asked about return R-10001 — it has now been approved."
+    )
