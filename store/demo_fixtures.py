@@ -1,0 +1,143 @@
+"""Fixed demo customers with known orders that the README, the demo and the tests rely on.
+
+Anna Smith (anna.smith@example.com, marketing consent) has an order in transit, one
+delivered recently (inside any sensible return window), one delivered long ago (window
+passed), one pending (still cancellable) and an older delivered order. Ben Carter
+(ben.carter@example.org, no marketing consent) has an order being processed, a cancelled
+one, a delivered one with an open return, and an older delivered one. Sam Taylor checked
+out as a guest (sam.taylor@example.net). The order numbers depend on the seed and ``now``,
+so the generator reports them by these names.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from store.catalogue import Catalogue
+from store.customer_profiles import CustomerProfile
+from store.order_history import (
+    BasketPicker,
+    Lifecycle,
+    PlannedOrder,
+    PlannedReturn,
+    tracking_number,
+)
+from store.shop_calendar import ShopCalendar
+
+ANNA_EMAIL = "anna.smith@example.com"
+BEN_EMAIL = "ben.carter@example.org"
+GUEST_EMAIL = "sam.taylor@example.net"
+GUEST_NAME = "Sam Taylor"
+RESERVED_EMAILS = (ANNA_EMAIL, BEN_EMAIL, GUEST_EMAIL)
+
+# name -> (customer key, days before now it was placed, status, [(category, title word)])
+FIXTURE_ORDERS: tuple[tuple[str, str, float, str, tuple[tuple[str, str], ...]], ...] = (
+    ("anna_history", "anna", 200, "delivered",
+     (("home decor", "Velvet Cushion Cover"), ("home decor", "Cushion Pad"))),
+    ("anna_delivered_old", "anna", 120, "delivered", (("home decor", "Vase"),)),
+    ("anna_delivered", "anna", 9, "delivered",
+     (("lighting", "Table Lamp"), ("home decor", "Throw"))),
+    ("anna_shipped", "anna", 3, "shipped",
+     (("lighting", "Bedside Lamp"), ("lighting", "Drum Shade"))),
+    ("anna_pending", "anna", 2 / 24, "pending",
+     (("lighting", "String Lights"), ("gifts", "Scented Candle"))),
+    ("ben_delivered", "ben", 60, "delivered", (("stationery", "Notebook"),)),
+    ("ben_cancelled", "ben", 40, "cancelled", (("gifts", "Gift Hamper"),)),
+    ("ben_returned", "ben", 12, "delivered",
+     (("stationery", "Leather Journal"), ("stationery", "Fountain Pen"))),
+    ("ben_processing", "ben", 10 / 24, "processing", (("gifts", "Gift Box"),)),
+    ("guest_delivered", "guest", 12, "delivered", (("kitchen", "Mug"),)),
+)
+
+
+@dataclass(frozen=True)
+class DemoFixtures:
+    """The fixed customers, their orders and the return on Ben's order."""
+
+    customers: list[CustomerProfile]
+    orders: list[PlannedOrder]
+    returns: list[PlannedReturn]
+
+
+def _customers(now: datetime) -> dict[str, CustomerProfile]:
+    anna = CustomerProfile(
+        id=1, first_name="Anna", last_name="Smith", email=ANNA_EMAIL,
+        country="United Kingdom", city="London", created_at=now - timedelta(days=640),
+        categories={"lighting": 0.55, "home decor": 0.45}, price_band="mid",
+        frequency="loyal", orders_per_year=6.0, browse_per_year=20.0,
+        marketing_consent=True, email_opt_in=True, preferred_channel="web",
+        extra={"demo": True},
+    )
+    ben = CustomerProfile(
+        id=2, first_name="Ben", last_name="Carter", email=BEN_EMAIL,
+        country="United Kingdom", city="Manchester", created_at=now - timedelta(days=300),
+        categories={"stationery": 0.6, "gifts": 0.4}, price_band="budget",
+        frequency="occasional", orders_per_year=4.0, browse_per_year=8.0,
+        marketing_consent=False, preferred_channel="email", extra={"demo": True},
+    )
+    return {"anna": anna, "ben": ben}
+
+
+def _product(picker: BasketPicker, category: str, word: str, moment: datetime,
+             taken: list[int]) -> int:
+    """The first product of ``category`` whose title has ``word``; a close substitute otherwise."""
+    products = picker.catalogue.products
+    listed = [i for i, p in enumerate(products) if picker.listed_at[i] <= moment and i not in taken]
+    candidates = [i for i in listed if products[i].category == category] or listed
+    for index in candidates:
+        if word.lower() in products[index].title.lower():
+            return index
+    return candidates[0]
+
+
+def _end_of_day(moment: datetime) -> datetime:
+    return datetime.combine(moment.date(), datetime.min.time()) + timedelta(hours=18)
+
+
+def _lifecycle(rng: random.Random, status: str, placed: datetime, now: datetime) -> Lifecycle:
+    """A fixed timeline: dispatched 20 hours after the order, delivered two days later."""
+    if status in ("pending", "processing"):
+        return Lifecycle(status)
+    if status == "cancelled":
+        return Lifecycle("cancelled", cancelled_at=placed + timedelta(hours=2))
+    tracking = tracking_number(rng, "Royal Mail")
+    shipped = placed + timedelta(hours=20)
+    if status == "shipped":  # still on its way, due tomorrow
+        return Lifecycle("shipped", None, "Royal Mail", tracking, shipped,
+                         _end_of_day(now + timedelta(days=1)), None)
+    delivered = shipped + timedelta(days=2, hours=1)
+    return Lifecycle("delivered", None, "Royal Mail", tracking, shipped,
+                     _end_of_day(delivered), delivered)
+
+
+def plan_fixtures(
+    rng: random.Random, catalogue: Catalogue, calendar: ShopCalendar, picker: BasketPicker
+) -> DemoFixtures:
+    """Anna's, Ben's and the guest's known orders, ready to be numbered with the others."""
+    now = calendar.now
+    customers = _customers(now)
+    orders: list[PlannedOrder] = []
+    for name, who, days_ago, status, items in FIXTURE_ORDERS:
+        # Not on the hour: a real order is placed at an odd minute.
+        placed = now - timedelta(days=days_ago, minutes=rng.randint(3, 170))
+        placed = placed.replace(microsecond=0)
+        lines: list[int] = []
+        for category, word in items:
+            lines.append(_product(picker, category, word, placed, lines))
+        customer = customers.get(who)
+        order = PlannedOrder(
+            customer_id=customer.id if customer else None,
+            email=customer.email if customer else GUEST_EMAIL,
+            country="United Kingdom", placed_at=placed,
+            lines=[(index, 1) for index in lines],
+            lifecycle=_lifecycle(rng, status, placed, now), fixture=name,
+        )
+        orders.append(order)
+    returned = next(o for o in orders if o.fixture == "ben_returned")
+    assert returned.lifecycle and returned.lifecycle.delivered_at
+    requested = returned.lifecycle.delivered_at + timedelta(days=2)
+    ben_return = PlannedReturn(returned, 0, "Arrived damaged", "approved", requested,
+                               requested + timedelta(days=1), fixture="ben_return")
+    return DemoFixtures(list(customers.values()), orders, [ben_return])
