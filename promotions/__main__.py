@@ -1,0 +1,7 @@
+"""Entry point of ``python -m promotions``."""
+
+import sys
+
+from promotions.cli import main
+
+sys.exit(main())

@@ -1,0 +1,341 @@
+"""Demo promotions: the sample campaigns and a realistic, seeded history of what they did.
+
+``seed_demo`` runs after the shop's demo data exists (``store.generator``). It imports the
+sample campaigns, then replays the last weeks as chat visits in time order: at each visit
+the real decision chooses offer, control, hold-out or nothing; customers shown an offer
+accept, decline or opt out with plausible probabilities; some who accepted come back and
+order with the code (new orders, or a code typed into an order they were placing anyway).
+Finally ``scan_redemptions`` marks those coupons redeemed, exactly as for real orders.
+The same database, seed and ``now`` always give the same rows (codes included: the demo
+draws them from its seeded generator instead of ``secrets``).
+"""
+
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from promotions.campaigns import Campaign
+from promotions.coupons import ALPHABET, scan_redemptions
+from promotions.decision import OFFER, OfferContext, PastOffer, decide
+from promotions.files import SAMPLE_DIR, read_campaign_dir
+from promotions.models import PromoCampaign, PromoCoupon, PromoExposure
+from promotions.profiles import build_profile, load_facts
+from promotions.repository import PromotionRepository, writing
+from promotions.service import render_offer
+from store.models import Customer, Order, OrderLine, Product, Shipment
+
+# Accept / decline / opt-out chances of a shown offer, nudged per variant so the demo's
+# experiments have something to find.
+ACCEPT = 0.28
+DECLINE = 0.45
+OPT_OUT = 0.02
+VARIANT_ACCEPT_BONUS = {"percent-15": 0.06, "personal": 0.05, "warm": 0.04}
+REDEEM_NEW_ORDER = 0.35  # accepted, then placed an extra order with the code
+REDEEM_EXISTING = 0.6  # accepted and typed the code into an order they placed anyway
+
+
+@dataclass(frozen=True)
+class DemoSummary:
+    """What ``seed_demo`` wrote."""
+
+    campaigns: int
+    visits: int
+    exposures: int
+    offers: int
+    controls: int
+    holdouts: int
+    accepted: int
+    declined: int
+    opted_out: int
+    coupons: int
+    new_orders: int
+    redeemed: int
+    skipped: bool = False
+
+
+def seed_demo(
+    sessions: sessionmaker[Session],
+    *,
+    seed: int = 7,
+    now: datetime | None = None,
+    days: int = 90,
+) -> DemoSummary:
+    """Import the sample campaigns and simulate ``days`` of offer history up to ``now``."""
+    repo = PromotionRepository(sessions)
+    sample = read_campaign_dir(SAMPLE_DIR)
+    for campaign in sample.campaigns:
+        repo.save_campaign(campaign)
+    if sample.settings:
+        repo.save_settings(sample.settings)
+    with sessions() as s:
+        if s.scalar(select(func.count(PromoExposure.id))):
+            return DemoSummary(len(sample.campaigns), *(0,) * 11, skipped=True)
+        end = now or s.scalar(select(func.max(Order.placed_at))) or datetime(2025, 6, 30, 12)
+    return _History(sessions, repo, random.Random(f"concierge-promotions:{seed}"), end, days).run(
+        len(sample.campaigns)
+    )
+
+
+class _History:
+    """One replay of the offer history; state shared by its steps."""
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        repo: PromotionRepository,
+        rng: random.Random,
+        end: datetime,
+        days: int,
+    ) -> None:
+        self.sessions, self.repo, self.rng, self.end = sessions, repo, rng, end
+        self.start = end - timedelta(days=days)
+        self.settings = repo.settings()
+        self.campaigns: list[Campaign] = repo.campaigns(statuses=["active"])
+        self.facts = load_facts(sessions)
+        self.history: dict[int, list[PastOffer]] = defaultdict(list)
+        self.issued: dict[str, int] = defaultdict(int)
+        self.counts: dict[str, int] = defaultdict(int)
+        with sessions() as s:
+            self.products = list(
+                s.execute(select(Product.id, Product.title, Product.price, Product.category))
+            )
+            self.emails = {i: e for i, e in s.execute(select(Customer.id, Customer.email))}
+            numbers = [int(n) for n in s.scalars(select(Order.number)) if n.isdigit()]
+            self.campaign_ids = {
+                k: i for k, i in s.execute(select(PromoCampaign.key, PromoCampaign.id))
+            }
+        self.next_number = max(numbers, default=9999) + 1
+
+    def run(self, n_campaigns: int) -> DemoSummary:
+        visits = self._visits()
+        with writing(self.sessions) as s:
+            for at, customer_id, context in visits:
+                self._visit(s, at, customer_id, context)
+        redeemed = sum(1 for r in scan_redemptions(self.sessions) if r.ok)
+        c = self.counts
+        return DemoSummary(
+            campaigns=n_campaigns,
+            visits=len(visits),
+            exposures=c["exposures"],
+            offers=c["offer"],
+            controls=c["control"],
+            holdouts=c["holdout"],
+            accepted=c["accepted"],
+            declined=c["declined"],
+            opted_out=c["opted_out"],
+            coupons=c["coupons"],
+            new_orders=c["new_orders"],
+            redeemed=redeemed,
+        )
+
+    def _visits(self) -> list[tuple[datetime, int, OfferContext]]:
+        """Chat visits over the period: more for customers who buy more, in time order."""
+        span = (self.end - timedelta(days=1) - self.start).total_seconds()
+        visits = []
+        for customer_id, (_facts, orders) in sorted(self.facts.items()):
+            n = self.rng.choices(
+                (0, 1, 2, 3), weights=(35, 35, 20, 10) if orders else (60, 30, 8, 2)
+            )[0]
+            for _ in range(n):
+                at = self.start + timedelta(seconds=self.rng.uniform(0, span))
+                visits.append((at.replace(microsecond=0), customer_id, self._context(bool(orders))))
+        visits.sort(key=lambda v: (v[0], v[1]))
+        return visits
+
+    def _context(self, has_orders: bool) -> OfferContext:
+        triggers = ["with_recommendation", "product_hesitation"]
+        weights = [25, 20]
+        if has_orders:
+            triggers += ["returning_session_start", "after_order_resolved"]
+            weights += [35, 30]
+        trigger = self.rng.choices(triggers, weights=weights)[0]
+        if trigger in ("with_recommendation", "product_hesitation") and self.products:
+            _, title, price, category = self.rng.choice(self.products)
+            return OfferContext(
+                trigger, product=title, product_price=price, product_category=category
+            )
+        return OfferContext(trigger)
+
+    def _visit(self, s: Session, at: datetime, customer_id: int, context: OfferContext) -> None:
+        facts, orders = self.facts[customer_id]
+        profile = build_profile(facts, orders, at)
+        history = self.history[customer_id]
+        decision = decide(profile, context, self.campaigns, history, at, self.settings, self.issued)
+        if decision.campaign_key is None:
+            return
+        campaign = next(c for c in self.campaigns if c.key == decision.campaign_key)
+        arm = {"offer": "variant", "control": "control", "holdout": "holdout"}[decision.outcome]
+        message = None
+        if decision.outcome == OFFER:
+            variant = campaign.variant(decision.variant_key or "")
+            message = render_offer(campaign, variant, profile, context, at)[0]
+        exposure = PromoExposure(
+            customer_id=customer_id,
+            campaign_id=self.campaign_ids[campaign.key],
+            arm=arm,
+            variant_key=decision.variant_key,
+            trigger=context.trigger,
+            sender_id=f"demo-{customer_id}-{len(history) + 1}",
+            message=message,
+            at=at,
+        )
+        s.add(exposure)
+        s.flush()
+        self.counts["exposures"] += 1
+        self.counts[decision.outcome] += 1
+        response, responded_at = None, None
+        if decision.outcome == OFFER:
+            response, responded_at = self._respond(s, exposure, campaign, profile.propensity_band)
+        history.append(
+            PastOffer(campaign.key, arm, at, decision.variant_key, response, responded_at)
+        )
+
+    def _respond(
+        self, s: Session, exposure: PromoExposure, campaign: Campaign, band: str | None
+    ) -> tuple[str | None, datetime | None]:
+        accept = ACCEPT + VARIANT_ACCEPT_BONUS.get(exposure.variant_key or "", 0.0)
+        accept += {"high": 0.08, "low": -0.08}.get(band or "", 0.0)
+        roll = self.rng.random()
+        at = exposure.at + timedelta(seconds=self.rng.randint(5, 90))
+        if roll < OPT_OUT:
+            response = "opted_out"
+            s.get(Customer, exposure.customer_id).offers_opt_out = True
+            facts, orders = self.facts[exposure.customer_id]
+            self.facts[exposure.customer_id] = (replace(facts, opted_out=True), orders)
+        elif roll < OPT_OUT + accept:
+            response = "accepted"
+            self._issue(s, exposure, campaign, at)
+        elif roll < OPT_OUT + accept + DECLINE:
+            response = "declined"
+        else:
+            return None, None
+        exposure.response, exposure.responded_at = response, at
+        self.counts[response] += 1
+        return response, at
+
+    def _issue(self, s: Session, exposure: PromoExposure, campaign: Campaign, at: datetime) -> None:
+        variant = campaign.variant(exposure.variant_key or "")
+        spec = variant.coupon if variant else None
+        if spec is None:
+            return
+        code = "-".join("".join(self.rng.choice(ALPHABET) for _ in range(4)) for _ in range(3))
+        expires = at + timedelta(days=spec.validity_days)
+        s.add(
+            PromoCoupon(
+                code=code,
+                exposure_id=exposure.id,
+                customer_id=exposure.customer_id,
+                campaign_id=exposure.campaign_id,
+                variant_key=variant.key,
+                sender_id=exposure.sender_id,
+                kind=spec.kind,
+                value=spec.value,
+                min_basket=spec.min_basket,
+                currency=spec.currency,
+                issued_at=at,
+                expires_at=expires,
+            )
+        )
+        self.issued[campaign.key] += 1
+        self.counts["coupons"] += 1
+        self._use_code(
+            s,
+            exposure.customer_id,
+            code,
+            at,
+            min(expires, self.end),
+            spec.min_basket,
+            spec.discount_on,
+        )
+
+    def _use_code(
+        self,
+        s: Session,
+        customer_id: int,
+        code: str,
+        since: datetime,
+        until: datetime,
+        min_basket: float,
+        discount_on: Callable[[float], float],
+    ) -> None:
+        """Maybe put the code on an order: one placed anyway, or an extra one it brought."""
+        _, orders = self.facts[customer_id]
+        placed_anyway = [at for at, _ in orders if since < at <= until]
+        if placed_anyway and self.rng.random() < REDEEM_EXISTING:
+            order = s.scalar(
+                select(Order).where(
+                    Order.customer_id == customer_id,
+                    Order.placed_at == placed_anyway[0],
+                    Order.coupon_code.is_(None),
+                )
+            )
+            if order is not None:
+                order.coupon_code = code
+            return
+        if until <= since or self.rng.random() >= REDEEM_NEW_ORDER:
+            return
+        placed = since + timedelta(seconds=self.rng.uniform(600, (until - since).total_seconds()))
+        self._new_order(
+            s, customer_id, code, placed.replace(microsecond=0), min_basket, discount_on
+        )
+
+    def _new_order(
+        self,
+        s: Session,
+        customer_id: int,
+        code: str,
+        placed: datetime,
+        min_basket: float,
+        discount_on: Callable[[float], float],
+    ) -> None:
+        lines: list[OrderLine] = []
+        basket = 0.0
+        while (basket < min_basket or not lines) and len(lines) < 5 and self.products:
+            product_id, _, price, _ = self.rng.choice(self.products)
+            quantity = 1 if price > 15 else self.rng.randint(1, 3)
+            lines.append(OrderLine(product_id=product_id, quantity=quantity, unit_price=price))
+            basket += quantity * price
+        total = round(basket - discount_on(basket), 2)
+        age = self.end - placed
+        status = (
+            "delivered"
+            if age > timedelta(days=5)
+            else ("shipped" if age > timedelta(days=2) else "processing")
+        )
+        order = Order(
+            number=str(self.next_number),
+            customer_id=customer_id,
+            email=self.emails[customer_id],
+            status=status,
+            placed_at=placed,
+            total=total,
+            currency="GBP",
+            country=self.facts[customer_id][0].country,
+            coupon_code=code,
+            kind="order",
+            lines=lines,
+        )
+        self.next_number += 1
+        if status != "processing":
+            shipped = placed + timedelta(days=1)
+            order.shipments.append(
+                Shipment(
+                    carrier="Royal Mail",
+                    tracking_number=f"PR{self.next_number:08d}GB",
+                    shipped_at=shipped,
+                    estimated_delivery=shipped + timedelta(days=3),
+                    delivered_at=shipped + timedelta(days=2) if status == "delivered" else None,
+                )
+            )
+        s.add(order)
+        facts, orders = self.facts[customer_id]
+        orders.append((placed, total))
+        orders.sort()
+        self.counts["new_orders"] += 1

@@ -1,0 +1,332 @@
+"""What the chat calls: decide and record an offer, then handle accept, decline and opt-out.
+
+``PromotionService`` wires the pure decision to the database. A Rasa action needs a few
+lines::
+
+    offer = service.offer_for(customer_id, OfferContext(trigger="returning_session_start"),
+                              sender_id=tracker.sender_id)
+    if offer.shows_offer:
+        dispatcher.utter_message(text=offer.text, buttons=list(offer.buttons))
+
+and on the quick replies ``service.accept(customer_id)`` / ``decline`` / ``opt_out``, each of
+which returns the sentence to say.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from concierge.settings import Settings
+from promotions.campaigns import (
+    DEFAULT_ACCEPTED_TEMPLATE,
+    DEFAULT_THANKS_TEMPLATE,
+    Campaign,
+    CouponSpec,
+    Variant,
+    money,
+)
+from promotions.coupons import (
+    CouponRefused,
+    IssuedCoupon,
+    Redemption,
+    issue_coupon,
+    new_code,
+    record_redemption,
+)
+from promotions.decision import HOLDOUT, NOTHING, OFFER, Decision, OfferContext, Profile, decide
+from promotions.profiles import load_profile
+from promotions.repository import PromotionRepository, UnknownCampaign, utcnow
+from promotions.templates import MissingSlot, render
+from store.db import make_engine, make_session_factory
+
+log = logging.getLogger(__name__)
+
+# An offer can be taken up for this long after it was shown (a later "yes" is about
+# something else, or the customer has to be asked again).
+OFFER_OPEN_FOR = timedelta(hours=48)
+
+NO_OFFER_TEXT = "I don't have an open offer for you right now."
+DECLINED_TEXT = "No problem — I won't bring it up again for a while."
+OPTED_OUT_TEXT = (
+    "Done — I won't send you any more offers. You can turn them back on in your account settings."
+)
+BUDGET_SPENT_TEXT = "I'm sorry — that offer has just run out."
+
+
+@dataclass(frozen=True)
+class OfferDecision:
+    """The decision for this moment and, for an offer, the message and quick replies to show."""
+
+    decision: Decision
+    text: str | None = None
+    buttons: tuple[dict[str, str], ...] = ()
+    exposure_id: int | None = None
+
+    @property
+    def shows_offer(self) -> bool:
+        """True when ``text`` and ``buttons`` are to be sent to the customer."""
+        return self.decision.outcome == OFFER and self.text is not None
+
+
+@dataclass(frozen=True)
+class OfferReply:
+    """The result of an accept / decline / opt-out: a status code and the sentence to say."""
+
+    status: str  # issued, already_issued, accepted, no_offer, offer_expired, budget_spent,
+    #              declined, opted_out
+    text: str
+    coupon: IssuedCoupon | None = None
+
+
+def offer_slots(
+    profile: Profile, context: OfferContext, variant: Variant, now: datetime
+) -> dict[str, Any]:
+    """The personalisation values a variant's offer message can use."""
+    slots: dict[str, Any] = {"first_name": profile.first_name, "product": context.product}
+    if variant.coupon:
+        slots.update(
+            coupon_slots(variant.coupon, now + timedelta(days=variant.coupon.validity_days))
+        )
+    return slots
+
+
+def coupon_slots(spec: CouponSpec, expires_at: datetime) -> dict[str, str]:
+    """Discount, minimum basket, validity and expiry as customer-facing text."""
+    return {
+        "discount": spec.discount_text(),
+        "min_basket": money(spec.min_basket, spec.currency),
+        "validity_days": str(spec.validity_days),
+        "expiry": f"{expires_at.day} {expires_at:%B}",
+    }
+
+
+def render_offer(
+    campaign: Campaign, variant: Variant, profile: Profile, context: OfferContext, now: datetime
+) -> tuple[str, tuple[dict[str, str], ...]]:
+    """The offer message and its quick replies; raises ``MissingSlot``."""
+    slots = offer_slots(profile, context, variant, now)
+    text = render(variant.template, slots)
+    buttons = tuple(
+        {"title": render(b.title, slots), "payload": b.payload} for b in variant.buttons
+    )
+    return text, buttons
+
+
+def as_customer_id(value: int | str | None) -> int | None:
+    """A customer id from an int or a Rasa text slot ("42"); None for a guest or junk."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    return None
+
+
+class PromotionService:
+    """Offers in the conversation, backed by the shop database."""
+
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        clock: Callable[[], datetime] = utcnow,
+        code_factory: Callable[[], str] = new_code,
+    ) -> None:
+        self.sessions = session_factory
+        self.clock = clock
+        self.code_factory = code_factory
+        self.repo = PromotionRepository(session_factory, clock)
+
+    @classmethod
+    def from_settings(
+        cls, settings: Settings, clock: Callable[[], datetime] = utcnow
+    ) -> PromotionService:
+        """A service on ``settings.db_url`` (the action server makes one at start)."""
+        return cls(make_session_factory(make_engine(settings.db_url)), clock=clock)
+
+    def decide_for(
+        self, customer_id: int | str | None, context: OfferContext, now: datetime | None = None
+    ) -> tuple[Decision, Profile | None, Campaign | None]:
+        """The decision without recording anything (``preview`` and ``offer_for`` share it)."""
+        now = now or self.clock()
+        customer_id = as_customer_id(customer_id)
+        if customer_id is None:
+            return Decision(NOTHING, "guest"), None, None
+        profile = load_profile(self.sessions, customer_id, now)
+        if profile is None:
+            return Decision(NOTHING, "unknown_customer"), None, None
+        campaigns = self.repo.campaigns(statuses=["active"])
+        decision = decide(
+            profile,
+            context,
+            campaigns,
+            self.repo.history(customer_id),
+            now,
+            self.repo.settings(),
+            self.repo.coupons_issued(),
+        )
+        chosen = next((c for c in campaigns if c.key == decision.campaign_key), None)
+        return decision, profile, chosen
+
+    def preview(
+        self, customer_id: int | str | None, context: OfferContext, now: datetime | None = None
+    ) -> OfferDecision:
+        """What ``offer_for`` would do now, rendered, without recording it."""
+        now = now or self.clock()
+        decision, profile, campaign = self.decide_for(customer_id, context, now)
+        return self._rendered(decision, profile, campaign, context, now)
+
+    def offer_for(
+        self,
+        customer_id: int | str | None,
+        context: OfferContext,
+        *,
+        sender_id: str | None = None,
+        now: datetime | None = None,
+    ) -> OfferDecision:
+        """Decide, record the exposure (or control / hold-out) and return what to show."""
+        now = now or self.clock()
+        decision, profile, campaign = self.decide_for(customer_id, context, now)
+        result = self._rendered(decision, profile, campaign, context, now)
+        decision = result.decision
+        if decision.outcome == NOTHING or campaign is None or profile is None:
+            return result
+        arm = (
+            "variant"
+            if decision.outcome == OFFER
+            else ("holdout" if decision.outcome == HOLDOUT else "control")
+        )
+        exposure_id = self.repo.record_exposure(
+            customer_id=profile.customer_id,
+            campaign_key=campaign.key,
+            arm=arm,
+            variant_key=decision.variant_key,
+            trigger=context.trigger,
+            at=now,
+            sender_id=sender_id,
+            message=result.text,
+        )
+        return replace(result, exposure_id=exposure_id)
+
+    def _rendered(
+        self,
+        decision: Decision,
+        profile: Profile | None,
+        campaign: Campaign | None,
+        context: OfferContext,
+        now: datetime,
+    ) -> OfferDecision:
+        if decision.outcome != OFFER or campaign is None or profile is None:
+            return OfferDecision(decision)
+        variant = campaign.variant(decision.variant_key or "")
+        assert variant is not None  # the decision only names the campaign's own variants
+        try:
+            text, buttons = render_offer(campaign, variant, profile, context, now)
+        except MissingSlot as exc:
+            # The decision checks needed slots up front; this is a slot that is present
+            # but blank after cleaning (e.g. a name made only of markup).
+            log.warning("offer %s/%s not rendered: %s", campaign.key, variant.key, exc)
+            return OfferDecision(
+                replace(decision, outcome=NOTHING, reason=f"missing_slot:{exc.slot}")
+            )
+        return OfferDecision(decision, text, buttons)
+
+    def accept(
+        self,
+        customer_id: int | str,
+        *,
+        campaign_key: str | None = None,
+        now: datetime | None = None,
+    ) -> OfferReply:
+        """Accept the customer's open offer: issue its coupon (idempotent) and say the code."""
+        now = now or self.clock()
+        found = self._open_offer(customer_id, campaign_key, now)
+        if isinstance(found, OfferReply):
+            return found
+        exposure_id, campaign, variant = found
+        slots: dict[str, Any] = {"first_name": self.repo.first_name(int(customer_id))}
+        coupon = None
+        if variant.coupon is not None:
+            try:
+                coupon = issue_coupon(
+                    self.sessions,
+                    exposure_id,
+                    variant.coupon,
+                    now,
+                    budget=campaign.coupon_budget,
+                    code_factory=self.code_factory,
+                )
+            except CouponRefused as exc:
+                return OfferReply(
+                    exc.reason, BUDGET_SPENT_TEXT if exc.reason == "budget_spent" else NO_OFFER_TEXT
+                )
+            slots |= coupon_slots(variant.coupon, coupon.expires_at) | {"code": coupon.code}
+        self.repo.respond(exposure_id, "accepted", now)
+        try:
+            text = render(variant.accepted_template, slots)
+        except MissingSlot:
+            # The coupon exists now; the customer must get its code even if, say, their
+            # name was removed since the offer was shown.
+            fallback = DEFAULT_ACCEPTED_TEMPLATE if coupon else DEFAULT_THANKS_TEMPLATE
+            text = render(fallback, slots)
+        if coupon is None:
+            return OfferReply("accepted", text)
+        return OfferReply("issued" if coupon.created else "already_issued", text, coupon)
+
+    def decline(
+        self,
+        customer_id: int | str,
+        *,
+        campaign_key: str | None = None,
+        now: datetime | None = None,
+    ) -> OfferReply:
+        """Decline the open offer; the campaign's cooldown starts now."""
+        now = now or self.clock()
+        found = self._open_offer(customer_id, campaign_key, now)
+        if isinstance(found, OfferReply):
+            return found
+        self.repo.respond(found[0], "declined", now)
+        return OfferReply("declined", DECLINED_TEXT)
+
+    def opt_out(self, customer_id: int | str, now: datetime | None = None) -> OfferReply:
+        """Stop all offers to this customer, everywhere, from now on."""
+        now = now or self.clock()
+        customer_id = as_customer_id(customer_id)
+        if customer_id is None:
+            return OfferReply("no_offer", NO_OFFER_TEXT)
+        exposure_id = self.repo.open_offer(customer_id)
+        if exposure_id is not None:
+            self.repo.respond(exposure_id, "opted_out", now)
+        self.repo.set_opt_out(customer_id, True)
+        return OfferReply("opted_out", OPTED_OUT_TEXT)
+
+    def record_redemption(self, order_number: str, coupon_code: str) -> Redemption:
+        """Mark a coupon redeemed by an order (see ``promotions.coupons.record_redemption``)."""
+        return record_redemption(self.sessions, order_number, coupon_code)
+
+    def _open_offer(
+        self, customer_id: int | str, campaign_key: str | None, now: datetime
+    ) -> tuple[int, Campaign, Variant] | OfferReply:
+        customer = as_customer_id(customer_id)
+        if customer is None:
+            return OfferReply("no_offer", NO_OFFER_TEXT)
+        exposure_id = self.repo.open_offer(customer, campaign_key)
+        if exposure_id is None:
+            return OfferReply("no_offer", NO_OFFER_TEXT)
+        exposure = self.repo.exposure(exposure_id)
+        if exposure is None:
+            return OfferReply("no_offer", NO_OFFER_TEXT)
+        if now - exposure.at > OFFER_OPEN_FOR:
+            return OfferReply("offer_expired", "That offer has expired, I'm afraid.")
+        try:
+            campaign = self.repo.campaign(exposure.campaign_key)
+        except UnknownCampaign:
+            return OfferReply("no_offer", NO_OFFER_TEXT)
+        variant = campaign.variant(exposure.variant_key or "")
+        if variant is None:
+            return OfferReply("no_offer", NO_OFFER_TEXT)
+        return exposure_id, campaign, variant
