@@ -59,9 +59,12 @@ def test_guest_must_give_the_orders_email(guest_chat: Chat, shop):
     assert "e-mail" in malformed.lower() or "email" in malformed.lower()
     wrong = guest_chat.text("someone.else@example.com")
     assert "processing" not in wrong.lower()
+    # A mismatch may mean either value was wrong, so the bot starts again from the number.
+    assert "order number" in wrong.lower()
+    assert "e-mail" in guest_chat.text(number).lower()
     right = guest_chat.text("guest.buyer@example.org")
     assert number in right
-    assert "processing" in right.lower() or "preparing" in right.lower()
+    assert "being packed" in right
 
 
 def test_return_of_delivered_item_creates_a_return(anna_chat: Chat, shop, repo):
@@ -92,7 +95,7 @@ def test_pending_order_is_cancelled_after_confirmation(anna_chat: Chat, shop, st
 def test_shipped_order_cannot_be_cancelled(anna_chat: Chat, shop, stack):
     number = shop.anna_shipped.number
     reply = anna_chat.text(f"cancel my order {number}")
-    assert "shipped" in reply.lower()
+    assert "can't be cancelled" in reply
     assert _order_status(stack, number) == "shipped"
 
 
@@ -166,8 +169,16 @@ def test_graceful_reply_while_the_action_server_is_down(stack, anna_chat: Chat, 
         "where is my order 99999",
         "C999999",
     ],
-    ids=["empty", "whitespace", "20k-chars", "emoji", "mixed-scripts", "html", "unknown-order",
-         "unknown-credit-note"],
+    ids=[
+        "empty",
+        "whitespace",
+        "20k-chars",
+        "emoji",
+        "mixed-scripts",
+        "html",
+        "unknown-order",
+        "unknown-credit-note",
+    ],
 )
 def test_bad_input_gets_a_sensible_reply(guest_chat: Chat, message: str):
     replies = guest_chat.say(message)
