@@ -6,34 +6,15 @@ number from the store; a guest asking the same is asked for the order's e-mail.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from playwright.sync_api import Page, expect
 
-from concierge.stack import MODEL_PATH, Stack
 from store.db import make_engine, make_session_factory
 from store.repository import ShopRepository
-from tests.support.servers import isolated_settings
-from tests.support.shop import Shop, fill_shop
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
 BOT_TEXT = "[data-role=bot] [data-testid=bubble-text]"
-
-
-@pytest.fixture(scope="module")
-def full_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Stack, Shop]]:
-    if not MODEL_PATH.exists():
-        pytest.fail(f"No trained model at {MODEL_PATH}; `make test` trains it first.")
-    settings = isolated_settings(tmp_path_factory.mktemp("full-stack"))
-    shop = fill_shop(settings.var_dir)
-    stack = Stack(settings)
-    stack.start(timeout=300)
-    try:
-        yield stack, shop
-    finally:
-        stack.stop()
 
 
 def send(page: Page, text: str) -> None:

@@ -1,9 +1,4 @@
-"""A real Rasa server and a real action server on a shop database the tests fill.
-
-The stack is started once per module (Rasa takes a while to load its model) on free
-loopback ports, with its own SQLite files, and stopped by PID afterwards, even when a
-test fails.
-"""
+"""Conversations over the REST channel with the session's real stack (tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -12,11 +7,11 @@ from typing import Any
 
 import pytest
 
-from concierge.stack import MODEL_PATH, Stack
+from concierge.stack import Stack
 from store.db import make_engine, make_session_factory
 from store.repository import ShopRepository
-from tests.support.servers import get_json, isolated_settings, post_json
-from tests.support.shop import Shop, fill_shop
+from tests.support.servers import get_json, post_json
+from tests.support.shop import Shop
 
 
 class Chat:
@@ -44,32 +39,17 @@ class Chat:
         return get_json(f"{self.stack.settings.rasa_url}/conversations/{self.sender_id}/tracker")
 
 
-@pytest.fixture(scope="module")
-def running(tmp_path_factory: pytest.TempPathFactory):
-    if not MODEL_PATH.exists():
-        pytest.fail(f"No trained model at {MODEL_PATH}; `make test` trains it first.")
-    var_dir = tmp_path_factory.mktemp("stack")
-    settings = isolated_settings(var_dir)
-    shop = fill_shop(var_dir)
-    stack = Stack(settings, services=("actions", "rasa"))
-    stack.start(timeout=300)
-    try:
-        yield stack, shop
-    finally:
-        stack.stop()
+@pytest.fixture(scope="session")
+def stack(full_stack) -> Stack:
+    return full_stack[0]
 
 
-@pytest.fixture(scope="module")
-def stack(running) -> Stack:
-    return running[0]
+@pytest.fixture(scope="session")
+def shop(full_stack) -> Shop:
+    return full_stack[1]
 
 
-@pytest.fixture(scope="module")
-def shop(running) -> Shop:
-    return running[1]
-
-
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def repo(stack: Stack) -> ShopRepository:
     return ShopRepository(make_session_factory(make_engine(stack.settings.db_url)))
 
