@@ -1,0 +1,1 @@
+"""Recommendations, semantic product search, purchase propensity and customer segments."""

@@ -1,0 +1,301 @@
+"""The recommender the shop serves: repeat purchases + EASE + content + trending items.
+
+Four signals, each scaled to [0, 1] per user and blended with weights tuned on a
+validation period (``recsys/tuning.py``):
+
+* ``repeat``: what the customer bought before, decayed by age, with a floor for
+  anything bought before (retail customers re-order; this is most of "what will they
+  buy next").
+* ``cf``: EASE item-item weights learnt from recency-weighted purchases (and, with a
+  smaller weight, views and add-to-carts) — "bought together with X".
+* ``content``: similarity of item text embeddings to the customer's history — covers
+  items nobody has bought yet and "more like this".
+* ``popularity``: time-decayed popularity with a short half-life (what is trending now);
+  the whole answer for guests and customers without history.
+
+Serving filters (out of stock, just bought) are applied in ``recommend`` only;
+``score`` is the raw ranking the offline evaluation measures.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from recsys.base import DAY, Recommendation, Recommender, decay_weights, row_normalise, top_k
+from recsys.content import profile_scores
+from recsys.ease import ease_weights
+from recsys.interactions import PURCHASE, Catalogue, Interactions, index_of
+from recsys.popularity import Popularity
+
+COMPONENTS = ("repeat", "cf", "content", "popularity")
+
+
+class Hybrid(Recommender):
+    """Blend of repeat, EASE, content and trending popularity with a reason per item."""
+
+    name = "hybrid"
+
+    def __init__(
+        self,
+        l2: float = 300.0,
+        train_half_life_days: float = 60.0,
+        repeat_half_life_days: float = 90.0,
+        trend_half_life_days: float = 7.0,
+        w_repeat: float = 1.0,
+        repeat_floor: float = 0.0,
+        w_cf: float = 1.0,
+        w_content: float = 0.1,
+        w_popularity: float = 0.5,
+        event_weight: float = 0.3,
+        just_bought_days: int = 14,
+    ) -> None:
+        self.l2 = l2
+        self.train_half_life_days = train_half_life_days
+        self.repeat_half_life_days = repeat_half_life_days
+        self.trend_half_life_days = trend_half_life_days
+        self.w_repeat = w_repeat
+        self.repeat_floor = repeat_floor
+        self.w_cf = w_cf
+        self.w_content = w_content
+        self.w_popularity = w_popularity
+        self.event_weight = event_weight
+        self.just_bought_days = just_bought_days
+
+    # ----------------------------------------------------------------- fitting
+    def _fit(self, interactions: Interactions, catalogue: Catalogue) -> None:
+        now = self.fitted_at_
+        kinds = interactions.kinds
+        is_purchase = np.ones(len(interactions), bool) if kinds is None else kinds == PURCHASE
+        signal = np.where(is_purchase, 1.0, self.event_weight)
+        decay = decay_weights(interactions.timestamps, now, self.train_half_life_days)
+        # Capped at 1 per (user, item): EASE wants "how sure are we they like it", and ten
+        # orders of the same item say little more than one for co-purchase structure.
+        train = interactions.to_csr(self.user_ids_, self.item_ids_, weights=signal * decay)
+        train.data = np.minimum(train.data, 1.0)
+        gram = np.asarray((train.T @ train).todense())
+        self.cf_weights_ = ease_weights(gram, self.l2).astype(np.float32)
+        history = interactions.to_csr(self.user_ids_, self.item_ids_, weights=signal)
+        history.data = np.minimum(history.data, 1.0)
+        self.history_ = history.astype(np.float32)
+
+        purchases = interactions.purchases()
+        repeat_decay = decay_weights(purchases.timestamps, now, self.repeat_half_life_days)
+        self.repeat_ = purchases.to_csr(self.user_ids_, self.item_ids_, weights=repeat_decay)
+        self.purchase_counts_ = purchases.to_csr(
+            self.user_ids_, self.item_ids_, weights=np.ones(len(purchases))
+        )
+        days = (purchases.timestamps - np.datetime64("1970-01-01", "s")) / DAY
+        self.last_bought_day_ = _max_per_cell(purchases, self.user_ids_, self.item_ids_, days)
+        self.popularity_ = Popularity(self.trend_half_life_days).fit(interactions, catalogue)
+        self.embeddings_ = catalogue.embeddings
+        self.titles_ = catalogue.titles
+        self.in_stock_ = catalogue.in_stock()
+
+    # ----------------------------------------------------------------- scoring
+    @property
+    def weights(self) -> dict[str, float]:
+        """Blend weights by component (content drops out without embeddings)."""
+        return {
+            "repeat": self.w_repeat,
+            "cf": self.w_cf,
+            "content": self.w_content if self.embeddings_ is not None else 0.0,
+            "popularity": self.w_popularity,
+        }
+
+    def components(
+        self, user_ids: list[object], seeds: np.ndarray | None = None
+    ) -> dict[str, np.ndarray]:
+        """Each signal for each user, scaled to max 1 per user (unknown users: popularity only).
+
+        ``seeds`` (item columns) are added to every user's history, e.g. the lamp a
+        customer asks "more like".
+        """
+        rows = self.user_rows(user_ids)
+        safe = np.maximum(rows, 0)
+        known = sp.diags((rows >= 0).astype(np.float32))
+        history = (known @ self.history_[safe]).tocsr()
+        repeat = (known @ self.repeat_[safe]).tocsr()
+        if seeds is not None and len(seeds):
+            # A seed outweighs a whole history: it is what the customer is asking about now.
+            per_row = np.maximum(1.0, np.asarray(history.sum(axis=1)).ravel())
+            boost = sp.csr_matrix(
+                (
+                    np.repeat(per_row, len(seeds)).astype(np.float32),
+                    (np.repeat(np.arange(len(rows)), len(seeds)), np.tile(seeds, len(rows))),
+                ),
+                shape=history.shape,
+            )
+            history = history + boost
+        n = len(rows)
+        out = {
+            "repeat": repeat_signal(row_normalise(np.asarray(repeat.todense())), self.repeat_floor),
+            "cf": row_normalise(np.asarray(history @ self.cf_weights_)),
+            "popularity": np.tile(self.popularity_.scores_, (n, 1)),
+        }
+        if self.embeddings_ is not None:
+            out["content"] = row_normalise(
+                np.clip(profile_scores(history, self.embeddings_), 0, None)
+            )
+        else:
+            out["content"] = np.zeros((n, len(self.item_ids_)))
+        return out
+
+    def blend(
+        self, parts: dict[str, np.ndarray], weights: dict[str, float] | None = None
+    ) -> np.ndarray:
+        """Weighted sum of component matrices."""
+        weights = weights or self.weights
+        return sum(weights[name] * parts[name] for name in COMPONENTS)
+
+    def _score_known(self, rows: np.ndarray) -> np.ndarray:
+        return self.blend(self.components(self.user_ids_[rows].tolist()))
+
+    def _score_unknown(self, n: int) -> np.ndarray:
+        return self.w_popularity * np.tile(self.popularity_.scores_, (n, 1))
+
+    # ----------------------------------------------------------------- serving
+    def recommend(
+        self,
+        user_id: object = None,
+        k: int = 10,
+        *,
+        exclude_seen: bool = False,
+        include_just_bought: bool = False,
+        like_items: tuple = (),
+        available: np.ndarray | None = None,
+        exclude_items: tuple = (),
+        now: np.datetime64 | None = None,
+    ) -> list[Recommendation]:
+        """Top ``k`` in-stock items for a customer (or a guest: ``user_id=None``), with reasons.
+
+        Unless ``include_just_bought``, items the customer bought in the last
+        ``just_bought_days`` are left out; ``exclude_seen`` leaves out everything they
+        ever bought. ``like_items`` asks for items like those ("more like this");
+        ``available`` (a boolean mask over the catalogue) overrides the stock seen at fit time.
+        """
+        seeds = self._columns(like_items)
+        row = int(self.user_rows([user_id])[0])
+        weights = dict(self.weights)
+        if row < 0 and not len(seeds):
+            weights = {name: float(name == "popularity") for name in COMPONENTS}
+        parts = self.user_components(row, seeds)
+        contributions = {name: weights[name] * parts[name] for name in COMPONENTS}
+        scores = sum(contributions.values())
+        mask = self.in_stock_ if available is None else np.asarray(available, bool)
+        scores = np.where(mask, scores, -np.inf)
+        scores[seeds] = -np.inf
+        scores[self._columns(exclude_items)] = -np.inf
+        scores[self._bought_columns(row, include_just_bought, exclude_seen, now)] = -np.inf
+        basis = seeds if len(seeds) else _row(self.history_, row)[0]
+        return [
+            Recommendation(
+                self.item_ids_[c], float(scores[c]), self._reason(row, c, contributions, basis)
+            )
+            for c in top_k(scores, k)
+        ]
+
+    def user_components(self, row: int, seeds: np.ndarray) -> dict[str, np.ndarray]:
+        """``components`` for one user row (-1: a guest), straight from the CSR arrays.
+
+        The serving path: same numbers as ``components`` without sparse-matrix
+        slicing overhead (a test checks they agree).
+        """
+        n = len(self.item_ids_)
+        h_idx, h_val = _row(self.history_, row)
+        if len(seeds):
+            boost = max(1.0, float(h_val.sum()))
+            h_idx = np.concatenate([h_idx, seeds])
+            h_val = np.concatenate([h_val, np.full(len(seeds), boost, dtype=h_val.dtype)])
+        repeat = np.zeros(n)
+        r_idx, r_val = _row(self.repeat_, row)
+        repeat[r_idx] = r_val
+        cf = h_val @ self.cf_weights_[h_idx] if len(h_idx) else np.zeros(n)
+        content = np.zeros(n)
+        if self.embeddings_ is not None and len(h_idx):
+            profile = h_val @ self.embeddings_[h_idx]
+            norm = float(np.linalg.norm(profile))
+            if norm > 0:
+                content = np.clip(self.embeddings_ @ (profile / norm), 0, None)
+        return {
+            "repeat": repeat_signal(row_normalise(repeat[None, :])[0], self.repeat_floor),
+            "cf": row_normalise(np.asarray(cf, dtype=np.float64)[None, :])[0],
+            "content": row_normalise(np.asarray(content, dtype=np.float64)[None, :])[0],
+            "popularity": self.popularity_.scores_,
+        }
+
+    def _columns(self, item_ids: tuple) -> np.ndarray:
+        if not len(item_ids):
+            return np.zeros(0, dtype=np.int64)
+        lookup = self._item_pos_
+        missing = [i for i in item_ids if i not in lookup]
+        if missing:
+            raise KeyError(
+                f"unknown item(s) {missing!r}: not in the catalogue the model was trained on"
+            )
+        return np.array([lookup[i] for i in item_ids], dtype=np.int64)
+
+    def _bought_columns(
+        self, row: int, include_just_bought: bool, exclude_seen: bool, now: np.datetime64 | None
+    ) -> np.ndarray:
+        cols, days = _row(self.last_bought_day_, row)
+        if exclude_seen:
+            return cols
+        if include_just_bought:
+            return np.zeros(0, dtype=np.int64)
+        today = (
+            np.datetime64(now or self.fitted_at_, "s") - np.datetime64("1970-01-01", "s")
+        ) / DAY
+        return cols[days >= today - self.just_bought_days]
+
+    def _reason(
+        self, row: int, col: int, contributions: dict[str, np.ndarray], basis: np.ndarray
+    ) -> str:
+        best = max(COMPONENTS, key=lambda name: contributions[name][col])
+        if contributions[best][col] <= 0:
+            best = "popularity"
+        if best == "repeat" and row >= 0:
+            cols, counts = _row(self.purchase_counts_, row)
+            times = int(counts[cols == col].sum())
+            return f"you have bought it before ({times} time{'s' if times != 1 else ''})"
+        if best == "cf" and len(basis):
+            anchor = basis[np.argmax(self.cf_weights_[basis, col])]
+            return f"bought together with {self.titles_[anchor]}"
+        if best == "content" and len(basis) and self.embeddings_ is not None:
+            anchor = basis[np.argmax(self.embeddings_[basis] @ self.embeddings_[col])]
+            return f"similar to {self.titles_[anchor]}"
+        return self.popularity_.reason(col)
+
+
+def _row(matrix: sp.csr_matrix, row: int) -> tuple[np.ndarray, np.ndarray]:
+    """Column indices and values of one CSR row (empty for row -1)."""
+    if row < 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=matrix.dtype)
+    start, end = matrix.indptr[row], matrix.indptr[row + 1]
+    return matrix.indices[start:end], matrix.data[start:end]
+
+
+def repeat_signal(normalised: np.ndarray, floor: float) -> np.ndarray:
+    """Lift every bought-before item to at least ``floor``, the rest by decayed frequency.
+
+    ``floor`` near 1 says "anything bought before is likely again" (strong in
+    wholesale-like shops); 0 lets frequency alone decide.
+    """
+    return np.where(normalised > 0, floor + (1.0 - floor) * normalised, 0.0)
+
+
+def _max_per_cell(
+    interactions: Interactions, user_ids: np.ndarray, item_ids: np.ndarray, values: np.ndarray
+) -> sp.csr_matrix:
+    """Users x items holding the maximum of ``values`` per cell (e.g. the last purchase day)."""
+    rows = index_of(user_ids, interactions.users)
+    cols = index_of(item_ids, interactions.items)
+    keep = (rows >= 0) & (cols >= 0)
+    grouped = (
+        pd.DataFrame({"r": rows[keep], "c": cols[keep], "v": values[keep]})
+        .groupby(["r", "c"], sort=False)["v"]
+        .max()
+    )
+    r, c = grouped.index.get_level_values(0), grouped.index.get_level_values(1)
+    return sp.csr_matrix((grouped.to_numpy(), (r, c)), shape=(len(user_ids), len(item_ids)))
