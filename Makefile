@@ -9,8 +9,12 @@ SHELL := /bin/bash
 setup:
 	@bash scripts/setup.sh
 
+# Demo shop, sample campaigns with their simulated history, then the recommendation,
+# propensity and segment models (each step skips itself when its input is unchanged).
 data: setup
 	@$(PY) -m store generate --if-missing
+	@$(PY) -m promotions demo
+	@$(PY) -m recsys train
 
 train: setup
 	@bash scripts/train.sh

@@ -158,6 +158,7 @@ class Stack:
         if name == "rasa":
             env.update(rasa_env(s))
             env["SQLALCHEMY_SILENCE_UBER_WARNING"] = "1"
+            env["RASA_TELEMETRY_ENABLED"] = "false"
             command = [
                 str(RASA_BIN),
                 "run",

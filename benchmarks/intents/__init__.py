@@ -1,0 +1,1 @@
+"""Intent classification benchmark for Rasa configs: `python -m benchmarks.intents --help`."""

@@ -1,0 +1,111 @@
+"""Scores for intent predictions: accuracy, macro-F1, out-of-scope detection, latency."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """The classifier's best intent for a message, its confidence and the true label."""
+
+    label: str
+    intent: str
+    confidence: float
+
+
+def decide(prediction: Prediction, threshold: float, oos_label: str | None) -> str:
+    """The intent the bot acts on: out of scope below the threshold, else the best intent."""
+    if oos_label is not None and prediction.confidence < threshold:
+        return oos_label
+    return prediction.intent
+
+
+def accuracy(truth: Sequence[str], guess: Sequence[str]) -> float:
+    """Share of exact matches."""
+    if not truth:
+        return float("nan")
+    return float(np.mean([t == g for t, g in zip(truth, guess, strict=True)]))
+
+
+def macro_f1(truth: Sequence[str], guess: Sequence[str]) -> float:
+    """Unweighted mean of per-label F1 over the labels in the truth."""
+    scores = []
+    for label in sorted(set(truth)):
+        tp = sum(t == label and g == label for t, g in zip(truth, guess, strict=True))
+        fp = sum(t != label and g == label for t, g in zip(truth, guess, strict=True))
+        fn = sum(t == label and g != label for t, g in zip(truth, guess, strict=True))
+        scores.append(2 * tp / (2 * tp + fp + fn) if tp else 0.0)
+    return float(np.mean(scores)) if scores else float("nan")
+
+
+@dataclass(frozen=True)
+class Scores:
+    """What the harness reports for one model on one test set."""
+
+    accuracy: float
+    macro_f1: float
+    in_scope_accuracy: float | None = None
+    oos_recall: float | None = None
+    threshold: float | None = None
+
+
+def score(
+    predictions: Sequence[Prediction], oos_label: str | None = None, threshold: float = 0.0
+) -> Scores:
+    """Scores predictions; with an out-of-scope label, also in-scope accuracy and OOS recall."""
+    truth = [p.label for p in predictions]
+    guess = [decide(p, threshold, oos_label) for p in predictions]
+    if oos_label is None:
+        return Scores(accuracy(truth, guess), macro_f1(truth, guess))
+    inside = [(t, g) for t, g in zip(truth, guess, strict=True) if t != oos_label]
+    outside = [g for t, g in zip(truth, guess, strict=True) if t == oos_label]
+    return Scores(
+        accuracy=accuracy(truth, guess),
+        macro_f1=macro_f1(truth, guess),
+        in_scope_accuracy=accuracy([t for t, _ in inside], [g for _, g in inside]),
+        oos_recall=float(np.mean([g == oos_label for g in outside])) if outside else float("nan"),
+        threshold=threshold,
+    )
+
+
+def choose_threshold(
+    predictions: Sequence[Prediction], oos_label: str, min_in_scope: float = 0.95
+) -> float:
+    """The fallback threshold with the best OOS recall that keeps in-scope accuracy >= floor.
+
+    When no threshold keeps the floor, the one with the best in-scope accuracy + OOS recall.
+    Candidates are the confidences themselves, so the choice is exact on this split.
+    """
+    candidates = sorted({0.0, *(round(p.confidence, 4) for p in predictions)})
+    best_kept: tuple[float, float, float] | None = None  # (recall, in-scope, -threshold)
+    best_any: tuple[float, float] | None = None  # (sum, -threshold)
+    for threshold in candidates:
+        result = score(predictions, oos_label, threshold)
+        inside = _or_zero(result.in_scope_accuracy)
+        recall = _or_zero(result.oos_recall)
+        if inside >= min_in_scope:
+            key = (recall, inside, -threshold)
+            best_kept = key if best_kept is None or key > best_kept else best_kept
+        pair = (inside + recall, -threshold)
+        best_any = pair if best_any is None or pair > best_any else best_any
+    if best_kept is not None:
+        return -best_kept[2]
+    assert best_any is not None
+    return -best_any[1]
+
+
+def _or_zero(value: float | None) -> float:
+    return 0.0 if value is None or math.isnan(value) else value
+
+
+def latency_ms(seconds: Sequence[float]) -> tuple[float, float]:
+    """p50 and p95 of per-message durations, in milliseconds."""
+    if not seconds:
+        return float("nan"), float("nan")
+    values = np.asarray(seconds, dtype=float) * 1000.0
+    return float(np.percentile(values, 50)), float(np.percentile(values, 95))

@@ -1,0 +1,72 @@
+"""Runs inside the Rasa environment: parses messages with a trained model and times each one.
+
+Usage (by the harness, never imported by it):
+    .venv-rasa/bin/python benchmarks/intents/rasa_parse.py MODEL.tar.gz TEXTS.json OUT.json
+
+TEXTS.json is a JSON list of strings. OUT.json gets, per text, the best intent other than
+``nlu_fallback`` with its confidence, the intent Rasa itself returned, and the seconds
+``Agent.parse_message`` took; plus the model's load time. Only the standard library and
+Rasa are imported here, so the script runs on Python 3.10 with Rasa 3.6.
+"""
+
+import asyncio
+import json
+import logging
+import os
+import sys
+import time
+
+FALLBACK = "nlu_fallback"
+# Untimed parses first: the first calls trace TensorFlow graphs and fill caches.
+WARM_UP = 5
+
+
+def best_intent(result):
+    """The best ranked intent that is not Rasa's fallback, and its confidence."""
+    for entry in result.get("intent_ranking") or []:
+        if entry.get("name") and entry["name"] != FALLBACK:
+            return entry["name"], float(entry.get("confidence") or 0.0)
+    intent = result.get("intent") or {}
+    return intent.get("name"), float(intent.get("confidence") or 0.0)
+
+
+async def parse_all(model_path, texts):
+    """Loads the model and parses every text, one message at a time."""
+    from rasa.core.agent import Agent
+
+    started = time.perf_counter()
+    agent = Agent.load(model_path)
+    load_seconds = time.perf_counter() - started
+    for text in texts[:WARM_UP]:
+        await agent.parse_message(text)
+    rows = []
+    for text in texts:
+        started = time.perf_counter()
+        result = await agent.parse_message(text)
+        seconds = time.perf_counter() - started
+        intent, confidence = best_intent(result)
+        returned = (result.get("intent") or {}).get("name")
+        rows.append(
+            {"intent": intent, "confidence": confidence, "returned": returned, "seconds": seconds}
+        )
+    return {"load_seconds": load_seconds, "predictions": rows}
+
+
+def main(argv):
+    """Command line entry point."""
+    if len(argv) != 3:
+        sys.stderr.write("usage: rasa_parse.py MODEL.tar.gz TEXTS.json OUT.json\n")
+        return 2
+    model_path, texts_path, out_path = argv
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    logging.basicConfig(level=logging.WARNING)
+    with open(texts_path, encoding="utf-8") as handle:
+        texts = json.load(handle)
+    result = asyncio.run(parse_all(model_path, texts))
+    with open(out_path, "w", encoding="utf-8") as handle:
+        json.dump(result, handle)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
