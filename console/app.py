@@ -1,4 +1,4 @@
-"""The console's aiohttp application: customer web chat now, staff and marketer pages later.
+"""The console's aiohttp application: customer web chat, staff sign-in, review and handoff.
 
 ``create_app(settings)`` builds everything from settings; nothing is created at import
 time. Pages are Jinja2 templates with autoescaping on; JavaScript and CSS are plain
@@ -17,17 +17,37 @@ import jinja2
 from aiohttp import web
 
 from concierge.settings import Settings
+from console.accounts import StaffDirectory
 from console.chat import add_chat_routes
 from console.chat_hub import ChatHub
+from console.conversation_detail import ConversationReader
+from console.conversation_list import ConversationList
+from console.conversation_pages import add_conversation_routes
+from console.handoff_desk import HandoffDesk
+from console.handoff_pages import add_handoff_routes
 from console.keys import (
     chat_hub_key,
+    conversation_list_key,
+    conversation_reader_key,
     cookie_signer_key,
+    handoff_desk_key,
     rasa_client_key,
     repository_key,
+    review_desk_key,
     settings_key,
+    staff_directory_key,
+    staff_sessions_key,
+    throttle_key,
+    tracker_reader_key,
 )
 from console.rasa_client import DEFAULT_TIMEOUT_SECONDS, RasaClient
+from console.reviews import ReviewDesk
+from console.sign_in_throttle import SignInThrottle
 from console.signed_cookie import CookieSigner
+from console.staff_auth import staff_context, staff_template_context
+from console.staff_pages import add_staff_routes
+from console.staff_sessions import StaffSessions
+from console.tracker_reader import TrackerReader
 from store.db import make_engine, make_session_factory
 from store.policy import load_policy
 from store.repository import ShopRepository
@@ -52,6 +72,7 @@ def create_app(
     *,
     cookie_secret: bytes | None = None,
     rasa_timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS,
+    throttle: SignInThrottle | None = None,
 ) -> web.Application:
     """Build the console application.
 
@@ -59,21 +80,31 @@ def create_app(
     so chats do not survive a console restart (fine for the demo; pass a fixed secret
     when running several console processes behind one address).
     """
-    app = web.Application(middlewares=[security_headers])
+    app = web.Application(middlewares=[security_headers, staff_context])
     app[settings_key] = settings
     app[chat_hub_key] = ChatHub()
     secret = cookie_secret or (
         settings.console_secret.encode() if settings.console_secret else None
     )
-    app[cookie_signer_key] = CookieSigner(secret or secrets.token_bytes(32))
+    secret = secret or secrets.token_bytes(32)
+    app[cookie_signer_key] = CookieSigner(secret)
+    app[staff_sessions_key] = StaffSessions(secret)
+    app[throttle_key] = throttle or SignInThrottle()
 
     engine = make_engine(settings.db_url)
-    app[repository_key] = ShopRepository(
-        make_session_factory(engine), policy=load_policy(settings.policy_file)
-    )
+    session_factory = make_session_factory(engine)
+    app[repository_key] = ShopRepository(session_factory, policy=load_policy(settings.policy_file))
+    app[staff_directory_key] = StaffDirectory(session_factory)
+    app[handoff_desk_key] = HandoffDesk(session_factory)
+    tracker = TrackerReader(settings.tracker_db_url)
+    app[tracker_reader_key] = tracker
+    app[conversation_list_key] = ConversationList(session_factory, tracker)
+    app[conversation_reader_key] = ConversationReader(session_factory, tracker)
+    app[review_desk_key] = ReviewDesk(session_factory)
 
     async def shop_engine(app: web.Application) -> AsyncIterator[None]:
         yield
+        tracker.close()
         engine.dispose()
 
     async def rasa_connection(app: web.Application) -> AsyncIterator[None]:
@@ -92,10 +123,14 @@ def create_app(
         loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
+        context_processors=[staff_template_context],
     )
     app[aiohttp_jinja2.static_root_key] = "/static"
     app.router.add_static("/static/", STATIC_DIR, name="static")
     add_chat_routes(app)
+    add_staff_routes(app)
+    add_conversation_routes(app)
+    add_handoff_routes(app)
     app.router.add_get("/healthz", healthz, name="healthz")
     return app
 

@@ -19,9 +19,11 @@ import aiohttp_jinja2
 from aiohttp import WSCloseCode, WSMsgType, web
 
 from console.chat_hub import send_frame
+from console.handoff_desk import HandoffDesk
 from console.keys import (
     chat_hub_key,
     cookie_signer_key,
+    handoff_desk_key,
     rasa_client_key,
     repository_key,
 )
@@ -177,7 +179,11 @@ async def chat_socket(request: web.Request) -> web.WebSocketResponse:
     pending: asyncio.Queue[tuple[str | None, str]] = asyncio.Queue(MAX_PENDING_MESSAGES)
     # Rasa is called from a separate task so this loop keeps reading (close frames,
     # pings) while a slow turn is in flight, and turns still reach Rasa in order.
-    relay = asyncio.create_task(_relay_turns(ws, request.app[rasa_client_key], sender_id, pending))
+    relay = asyncio.create_task(
+        _relay_turns(
+            ws, request.app[rasa_client_key], request.app[handoff_desk_key], sender_id, pending
+        )
+    )
     try:
         async for msg in ws:
             if msg.type == WSMsgType.TEXT:
@@ -224,12 +230,19 @@ async def _accept_customer_frame(
 async def _relay_turns(
     ws: web.WebSocketResponse,
     rasa: RasaClient,
+    desk: HandoffDesk,
     sender_id: str,
     pending: asyncio.Queue[tuple[str | None, str]],
 ) -> None:
     while True:
         reply_to, text = await pending.get()
         try:
+            if await _passed_to_agent(desk, sender_id, text):
+                # A person holds this chat: the bot stays silent, the agent's page shows it.
+                frame: dict[str, Any] = {"type": "delivered", "reply_to": reply_to}
+                if not await send_frame(ws, frame):
+                    return
+                continue
             replies = await rasa.send(sender_id, text)
         except RasaUnavailable as exc:
             log.warning("relay to Rasa failed for %s: %s", sender_id, exc)
@@ -246,6 +259,15 @@ async def _relay_turns(
         if not await send_frame(ws, frame):
             await ws.close(code=WSCloseCode.GOING_AWAY)
             return
+
+
+async def _passed_to_agent(desk: HandoffDesk, sender_id: str, text: str) -> bool:
+    """Store the message for the agent when one holds the chat; False when the bot answers."""
+    held = await asyncio.to_thread(desk.held_for, sender_id)
+    if held is None:
+        return False
+    await asyncio.to_thread(desk.add_message, held.id, "customer", text)
+    return True
 
 
 def _error_frame(reply_to: str | None, code: str, text: str) -> dict[str, Any]:

@@ -1,0 +1,207 @@
+"""Live handoff pages: the queue, taking a conversation, talking to the customer, handing back.
+
+While a handoff is ``taken`` the customer's chat relay (console/chat.py) stores their
+messages here instead of sending them to Rasa; the agent's replies reach the customer's
+open chat through ``ChatHub.push_to_customer``. The live page polls for new customer
+messages once a second (no extra socket to keep authenticated).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import aiohttp_jinja2
+from aiohttp import web
+
+from console.handoff_desk import MAX_AGENT_MESSAGE_CHARS, HandoffError, HandoffItem, LiveMessage
+from console.keys import chat_hub_key, handoff_desk_key, staff_directory_key
+from console.staff_auth import current, requires, see_other
+
+BACK_TO_BOT_TEXT = "You're back with the shop assistant. Ask me anything!"
+
+
+def add_handoff_routes(app: web.Application) -> None:
+    """Register the live handoff pages."""
+    app.router.add_get("/staff/handoffs", queue_page, name="handoffs")
+    app.router.add_get("/staff/handoffs/{handoff_id:\\d+}", live_page, name="handoff")
+    app.router.add_post("/staff/handoffs/{handoff_id:\\d+}/take", take)
+    app.router.add_post("/staff/handoffs/{handoff_id:\\d+}/hand-back", hand_back)
+    app.router.add_get("/staff/handoffs/{handoff_id:\\d+}/messages", messages)
+    app.router.add_post("/staff/handoffs/{handoff_id:\\d+}/messages", reply)
+
+
+def _handoff_id(request: web.Request) -> int:
+    return int(request.match_info["handoff_id"])
+
+
+def _agent(request: web.Request) -> Any:
+    account = current(request).account
+    assert account is not None  # guaranteed by @requires
+    return account
+
+
+async def _load(request: web.Request) -> HandoffItem:
+    item = await asyncio.to_thread(request.app[handoff_desk_key].get, _handoff_id(request))
+    if item is None:
+        raise web.HTTPNotFound(text=f"There is no handoff {_handoff_id(request)}.")
+    return item
+
+
+@requires("agent")
+async def queue_page(request: web.Request) -> web.StreamResponse:
+    """Customers waiting for a person, and conversations agents hold now."""
+    return await _render_queue(request)
+
+
+async def _render_queue(request: web.Request, error: str | None = None) -> web.StreamResponse:
+    queue = await asyncio.to_thread(request.app[handoff_desk_key].queue)
+    hub = request.app[chat_hub_key]
+    context = {
+        "queue": queue,
+        "connected": {item.sender_id for item in queue if hub.is_connected(item.sender_id)},
+        "error": error,
+    }
+    status = 409 if error else 200
+    return aiohttp_jinja2.render_template("staff/handoffs.html", request, context, status=status)
+
+
+@requires("agent")
+async def take(request: web.Request) -> web.StreamResponse:
+    """Take a waiting conversation; the bot stops answering it and the customer is told."""
+    agent = _agent(request)
+    desk = request.app[handoff_desk_key]
+    try:
+        item = await asyncio.to_thread(desk.take, _handoff_id(request), agent.email)
+    except HandoffError as exc:
+        if str(exc).startswith("There is no handoff"):
+            raise web.HTTPNotFound(text=str(exc)) from exc
+        return await _render_queue(request, error=str(exc))
+    await asyncio.to_thread(
+        request.app[staff_directory_key].record,
+        agent.email,
+        "handoff_taken",
+        f"handoff {item.id}",
+        {"sender_id": item.sender_id},
+    )
+    joined = f"{agent.display_name} from customer service has joined the chat."
+    await _say(request, item, joined, agent)
+    return see_other(f"/staff/handoffs/{item.id}")
+
+
+@requires("agent")
+async def live_page(request: web.Request) -> web.StreamResponse:
+    """The live conversation: what was said so far, the composer and the hand-back button."""
+    item = await _load(request)
+    history = await asyncio.to_thread(request.app[handoff_desk_key].messages, item.id)
+    agent = _agent(request)
+    context = {
+        "item": item,
+        "history": history,
+        "mine": item.status == "taken" and (item.agent == agent.email or "admin" in agent.roles),
+        "connected": request.app[chat_hub_key].is_connected(item.sender_id),
+        "max_chars": MAX_AGENT_MESSAGE_CHARS,
+    }
+    return aiohttp_jinja2.render_template("staff/handoff_live.html", request, context)
+
+
+@requires("agent")
+async def messages(request: web.Request) -> web.StreamResponse:
+    """New live messages after ``?after=<id>`` and the handoff's status, as JSON."""
+    item = await _load(request)
+    try:
+        after = max(0, int(request.query.get("after", "0")))
+    except ValueError:
+        after = 0
+    found = await asyncio.to_thread(request.app[handoff_desk_key].messages, item.id, after)
+    return web.json_response(
+        {
+            "status": item.status,
+            "agent": item.agent,
+            "connected": request.app[chat_hub_key].is_connected(item.sender_id),
+            "messages": [_message_json(m) for m in found],
+        }
+    )
+
+
+@requires("agent")
+async def reply(request: web.Request) -> web.StreamResponse:
+    """Send the agent's reply to the customer's open chat (form post or JSON)."""
+    item = await _load(request)
+    agent = _agent(request)
+    if request.content_type == "application/json":
+        try:
+            body = await request.json()
+        except ValueError:
+            body = None
+        text = body.get("text") if isinstance(body, dict) else None
+    else:
+        text = (await request.post()).get("text")
+    problem = _reply_problem(item, agent, text)
+    if problem:
+        return web.json_response({"error": problem}, status=409 if "held" in problem else 400)
+    assert isinstance(text, str)
+    message, delivered = await _say(request, item, text.strip(), agent)
+    if request.content_type != "application/json":
+        return see_other(f"/staff/handoffs/{item.id}")
+    return web.json_response({"message": _message_json(message), "delivered": delivered})
+
+
+def _reply_problem(item: HandoffItem, agent: Any, text: object) -> str | None:
+    if item.status != "taken":
+        return "This conversation is not held by an agent any more; take it from the queue."
+    if item.agent != agent.email and "admin" not in agent.roles:
+        return f"This conversation is held by {item.agent}, not by you."
+    if not isinstance(text, str) or not text.strip():
+        return "Type a message before sending."
+    if len(text) > MAX_AGENT_MESSAGE_CHARS:
+        return f"A message can have at most {MAX_AGENT_MESSAGE_CHARS} characters."
+    return None
+
+
+@requires("agent")
+async def hand_back(request: web.Request) -> web.StreamResponse:
+    """Close the handoff: the bot answers the customer again."""
+    agent = _agent(request)
+    try:
+        item = await asyncio.to_thread(
+            request.app[handoff_desk_key].hand_back,
+            _handoff_id(request),
+            agent.email,
+            is_admin="admin" in agent.roles,
+        )
+    except HandoffError as exc:
+        if str(exc).startswith("There is no handoff"):
+            raise web.HTTPNotFound(text=str(exc)) from exc
+        return await _render_queue(request, error=str(exc))
+    await asyncio.to_thread(
+        request.app[staff_directory_key].record,
+        agent.email,
+        "handoff_closed",
+        f"handoff {item.id}",
+        {"sender_id": item.sender_id},
+    )
+    await request.app[chat_hub_key].push_to_customer(item.sender_id, BACK_TO_BOT_TEXT)
+    return see_other("/staff/handoffs")
+
+
+async def _say(
+    request: web.Request, item: HandoffItem, text: str, agent: Any
+) -> tuple[LiveMessage, bool]:
+    message = await asyncio.to_thread(
+        request.app[handoff_desk_key].add_message, item.id, "agent", text, agent.email
+    )
+    delivered = await request.app[chat_hub_key].push_to_customer(
+        item.sender_id, {"text": text, "name": agent.display_name}
+    )
+    return message, delivered
+
+
+def _message_json(message: LiveMessage) -> dict[str, Any]:
+    return {
+        "id": message.id,
+        "author": message.author,
+        "agent": message.agent_email,
+        "text": message.text,
+        "at": message.at.isoformat(timespec="seconds"),
+    }

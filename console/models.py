@@ -1,0 +1,95 @@
+"""The console's own tables: staff accounts, the audit log, reviews and live handoff messages.
+
+Declared on ``store.models.Base`` so one Alembic history (revision ``0003_console``)
+covers them together with the shop's tables.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from store.models import Base
+
+ROLES = ("agent", "marketer", "admin")
+REVIEW_STATES = ("new", "reviewed", "needs_fix")
+
+
+class StaffAccount(Base):
+    """A person who signs in to the console; ``roles`` is a comma-separated subset of ROLES."""
+
+    __tablename__ = "staff_accounts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(255), unique=True, index=True)
+    display_name: Mapped[str] = mapped_column(String(100))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    roles: Mapped[str] = mapped_column(String(100))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    last_sign_in_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class AuditEntry(Base):
+    """One data-changing action taken in the console (or by its command line)."""
+
+    __tablename__ = "console_audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    # Kept as text too, so the entry still names its actor if the account is removed.
+    actor_email: Mapped[str] = mapped_column(String(255))
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    target: Mapped[str] = mapped_column(String(255))
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class ConversationReview(Base):
+    """The review state of one chat session (absent row means state ``new``)."""
+
+    __tablename__ = "conversation_reviews"
+
+    session_id: Mapped[int] = mapped_column(ForeignKey("chat_sessions.id"), primary_key=True)
+    state: Mapped[str] = mapped_column(String(16), index=True, default="new")
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_by: Mapped[str] = mapped_column(String(255))
+
+
+class ConversationTag(Base):
+    """A tag on a chat session; one row per tag so the list can filter by tag via an index."""
+
+    __tablename__ = "conversation_tags"
+    __table_args__ = (Index("ix_conversation_tags_tag_session", "tag", "session_id", unique=True),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("chat_sessions.id"), index=True)
+    tag: Mapped[str] = mapped_column(String(40))
+
+
+class ConversationNote(Base):
+    """A private note an agent wrote about a chat session."""
+
+    __tablename__ = "conversation_notes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("chat_sessions.id"), index=True)
+    author_email: Mapped[str] = mapped_column(String(255))
+    text: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class HandoffMessage(Base):
+    """A message exchanged while a human agent held a conversation (Rasa never saw it)."""
+
+    __tablename__ = "handoff_messages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    handoff_id: Mapped[int] = mapped_column(ForeignKey("handoffs.id"), index=True)
+    # "customer" or "agent".
+    author: Mapped[str] = mapped_column(String(16))
+    agent_email: Mapped[str | None] = mapped_column(String(255))
+    text: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(DateTime)

@@ -1,0 +1,220 @@
+"""Staff sign-in: session cookies, CSRF tokens, role checks, the sign-in and sign-out pages.
+
+The staff cookie holds ``<account id>:<nonce>`` signed with a key derived from the
+console secret (a customer's chat cookie can never pass for it). Every visitor of a
+staff page gets one, signed in or not (account id 0), so the sign-in form itself is
+CSRF-protected. The CSRF token is an HMAC of the nonce; a new nonce is issued at
+sign-in, so a token seen before signing in is worthless afterwards. The account is
+re-read on every request: a disabled account or a removed role takes effect at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import hmac
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp_jinja2
+from aiohttp import web
+
+from console.accounts import Account
+from console.keys import staff_directory_key, staff_sessions_key, throttle_key
+from console.staff_sessions import STAFF_COOKIE
+
+STAFF_PREFIXES = ("/staff", "/marketing", "/admin")
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "X-CSRF-Token"
+CSRF_FAILED_TEXT = (
+    "This form has expired or did not come from the console. Reload the page and try again."
+)
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@dataclass(frozen=True)
+class StaffContext:
+    """Who is asking (None before sign-in) and the CSRF token their forms must carry."""
+
+    account: Account | None
+    csrf_token: str
+    nonce: str
+
+
+staff_request_key = web.RequestKey("staff", StaffContext)
+
+
+def set_staff_cookie(request: web.Request, response: web.StreamResponse, value: str) -> None:
+    """Attach the staff cookie to ``response``."""
+    response.set_cookie(
+        STAFF_COOKIE,
+        value,
+        max_age=request.app[staff_sessions_key].ttl_seconds,
+        path="/",
+        httponly=True,
+        samesite="Strict",
+        secure=request.secure,
+    )
+
+
+def is_staff_path(path: str) -> bool:
+    """Whether ``path`` belongs to the staff side of the console."""
+    return any(path == p or path.startswith(p + "/") for p in STAFF_PREFIXES)
+
+
+@web.middleware
+async def staff_context(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Load the staff session of staff pages and refuse unsafe requests without a CSRF token."""
+    if not is_staff_path(request.path):
+        return await handler(request)
+    sessions = request.app[staff_sessions_key]
+    parsed = sessions.read(request.cookies.get(STAFF_COOKIE))
+    new_cookie = None
+    account = None
+    if parsed is None:
+        new_cookie, nonce = sessions.issue(0)
+    else:
+        account_id, nonce = parsed
+        if account_id:
+            account = await asyncio.to_thread(request.app[staff_directory_key].account, account_id)
+            if account is None or not account.active:
+                account = None
+                new_cookie, nonce = sessions.issue(0)
+    context = StaffContext(account=account, csrf_token=sessions.csrf_token(nonce), nonce=nonce)
+    request[staff_request_key] = context
+    if request.method not in ("GET", "HEAD", "OPTIONS") and not await _csrf_ok(request, context):
+        response: web.StreamResponse = web.Response(status=403, text=CSRF_FAILED_TEXT)
+    else:
+        response = await handler(request)
+    if new_cookie is not None and not response.prepared:
+        set_staff_cookie(request, response, new_cookie)
+    return response
+
+
+async def _csrf_ok(request: web.Request, context: StaffContext) -> bool:
+    # A cookie we just issued cannot have been seen by a form yet.
+    if request.cookies.get(STAFF_COOKIE) is None:
+        return False
+    sent = request.headers.get(CSRF_HEADER)
+    if sent is None and request.content_type in (
+        "application/x-www-form-urlencoded",
+        "multipart/form-data",
+    ):
+        form = await request.post()
+        field = form.get(CSRF_FIELD)
+        sent = field if isinstance(field, str) else None
+    return bool(sent) and hmac.compare_digest(sent, context.csrf_token)
+
+
+def current(request: web.Request) -> StaffContext:
+    """The staff context the middleware attached."""
+    return request[staff_request_key]
+
+
+def requires(*roles: str) -> Callable[[Handler], Handler]:
+    """Let the handler run only for a signed-in account holding one of ``roles`` (or admin)."""
+
+    def decorate(handler: Handler) -> Handler:
+        @functools.wraps(handler)
+        async def guarded(request: web.Request) -> web.StreamResponse:
+            account = current(request).account
+            if account is None:
+                if request.method == "GET":
+                    return see_other(f"/staff/sign-in?next={_quote(request.path_qs)}")
+                raise web.HTTPUnauthorized(text="Sign in to the console first.")
+            if not account.has_any(roles):
+                return aiohttp_jinja2.render_template(
+                    "staff/refused.html",
+                    request,
+                    {"needed": roles, "account": account},
+                    status=403,
+                )
+            return await handler(request)
+
+        guarded.required_roles = roles  # type: ignore[attr-defined]
+        return guarded
+
+    return decorate
+
+
+def see_other(location: str) -> web.Response:
+    """A 303 redirect to ``location`` (a plain response, so cookies can ride on it)."""
+    return web.Response(status=303, headers={"Location": location})
+
+
+def _quote(path: str) -> str:
+    from urllib.parse import quote
+
+    return quote(path, safe="")
+
+
+def safe_next(raw: str | None) -> str:
+    """A same-site path to go to after sign-in; anything else goes to the staff home."""
+    if raw and raw.startswith("/") and not raw.startswith("//") and "\\" not in raw:
+        return raw
+    return "/staff"
+
+
+async def sign_in_page(request: web.Request) -> web.StreamResponse:
+    """The sign-in form (signed-in staff go straight on)."""
+    if current(request).account is not None:
+        return see_other(safe_next(request.query.get("next")))
+    context = {"error": None, "email": "", "next": safe_next(request.query.get("next"))}
+    return aiohttp_jinja2.render_template("staff/sign_in.html", request, context)
+
+
+async def sign_in(request: web.Request) -> web.StreamResponse:
+    """Check the password; slow down repeated failures; start a fresh session on success."""
+    form = await request.post()
+    email = str(form.get("email", "")).strip().lower()[:255]
+    password = str(form.get("password", ""))
+    target = safe_next(str(form.get("next", "")))
+    throttle = request.app[throttle_key]
+    keys = (f"email:{email}", f"ip:{request.remote}")
+
+    def refuse(error: str, status: int) -> web.StreamResponse:
+        context = {"error": error, "email": email, "next": target}
+        return aiohttp_jinja2.render_template("staff/sign_in.html", request, context, status=status)
+
+    wait = throttle.wait_seconds(*keys)
+    if wait > 0:
+        return refuse(
+            f"Too many failed sign-ins. Wait {int(wait) + 1} seconds, then try again.", 429
+        )
+    directory = request.app[staff_directory_key]
+    account = await asyncio.to_thread(directory.authenticate, email, password)
+    if account is None:
+        throttle.failed(*keys)
+        await asyncio.to_thread(
+            directory.record, email or "(blank)", "sign_in_failed", email, {"ip": request.remote}
+        )
+        return refuse("That e-mail and password do not match an active account.", 401)
+    throttle.succeeded(*keys)
+    await asyncio.to_thread(directory.record, account.email, "signed_in", account.email, {})
+    cookie, _ = request.app[staff_sessions_key].issue(account.id)
+    response = see_other(target)
+    set_staff_cookie(request, response, cookie)
+    return response
+
+
+async def sign_out(request: web.Request) -> web.StreamResponse:
+    """End the session: the browser gets a fresh signed-out cookie."""
+    cookie, _ = request.app[staff_sessions_key].issue(0)
+    response = see_other("/staff/sign-in")
+    set_staff_cookie(request, response, cookie)
+    return response
+
+
+def staff_template_context(request: web.Request) -> Awaitable[dict[str, Any]]:
+    """Jinja context processor: every staff template sees ``staff`` and ``csrf_token``."""
+
+    async def build() -> dict[str, Any]:
+        context = request.get(staff_request_key)
+        return {
+            "staff": context.account if context else None,
+            "csrf_token": context.csrf_token if context else "",
+        }
+
+    return build()

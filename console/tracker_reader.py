@@ -1,0 +1,166 @@
+"""Read-only access to Rasa's SQL tracker store (table ``events``) with SQLAlchemy Core.
+
+Rasa owns that database; the console only reads it: SQLite files are opened with
+``mode=ro`` so a bug here can never write to Rasa's store. Filters that scan every event
+(text search, intent, fallback, low confidence) return the matching sender ids, which
+the conversation list then intersects with ``chat_sessions``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Column,
+    Engine,
+    Float,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    create_engine,
+    or_,
+    select,
+    type_coerce,
+)
+from sqlalchemy.engine import make_url
+
+FALLBACK_ACTIONS = ("action_default_fallback", "action_two_stage_fallback")
+FALLBACK_INTENTS = ("nlu_fallback",)
+
+_metadata = MetaData()
+# Rasa's SQLTrackerStore schema (rasa/core/tracker_store.py, SQLEvent).
+events = Table(
+    "events",
+    _metadata,
+    Column("id", Integer, primary_key=True),
+    Column("sender_id", String(255)),
+    Column("type_name", String(255)),
+    Column("timestamp", Float),
+    Column("intent_name", String(255)),
+    Column("action_name", String(255)),
+    Column("data", Text),
+)
+
+
+@dataclass(frozen=True)
+class TrackerEvent:
+    """One tracker event: its type, time (epoch seconds) and Rasa's JSON payload."""
+
+    type_name: str
+    timestamp: float
+    intent_name: str | None
+    action_name: str | None
+    data: dict[str, Any]
+
+
+def read_only_engine(url: str) -> Engine | None:
+    """An engine that cannot write to the tracker store; None if its SQLite file is missing."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(url, execution_options={"postgresql_readonly": True})
+    database = parsed.database or ""
+    if not database or database == ":memory:" or not Path(database).exists():
+        return None
+    uri = f"file:{Path(database).resolve()}?mode=ro"
+    return create_engine("sqlite:///" + uri + "&uri=true")
+
+
+class TrackerReader:
+    """Queries over the tracker store's events; an absent store reads as empty."""
+
+    def __init__(self, url: str) -> None:
+        self._url = url
+        self._engine: Engine | None = None
+
+    def _connect(self) -> Engine | None:
+        # Rasa creates the file on its first conversation, maybe after the console started.
+        if self._engine is None:
+            self._engine = read_only_engine(self._url)
+        return self._engine
+
+    def close(self) -> None:
+        """Release the connections."""
+        if self._engine is not None:
+            self._engine.dispose()
+
+    def events_of(self, sender_id: str, start: float, end: float | None) -> list[TrackerEvent]:
+        """The sender's events with ``start <= timestamp < end``, in order."""
+        engine = self._connect()
+        if engine is None:
+            return []
+        query = select(events).where(events.c.sender_id == sender_id, events.c.timestamp >= start)
+        if end is not None:
+            query = query.where(events.c.timestamp < end)
+        with engine.connect() as conn:
+            rows = conn.execute(query.order_by(events.c.id)).all()
+        return [
+            TrackerEvent(
+                type_name=r.type_name,
+                timestamp=r.timestamp or 0.0,
+                intent_name=r.intent_name,
+                action_name=r.action_name,
+                data=_json(r.data),
+            )
+            for r in rows
+        ]
+
+    def senders_where(
+        self,
+        *,
+        intent: str | None = None,
+        fallback: bool = False,
+        low_confidence_below: float | None = None,
+        text: str | None = None,
+        since: float | None = None,
+        until: float | None = None,
+    ) -> set[str]:
+        """Sender ids having at least one event that meets every given condition."""
+        engine = self._connect()
+        if engine is None:
+            return set()
+        query = select(events.c.sender_id).distinct()
+        if since is not None:
+            query = query.where(events.c.timestamp >= since)
+        if until is not None:
+            query = query.where(events.c.timestamp < until)
+        if intent:
+            query = query.where(events.c.type_name == "user", events.c.intent_name == intent)
+        if fallback:
+            query = query.where(
+                or_(
+                    (events.c.type_name == "action") & events.c.action_name.in_(FALLBACK_ACTIONS),
+                    (events.c.type_name == "user") & events.c.intent_name.in_(FALLBACK_INTENTS),
+                )
+            )
+        if low_confidence_below is not None:
+            confidence = type_coerce(events.c.data, JSON)["parse_data"]["intent"]["confidence"]
+            query = query.where(
+                events.c.type_name == "user", confidence.as_float() < low_confidence_below
+            )
+        if text:
+            query = query.where(
+                events.c.type_name.in_(("user", "bot")),
+                type_coerce(events.c.data, JSON)["text"]
+                .as_string()
+                .ilike(f"%{_escape_like(text)}%", escape="\\"),
+            )
+        with engine.connect() as conn:
+            return set(conn.scalars(query))
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _json(raw: str | None) -> dict[str, Any]:
+    try:
+        value = json.loads(raw or "{}")
+    except json.JSONDecodeError:
+        return {}
+    return value if isinstance(value, dict) else {}

@@ -1,0 +1,206 @@
+"""Staff sign-in over HTTP: sessions, CSRF, slowing down guesses, signing out."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient
+from sqlalchemy.orm import Session, sessionmaker
+
+from concierge.settings import Settings
+from console.accounts import StaffDirectory
+from console.app import create_app
+from console.sign_in_throttle import SignInThrottle
+from console.signed_cookie import CHAT_COOKIE
+from console.staff_sessions import STAFF_COOKIE
+from tests.console.conftest import COOKIE_SECRET
+from tests.console.staff_helpers import PASSWORD, add_account, csrf_of, sign_in
+
+pytestmark = pytest.mark.asyncio
+
+
+async def test_staff_page_sends_a_visitor_to_sign_in_and_back(
+    client: TestClient, sessions: sessionmaker[Session]
+) -> None:
+    add_account(sessions, "sam@shop.example", "agent", name="Sam")
+
+    response = await client.get("/staff", allow_redirects=False)
+    assert response.status == 303
+    assert response.headers["Location"] == "/staff/sign-in?next=%2Fstaff"
+
+    token = await csrf_of(client, "/staff/sign-in?next=%2Fstaff")
+    signed = await client.post(
+        "/staff/sign-in",
+        data={
+            "email": "sam@shop.example",
+            "password": PASSWORD,
+            "csrf_token": token,
+            "next": "/staff",
+        },
+        allow_redirects=False,
+    )
+    assert signed.status == 303 and signed.headers["Location"] == "/staff"
+    home = await client.get("/staff")
+    assert home.status == 200
+    assert "Hello, Sam" in await home.text()
+
+
+async def test_wrong_password_is_refused_with_a_clear_message(
+    client: TestClient, sessions: sessionmaker[Session]
+) -> None:
+    add_account(sessions, "sam@shop.example")
+    token = await csrf_of(client)
+
+    response = await client.post(
+        "/staff/sign-in",
+        data={"email": "sam@shop.example", "password": "guess-guess", "csrf_token": token},
+    )
+
+    assert response.status == 401
+    assert "do not match an active account" in await response.text()
+    assert (await client.get("/staff", allow_redirects=False)).status == 303
+    log = StaffDirectory(sessions).audit_log()
+    assert log[0].action == "sign_in_failed" and log[0].target == "sam@shop.example"
+
+
+async def test_sign_in_without_the_csrf_token_is_refused(
+    client: TestClient, sessions: sessionmaker[Session]
+) -> None:
+    add_account(sessions, "sam@shop.example")
+    await csrf_of(client)
+
+    response = await client.post(
+        "/staff/sign-in", data={"email": "sam@shop.example", "password": PASSWORD}
+    )
+
+    assert response.status == 403
+    assert "did not come from the console" in await response.text()
+
+
+async def test_csrf_token_of_another_session_is_refused(
+    aiohttp_client: Any, client: TestClient, settings: Settings, sessions: sessionmaker[Session]
+) -> None:
+    add_account(sessions, "sam@shop.example")
+    other = await aiohttp_client(create_app(settings, cookie_secret=COOKIE_SECRET))
+    foreign_token = await csrf_of(other)
+    await csrf_of(client)
+
+    response = await client.post(
+        "/staff/sign-in",
+        data={"email": "sam@shop.example", "password": PASSWORD, "csrf_token": foreign_token},
+    )
+
+    assert response.status == 403
+
+
+async def test_repeated_failures_are_slowed_down_even_for_the_right_password(
+    aiohttp_client: Any, settings: Settings, sessions: sessionmaker[Session]
+) -> None:
+    add_account(sessions, "sam@shop.example")
+    throttle = SignInThrottle(free_failures=3, base_wait_seconds=60.0)
+    client = await aiohttp_client(
+        create_app(settings, cookie_secret=COOKIE_SECRET, throttle=throttle)
+    )
+    token = await csrf_of(client)
+
+    statuses = []
+    for password in ["wrong-one-1", "wrong-one-2", "wrong-one-3", PASSWORD]:
+        response = await client.post(
+            "/staff/sign-in",
+            data={"email": "sam@shop.example", "password": password, "csrf_token": token},
+        )
+        statuses.append(response.status)
+
+    assert statuses == [401, 401, 401, 429]
+    assert "Too many failed sign-ins. Wait 60 seconds" in await response.text()
+    assert (await client.get("/staff", allow_redirects=False)).status == 303
+
+
+async def test_after_sign_in_the_old_csrf_token_no_longer_works(
+    client: TestClient, sessions: sessionmaker[Session]
+) -> None:
+    add_account(sessions, "boss@shop.example", "admin")
+    before = await csrf_of(client)
+    await sign_in(client, "boss@shop.example")
+
+    response = await client.post(
+        "/admin/accounts",
+        data={
+            "email": "x@shop.example",
+            "password": PASSWORD,
+            "role": "agent",
+            "csrf_token": before,
+        },
+    )
+
+    assert response.status == 403
+    assert [a.email for a in StaffDirectory(sessions).accounts()] == ["boss@shop.example"]
+
+
+async def test_sign_out_ends_the_session(
+    client: TestClient, sessions: sessionmaker[Session]
+) -> None:
+    add_account(sessions, "sam@shop.example")
+    await sign_in(client, "sam@shop.example")
+    token = await csrf_of(client, "/staff")
+
+    response = await client.post(
+        "/staff/sign-out", data={"csrf_token": token}, allow_redirects=False
+    )
+
+    assert response.status == 303 and response.headers["Location"] == "/staff/sign-in"
+    assert (await client.get("/staff", allow_redirects=False)).status == 303
+
+
+async def test_disabled_account_is_signed_out_on_its_next_request(
+    client: TestClient, sessions: sessionmaker[Session]
+) -> None:
+    sam = add_account(sessions, "sam@shop.example")
+    await sign_in(client, "sam@shop.example")
+
+    StaffDirectory(sessions).set_active(sam, False, actor="tests")
+
+    assert (await client.get("/staff", allow_redirects=False)).status == 303
+
+
+async def test_forged_or_chat_cookies_do_not_sign_anyone_in(
+    client: TestClient, sessions: sessionmaker[Session]
+) -> None:
+    add_account(sessions, "boss@shop.example", "admin")
+    started = await client.post("/chat/start", data={"guest": "1"}, allow_redirects=False)
+    chat_cookie = started.cookies[CHAT_COOKIE].value
+
+    for value in ["1:abc.9999999999.deadbeef", chat_cookie, chat_cookie.replace("web-", "1:")]:
+        client.session.cookie_jar.clear()
+        client.session.cookie_jar.update_cookies({STAFF_COOKIE: value})
+        response = await client.get("/admin/accounts", allow_redirects=False)
+        assert response.status == 303, value
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/x", "/\\evil"])
+async def test_sign_in_never_redirects_off_site(
+    client: TestClient, sessions: sessionmaker[Session], target: str
+) -> None:
+    add_account(sessions, "sam@shop.example")
+    token = await csrf_of(client)
+
+    response = await client.post(
+        "/staff/sign-in",
+        data={
+            "email": "sam@shop.example",
+            "password": PASSWORD,
+            "csrf_token": token,
+            "next": target,
+        },
+        allow_redirects=False,
+    )
+
+    assert response.status == 303 and response.headers["Location"] == "/staff"
+
+
+async def test_customer_chat_pages_need_no_staff_cookie(client: TestClient) -> None:
+    response = await client.get("/")
+
+    assert response.status == 200
+    assert STAFF_COOKIE not in response.cookies
