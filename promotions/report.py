@@ -92,3 +92,22 @@ def format_results(report: ResultsReport) -> str:
         + table(HEADERS, [_arm_row(exposed, False), _arm_row(holdout, False)]).replace("\n", "\n  ")
     )
     return "\n".join(out)
+
+
+CELL_KEYS = (
+    "arm",
+    "customers",
+    "accepted",
+    "redeemed",
+    "converted",
+    "conversion",
+    "lift",
+    "p_value",
+    "revenue_per_customer",
+)
+
+
+def arm_cells(arm: ArmResult) -> dict[str, str]:
+    """One arm's row as ``format_results`` prints it, keyed by ``CELL_KEYS``."""
+    row = _arm_row(arm, arm.arm not in ("control", "holdout"))
+    return dict(zip(CELL_KEYS, row, strict=True))

@@ -1,0 +1,55 @@
+"""What the marketer pages share: the promotions database handle, roles, and campaign lookup."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from aiohttp import web
+from sqlalchemy.orm import Session, sessionmaker
+
+from console.accounts import Account
+from console.keys import staff_directory_key
+from console.staff_auth import current
+from promotions.campaigns import Campaign
+from promotions.repository import PromotionRepository, UnknownCampaign
+
+# Admins pass every role check anyway; agents do not get in (issue #6: an agent cannot
+# change campaigns, and the results are the marketers' business).
+MARKETER_ROLES = ("marketer",)
+KEY_PATTERN = "[a-z0-9][a-z0-9_-]{0,63}"
+
+promotion_sessions_key = web.AppKey("promotion_sessions", sessionmaker)
+
+
+def sessions_of(request: web.Request) -> sessionmaker[Session]:
+    """The session factory of the shop database, where campaigns live."""
+    return request.app[promotion_sessions_key]
+
+
+def repository_of(request: web.Request) -> PromotionRepository:
+    """A campaign repository on the shop database."""
+    return PromotionRepository(sessions_of(request))
+
+
+def actor_of(request: web.Request) -> Account:
+    """The signed-in account (the handlers are guarded by ``requires``)."""
+    account = current(request).account
+    assert account is not None  # guaranteed by @requires
+    return account
+
+
+async def load_campaign(request: web.Request) -> Campaign:
+    """The campaign named in the URL; 404 with a clear text when there is none."""
+    key = request.match_info["key"]
+    try:
+        return await asyncio.to_thread(repository_of(request).campaign, key)
+    except UnknownCampaign as exc:
+        raise web.HTTPNotFound(text=f"There is no campaign {key!r}.") from exc
+
+
+async def audit(request: web.Request, action: str, target: str, detail: dict[str, Any]) -> None:
+    """Write a marketer's change to the console's audit log."""
+    await asyncio.to_thread(
+        request.app[staff_directory_key].record, actor_of(request).email, action, target, detail
+    )
