@@ -253,6 +253,10 @@ def main(argv: list[str] | None = None) -> int:
         "Press Ctrl-C to stop.",
         flush=True,
     )
+    # Imported here: the console's modules are only needed once the stack is up.
+    from console.demo_accounts import demo_account_lines
+
+    print("\n".join(demo_account_lines(settings)), flush=True)
     stopping = False
 
     def _stop(signum: int, frame: object) -> None:

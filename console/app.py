@@ -18,6 +18,7 @@ from aiohttp import web
 
 from concierge.settings import Settings
 from console.accounts import StaffDirectory
+from console.campaign_pages import add_campaign_routes
 from console.chat import add_chat_routes
 from console.chat_hub import ChatHub
 from console.conversation_detail import ConversationReader
@@ -47,6 +48,7 @@ from console.signed_cookie import CookieSigner
 from console.staff_auth import staff_context, staff_template_context
 from console.staff_pages import add_staff_routes
 from console.staff_sessions import StaffSessions
+from console.support_tools import add_support_tools, page_latency
 from console.tracker_reader import TrackerReader
 from store.db import make_engine, make_session_factory
 from store.policy import load_policy
@@ -80,7 +82,7 @@ def create_app(
     so chats do not survive a console restart (fine for the demo; pass a fixed secret
     when running several console processes behind one address).
     """
-    app = web.Application(middlewares=[security_headers, staff_context])
+    app = web.Application(middlewares=[page_latency, security_headers, staff_context])
     app[settings_key] = settings
     app[chat_hub_key] = ChatHub()
     secret = cookie_secret or (
@@ -131,6 +133,8 @@ def create_app(
     add_staff_routes(app)
     add_conversation_routes(app)
     add_handoff_routes(app)
+    add_campaign_routes(app, session_factory)
+    add_support_tools(app, settings, session_factory)
     app.router.add_get("/healthz", healthz, name="healthz")
     return app
 

@@ -1,7 +1,7 @@
-"""The console's own tables: staff accounts, the audit log, reviews and live handoff messages.
+"""The console's own tables: staff accounts, audit log, reviews, handoff messages, NLU corrections.
 
 Declared on ``store.models.Base`` so one Alembic history (revision ``0003_console``)
-covers them together with the shop's tables.
+covers them together with the shop's tables (``0004_console_nlu`` adds the NLU corrections).
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from store.models import Base
@@ -93,3 +93,24 @@ class HandoffMessage(Base):
     agent_email: Mapped[str | None] = mapped_column(String(255))
     text: Mapped[str] = mapped_column(Text)
     at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class NluCorrection(Base):
+    """The intent an agent says a customer message really had (exported as NLU training data).
+
+    Keyed by the tracker event of the message; the text is copied so the export does not
+    depend on the tracker store keeping its history.
+    """
+
+    __tablename__ = "nlu_corrections"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tracker_event_id: Mapped[int] = mapped_column(Integer, unique=True, index=True)
+    sender_id: Mapped[str] = mapped_column(String(255))
+    text: Mapped[str] = mapped_column(Text)
+    predicted_intent: Mapped[str | None] = mapped_column(String(255))
+    confidence: Mapped[float | None] = mapped_column(Float)
+    intent: Mapped[str] = mapped_column(String(255))
+    message_at: Mapped[datetime] = mapped_column(DateTime)
+    corrected_by: Mapped[str] = mapped_column(String(255))
+    corrected_at: Mapped[datetime] = mapped_column(DateTime, index=True)

@@ -1,0 +1,54 @@
+"""The download of a filtered conversation set: ``/staff/conversations/export.csv`` or ``.jsonl``."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+from aiohttp import web
+
+from console.conversation_export import ConversationExporter, stream_export
+from console.conversation_list import ConversationFilters, FilterError
+from console.keys import staff_directory_key
+from console.staff_auth import current, requires
+
+conversation_exporter_key = web.AppKey("conversation_exporter", ConversationExporter)
+
+
+def add_export_routes(app: web.Application) -> None:
+    """Register the export downloads."""
+    app.router.add_get(
+        "/staff/conversations/export.{fmt:csv|jsonl}", export_conversations, name="export"
+    )
+
+
+@requires("agent")
+async def export_conversations(request: web.Request) -> web.StreamResponse:
+    """Stream the conversations the query's filters select; redacted unless the reader is admin."""
+    fmt = request.match_info["fmt"]
+    account = current(request).account
+    assert account is not None
+    query = {k: v for k, v in request.query.items() if k != "page"}
+    try:
+        filters = ConversationFilters.parse(query)
+    except FilterError as exc:
+        raise web.HTTPBadRequest(text=f"Cannot export: {exc}.") from exc
+    redacted = "admin" not in account.roles
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    # Written before the data leaves, so an interrupted download is on record too.
+    await asyncio.to_thread(
+        request.app[staff_directory_key].record,
+        account.email,
+        "conversations_exported",
+        f"{fmt} export",
+        {"filters": {k: v for k, v in query.items() if v}, "redacted": redacted},
+    )
+    response, _ = await stream_export(
+        request,
+        request.app[conversation_exporter_key],
+        filters,
+        fmt,
+        redacted=redacted,
+        filename=f"conversations-{stamp}.{fmt}",
+    )
+    return response
