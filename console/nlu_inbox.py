@@ -127,11 +127,7 @@ class NluInbox(UnitOfWork):
                 query = query.where(events.c.id.not_in(corrected))
         # Rasa appends events as they happen, so id order is time order; walking the
         # primary key backwards lets SQLite stop after one page instead of sorting them all.
-        query = (
-            query.order_by(events.c.id.desc())
-            .limit(per_page + 1)
-            .offset(page * per_page)
-        )
+        query = query.order_by(events.c.id.desc()).limit(per_page + 1).offset(page * per_page)
         with engine.connect() as conn:
             rows = conn.execute(query).all()[: per_page + 1]
         corrections = self._corrections_of(r.id for r in rows)
