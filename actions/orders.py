@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import logging
+
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import messages
-from actions.base import EventList, ShopAction, order_in_slots
+from actions.base import EventList, ShopAction, customer_id_of, order_in_slots
 from actions.forms_base import OrderFormValidation
-from actions.services import Services
+from actions.promotions import active_matters, offer_at
+from actions.recommendations import suggest_bought_together
+from actions.services import STORE_UNAVAILABLE, Services
+from promotions.decision import OfferContext
 from store.repository import utcnow
+from store.views import OrderView
+
+logger = logging.getLogger(__name__)
 
 # Orders in these states need no follow-up, so they are not kept as the open matter.
 SETTLED_ORDER_STATUSES = ("delivered", "cancelled")
@@ -56,4 +64,26 @@ class ActionOrderStatus(ShopAction):
             repo.set_open_matter(
                 tracker.sender_id, {"kind": "order", "ref": order.number, "status": order.status}
             )
+        follow_up_answered_order(dispatcher, tracker, services, order)
         return []
+
+
+def follow_up_answered_order(
+    dispatcher: CollectingDispatcher, tracker: Tracker, services: Services, order: OrderView
+) -> None:
+    """Once the order question is answered: what goes with it, and an offer if one fits.
+
+    Both run inside ``action_order_status`` rather than as dialogue steps after it, so the
+    stories that end with ``action_order_status`` stay valid. A failing suggestion is
+    logged and left out; the customer already has their answer.
+    """
+    try:
+        suggest_bought_together(dispatcher, tracker, services, order)
+    except STORE_UNAVAILABLE:
+        raise
+    except Exception:
+        logger.exception("bought-together suggestion for order %s failed", order.number)
+    context = OfferContext("after_order_resolved", active_matters=active_matters(tracker))
+    offer = offer_at(services, tracker.sender_id, customer_id_of(tracker), context)
+    if offer is not None:
+        dispatcher.utter_message(text=offer.text, buttons=list(offer.buttons))

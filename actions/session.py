@@ -12,7 +12,10 @@ from rasa_sdk.types import DomainDict
 
 from actions import messages
 from actions.base import EventList, ShopAction, record_activity
+from actions.promotions import offer_at
 from actions.services import Services
+from promotions.decision import OfferContext
+from promotions.triggers import BLOCKING_MATTERS
 from store.repository import ShopRepository
 from store.views import CustomerView, SessionView
 
@@ -120,6 +123,7 @@ class ActionSessionStart(ShopAction):
         events.extend(self._identity_slots(tracker, customer))
 
         said: list[str] = []
+        offer_event: EventList = []
         if customer is not None:
             previous = repo.previous_session(customer.id, session.id)
             if previous is not None:
@@ -127,10 +131,25 @@ class ActionSessionStart(ShopAction):
                 reminder = follow_up_open_matter(repo, tracker.sender_id, customer, previous)
                 if reminder:
                     said.append(reminder)
+                offer_event = self._returning_offer(services, tracker.sender_id, customer, previous)
         events.extend(BotUttered(text=text) for text in said)
+        events.extend(offer_event)
         events.append(SlotSet("greeted", bool(said)))
         events.append(ActionExecuted("action_listen"))
         return events
+
+    @staticmethod
+    def _returning_offer(
+        services: Services, sender_id: str, customer: CustomerView, previous: SessionView
+    ) -> EventList:
+        """The offer for a returning customer, unless their last visit left a blocking matter."""
+        matter = str((previous.open_matter or {}).get("kind") or "")
+        blocking = {matter} & set(BLOCKING_MATTERS)
+        context = OfferContext("returning_session_start", active_matters=frozenset(blocking))
+        offer = offer_at(services, sender_id, customer.id, context)
+        if offer is None:
+            return []
+        return [BotUttered(text=offer.text, data={"buttons": list(offer.buttons)})]
 
     @staticmethod
     def _identity_slots(tracker: Tracker, customer: CustomerView | None) -> EventList:

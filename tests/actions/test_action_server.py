@@ -136,4 +136,11 @@ def test_webhook_lists_every_contract_action(action_server: str) -> None:
         "validate_order_status_form",
         "validate_return_form",
         "validate_cancel_order_form",
+        "action_recommend",
+        "action_search_products",
+        "action_suggest_bought_together",
+        "action_offer_promotion",
+        "action_accept_offer",
+        "action_decline_offer",
+        "action_stop_offers",
     }

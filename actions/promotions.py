@@ -1,0 +1,236 @@
+"""Offers in the chat: ``action_offer_promotion`` and the answers to an offer.
+
+The decision and the coupons belong to ``promotions.service.PromotionService``; this module
+works out the conversation moment (which trigger, which matters forbid selling), shows
+the offer and keeps the session history's record of it (``offer_shown``,
+``offer_withheld`` for control and hold-out, ``offer_accepted``, ``coupon_issued``,
+``offer_declined``, ``offers_opted_out``). ``action_session_start`` and
+``action_order_status`` call ``offer_at`` themselves at their trigger points.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.base import EventList, ShopAction, current_session_events, customer_id_of
+from actions.services import STORE_UNAVAILABLE, Services
+from promotions.decision import NOTHING, OfferContext
+from promotions.service import OfferDecision, OfferReply
+
+logger = logging.getLogger(__name__)
+
+# Which trigger the action that ran just before action_offer_promotion stands for.
+TRIGGER_AFTER = {
+    "action_recommend": "with_recommendation",
+    "action_search_products": "with_recommendation",
+    "action_order_status": "after_order_resolved",
+}
+# Conversation steps that mean a matter during which nobody is sold anything.
+RETURN_INTENTS = ("request_return", "return_status")
+RETURN_FORM = "return_form"
+HANDOFF_ACTION = "action_handoff"
+GUEST_NO_OFFER = "Offers are for signed-in customers — sign in and I'll see what I have for you."
+
+
+def active_matters(tracker: Tracker, open_matter: dict[str, Any] | None = None) -> frozenset[str]:
+    """The blocking matters of the conversation: a return, a handoff (see promotions.triggers)."""
+    matters: set[str] = set()
+    events = current_session_events(tracker)
+    intents = {
+        ((e.get("parse_data") or {}).get("intent") or {}).get("name")
+        for e in events
+        if e.get("event") == "user"
+    }
+    if intents & set(RETURN_INTENTS) or (tracker.active_loop or {}).get("name") == RETURN_FORM:
+        matters.add("return")
+    if any(e.get("event") == "action" and e.get("name") == HANDOFF_ACTION for e in events):
+        matters.add("handoff")
+    if open_matter and open_matter.get("kind") in ("return", "complaint", "handoff"):
+        matters.add(str(open_matter["kind"]))
+    return frozenset(matters)
+
+
+def offer_at(
+    services: Services,
+    sender_id: str,
+    customer_id: int | None,
+    context: OfferContext,
+) -> OfferDecision | None:
+    """Decide and record an offer at a trigger point; None when nothing is to be shown.
+
+    An offer is a bonus: a failure inside the promotions engine is logged and the
+    conversation goes on without it (an unreachable database still propagates).
+    """
+    if customer_id is None:
+        return None
+    try:
+        offer = services.promotions.offer_for(customer_id, context, sender_id=sender_id)
+    except STORE_UNAVAILABLE:
+        raise
+    except Exception:
+        logger.exception("offer at %s for customer %s failed", context.trigger, customer_id)
+        return None
+    decision = offer.decision
+    if decision.outcome == NOTHING:
+        logger.debug("no offer at %s: %s", context.trigger, decision.reason)
+        return None
+    detail = {
+        "trigger": context.trigger,
+        "variant": decision.variant_key,
+        "arm": decision.outcome,
+        "exposure_id": offer.exposure_id,
+    }
+    kind = "offer_shown" if offer.shows_offer else "offer_withheld"
+    services.repository.record_outcome(sender_id, kind, ref=decision.campaign_key, detail=detail)
+    return offer if offer.shows_offer else None
+
+
+def last_shown_product(services: Services, sender_id: str) -> tuple[str | None, float | None]:
+    """Title and price of the first product recommended in this session, latest first."""
+    session = services.repository.current_session(sender_id)
+    for outcome in reversed(session.outcomes if session else ()):
+        if outcome.kind == "recommendations_shown" and outcome.detail.get("first_title"):
+            return outcome.detail["first_title"], outcome.detail.get("first_price")
+    return None, None
+
+
+def previous_action(tracker: Tracker) -> str | None:
+    """The action that ran before this one in the current session."""
+    for event in reversed(current_session_events(tracker)):
+        if event.get("event") == "action" and event.get("name") != "action_offer_promotion":
+            return event.get("name")
+    return None
+
+
+class ActionOfferPromotion(ShopAction):
+    """Shows an offer at a trigger point of the dialogue, or nothing (control, no campaign)."""
+
+    def name(self) -> str:
+        """The action's name in the domain."""
+        return "action_offer_promotion"
+
+    def act(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+        services: Services,
+    ) -> EventList:
+        """Decide for the trigger the previous action stands for; say the offer if there is one."""
+        trigger = TRIGGER_AFTER.get(previous_action(tracker) or "")
+        customer_id = customer_id_of(tracker)
+        if trigger is None or customer_id is None:
+            return []
+        title, price = (None, None)
+        if trigger == "with_recommendation":
+            title, price = last_shown_product(services, tracker.sender_id)
+        context = OfferContext(
+            trigger=trigger,
+            active_matters=active_matters(tracker),
+            product=title,
+            product_price=price,
+        )
+        offer = offer_at(services, tracker.sender_id, customer_id, context)
+        if offer is not None:
+            dispatcher.utter_message(text=offer.text, buttons=list(offer.buttons))
+        return []
+
+
+def _record_reply(services: Services, sender_id: str, reply: OfferReply, kind: str) -> None:
+    detail: dict[str, Any] = {"status": reply.status}
+    ref = None
+    if reply.coupon is not None:
+        ref = reply.coupon.campaign_key
+        detail["variant"] = reply.coupon.variant_key
+    services.repository.record_outcome(sender_id, kind, ref=ref, detail=detail)
+    if reply.coupon is not None and reply.coupon.created:
+        services.repository.record_outcome(
+            sender_id,
+            "coupon_issued",
+            ref=reply.coupon.code,
+            detail={"campaign": reply.coupon.campaign_key, "variant": reply.coupon.variant_key},
+        )
+
+
+class ActionAcceptOffer(ShopAction):
+    """Takes the customer's open offer: issues its coupon (once) and says the code."""
+
+    def name(self) -> str:
+        """The action's name in the domain."""
+        return "action_accept_offer"
+
+    def act(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+        services: Services,
+    ) -> EventList:
+        """Accept the open offer and give the code, or say there is none."""
+        customer_id = customer_id_of(tracker)
+        if customer_id is None:
+            dispatcher.utter_message(text=GUEST_NO_OFFER)
+            return []
+        reply = services.promotions.accept(customer_id)
+        dispatcher.utter_message(text=reply.text)
+        if reply.status in ("issued", "already_issued", "accepted"):
+            _record_reply(services, tracker.sender_id, reply, "offer_accepted")
+        return []
+
+
+class ActionDeclineOffer(ShopAction):
+    """Declines the open offer; its campaign's cooldown starts."""
+
+    def name(self) -> str:
+        """The action's name in the domain."""
+        return "action_decline_offer"
+
+    def act(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+        services: Services,
+    ) -> EventList:
+        """Decline and acknowledge it."""
+        customer_id = customer_id_of(tracker)
+        if customer_id is None:
+            dispatcher.utter_message(text=GUEST_NO_OFFER)
+            return []
+        reply = services.promotions.decline(customer_id)
+        dispatcher.utter_message(text=reply.text)
+        if reply.status == "declined":
+            _record_reply(services, tracker.sender_id, reply, "offer_declined")
+        return []
+
+
+class ActionStopOffers(ShopAction):
+    """Opts the customer out of every offer, everywhere, from now on."""
+
+    def name(self) -> str:
+        """The action's name in the domain."""
+        return "action_stop_offers"
+
+    def act(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+        services: Services,
+    ) -> EventList:
+        """Record the opt-out and confirm it."""
+        customer_id = customer_id_of(tracker)
+        if customer_id is None:
+            dispatcher.utter_message(
+                text="You won't get offers from me as a guest — there's nothing to stop."
+            )
+            return []
+        reply = services.promotions.opt_out(customer_id)
+        dispatcher.utter_message(text=reply.text)
+        _record_reply(services, tracker.sender_id, reply, "offers_opted_out")
+        return []

@@ -1,0 +1,254 @@
+"""Product suggestions in the chat: recommendations, free-text search, bought together.
+
+The actions ask ``actions.product_advice.ProductAdvisor`` (the recsys models, loaded once
+per process) and answer with each product's title, price and reason as text, plus quick
+replies for "more like this". Every list shown is recorded in the session history as a
+``recommendations_shown`` outcome (source, product ids, the model versions).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.base import EventList, ShopAction, customer_id_of, order_in_slots
+from actions.product_advice import Advice, ProductAdvisor, Suggestion
+from actions.services import Services, get_advisor
+from store.rules import match_line
+from store.views import OrderView
+
+logger = logging.getLogger(__name__)
+
+SHOWN = 3
+TITLE_IN_BUTTON = 28
+LIKED_PRODUCT_ENTITY = "liked_product"
+PRODUCT_ENTITY = "product"
+CANT_RECOMMEND = (
+    "I'm sorry — I can't recommend products right now. Please try again a little later, "
+    "or browse our best sellers on the shop's home page."
+)
+POPULAR_BUTTON = {"title": "Show me popular items", "payload": "/ask_recommendation"}
+
+
+def entity_values(tracker: Tracker, entity: str) -> list[str]:
+    """Values of ``entity`` in the latest message, in order."""
+    entities = tracker.latest_message.get("entities") or []
+    return [str(e.get("value")) for e in entities if e.get("entity") == entity and e.get("value")]
+
+
+def describe(suggestion: Suggestion, money: Any) -> str:
+    """One line of a list: ``• title — price: why``."""
+    price = f" — {money(suggestion.price)}" if suggestion.price is not None else ""
+    return f"• {suggestion.title}{price}: {suggestion.reason}"
+
+
+def more_like_buttons(suggestions: tuple[Suggestion, ...] | list[Suggestion]) -> list[dict]:
+    """Quick replies asking for more like each suggestion."""
+    buttons = []
+    for s in suggestions:
+        title = s.title if len(s.title) <= TITLE_IN_BUTTON else s.title[: TITLE_IN_BUTTON - 1] + "…"
+        entity = json.dumps({LIKED_PRODUCT_ENTITY: str(s.product_id)})
+        buttons.append({"title": f"More like {title}", "payload": f"/ask_recommendation{entity}"})
+    return buttons
+
+
+def record_shown(
+    services: Services,
+    advisor: ProductAdvisor,
+    sender_id: str,
+    advice: Advice,
+    **detail: Any,
+) -> None:
+    """Log what was shown in the session history (the offers read the first product)."""
+    first = advice.suggestions[0]
+    services.repository.record_outcome(
+        sender_id,
+        "recommendations_shown",
+        ref=advice.source,
+        detail={
+            "items": advice.product_ids,
+            "first_title": first.title,
+            "first_price": first.price,
+            "versions": dict(advisor.models.versions),
+            **detail,
+        },
+    )
+
+
+def show(
+    dispatcher: CollectingDispatcher,
+    services: Services,
+    advisor: ProductAdvisor,
+    tracker: Tracker,
+    advice: Advice,
+    intro: str,
+    **detail: Any,
+) -> None:
+    """Say the suggestions with quick replies and record them."""
+    lines = [describe(s, services.policy.money) for s in advice.suggestions]
+    dispatcher.utter_message(
+        text="\n".join([intro, *lines]), buttons=more_like_buttons(advice.suggestions)
+    )
+    record_shown(services, advisor, tracker.sender_id, advice, **detail)
+
+
+def bought_product(services: Services, customer_id: int | None, names: list[str]) -> int | None:
+    """The product of the customer's recent orders that ``names`` ("the lamp") points at."""
+    if customer_id is None:
+        return None
+    for order in services.repository.recent_orders(customer_id, limit=10):
+        for name in names:
+            line = match_line(order, name)
+            if line is not None:
+                return line.product_id
+    return None
+
+
+def _liked_product(tracker: Tracker) -> int | None:
+    for value in entity_values(tracker, LIKED_PRODUCT_ENTITY):
+        if value.isdigit():
+            return int(value)
+    return None
+
+
+class ActionRecommend(ShopAction):
+    """Recommends products: for the customer, a guest, or "more like" something bought."""
+
+    def name(self) -> str:
+        """The action's name in the domain."""
+        return "action_recommend"
+
+    def act(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+        services: Services,
+    ) -> EventList:
+        """Answer with a few products and why, or say that nothing can be recommended."""
+        advisor = get_advisor(services)
+        customer_id = customer_id_of(tracker)
+        liked = _liked_product(tracker)
+        names = entity_values(tracker, PRODUCT_ENTITY)
+        if liked is None and names:
+            liked = bought_product(services, customer_id, names)
+            if liked is None and advisor.can_search:
+                # "something like a lamp" they never bought: that's a search.
+                return search_and_show(dispatcher, tracker, services, advisor)
+        advice = advisor.recommend(customer_id, k=SHOWN, like_items=(liked,) if liked else ())
+        if not advice.suggestions:
+            dispatcher.utter_message(text=CANT_RECOMMEND)
+            return []
+        if liked is not None and advice.source == "recommender":
+            title = advisor.facts.titles.get(liked, "that")
+            intro = f"If you like the {title}, you might also like:"
+        elif customer_id is None or advice.source == "popularity":
+            intro = "Here's what other customers love right now:"
+        else:
+            intro = "Here are a few things I think you'll like:"
+        show(dispatcher, services, advisor, tracker, advice, intro, liked=liked)
+        return []
+
+
+def search_and_show(
+    dispatcher: CollectingDispatcher, tracker: Tracker, services: Services, advisor: ProductAdvisor
+) -> EventList:
+    """Search the catalogue for the latest message and answer with the hits (or why none)."""
+    message = str(tracker.latest_message.get("text") or "").strip()
+    if not advisor.can_search:
+        popular = advisor.popular(SHOWN)
+        if not popular.suggestions:
+            dispatcher.utter_message(text=CANT_RECOMMEND)
+            return []
+        intro = "I can't search the catalogue right now, but these are popular at the moment:"
+        show(dispatcher, services, advisor, tracker, popular, intro, query=message)
+        return []
+    advice = advisor.search(message, k=SHOWN)
+    if not advice.suggestions:
+        dispatcher.utter_message(text=nothing_found(advisor, message), buttons=[POPULAR_BUTTON])
+        services.repository.record_outcome(
+            tracker.sender_id, "search_found_nothing", detail={"query": message}
+        )
+        return []
+    show(dispatcher, services, advisor, tracker, advice, "Here's what I found:", query=message)
+    return []
+
+
+def nothing_found(advisor: ProductAdvisor, message: str) -> str:
+    """Why a search found nothing, naming the limits that were applied, and what to try."""
+    assert advisor.models.search is not None
+    query = advisor.models.search.parse(message)
+    limits = []
+    if query.categories:
+        limits.append("in " + " or ".join(query.categories))
+    if query.max_price is not None:
+        limits.append(f"under £{query.max_price:g}")
+    if query.min_price is not None:
+        limits.append(f"over £{query.min_price:g}")
+    within = f" {' '.join(limits)}" if limits else ""
+    return (
+        f"I couldn't find anything{within} in stock that matches “{query.text}”. "
+        "You could try a different budget or fewer details — or I can show you what's popular."
+    )
+
+
+class ActionSearchProducts(ShopAction):
+    """Finds products from a free-text description, budget, category and colour."""
+
+    def name(self) -> str:
+        """The action's name in the domain."""
+        return "action_search_products"
+
+    def act(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+        services: Services,
+    ) -> EventList:
+        """Answer with the best matches, or a helpful message when nothing matches."""
+        return search_and_show(dispatcher, tracker, services, get_advisor(services))
+
+
+def suggest_bought_together(
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    services: Services,
+    order: OrderView,
+) -> bool:
+    """Suggest items often bought with ``order``'s; say nothing without a strong pairing."""
+    advisor = get_advisor(services)
+    product_ids = [line.product_id for line in order.lines]
+    suggestions = advisor.bought_together(customer_id_of(tracker), product_ids)
+    if not suggestions:
+        return False
+    advice = Advice(tuple(suggestions), "bought_together")
+    intro = "By the way, customers who bought that often add:"
+    show(dispatcher, services, advisor, tracker, advice, intro, order=order.number)
+    return True
+
+
+class ActionSuggestBoughtTogether(ShopAction):
+    """Suggests items bought together with the order in the slots (silent when none fit)."""
+
+    def name(self) -> str:
+        """The action's name in the domain."""
+        return "action_suggest_bought_together"
+
+    def act(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+        services: Services,
+    ) -> EventList:
+        """Look up the order the customer may see and suggest what goes with it."""
+        _, order = order_in_slots(tracker, services)
+        if order is not None:
+            suggest_bought_together(dispatcher, tracker, services, order)
+        return []

@@ -1,0 +1,98 @@
+"""Asking for products over the real stack: first with no trained models, then with them.
+
+The session's stack starts with an empty artifacts folder, so the first answers come from
+the store's popularity fallback. The module then adds a few products and orders, trains
+the served models (recommender and search index) into the stack's artifacts folder, and
+the running action server picks them up without a restart.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from threadpoolctl import threadpool_limits
+
+from recsys.artifacts import save_artifact
+from recsys.embeddings import TextEmbedder, embed_catalogue
+from recsys.hybrid import Hybrid
+from recsys.search import SemanticSearch
+from recsys.store_data import load_store_data
+from store.db import make_engine, make_session_factory
+from tests.factories import add_customer, add_order, add_product
+from tests.integration.conftest import Chat
+
+pytestmark = pytest.mark.integration
+
+
+def outcomes(repo, sender_id: str, kind: str) -> list:
+    session = repo.current_session(sender_id)
+    return [o for o in session.outcomes if o.kind == kind] if session else []
+
+
+def test_guest_asking_for_ideas_before_any_training_gets_the_shops_popular_products(
+    guest_chat: Chat, repo
+):
+    reply = guest_chat.text("what would you recommend")
+    assert "Here's what other customers love right now:" in reply
+    assert "Speckled Stoneware Mug" in reply and "£12.50" in reply
+    [shown] = outcomes(repo, guest_chat.sender_id, "recommendations_shown")
+    assert shown.ref == "popularity"
+
+
+@pytest.fixture(scope="module")
+def trained_models(stack, shop) -> None:
+    """More products and orders in the stack's shop, and models trained on them."""
+    sessions = make_session_factory(make_engine(stack.settings.db_url))
+    red_lamp = add_product(
+        sessions, title="Red Ceramic Table Lamp", category="lighting", price=18.0, colour="red"
+    )
+    shade = add_product(sessions, title="Linen Drum Lamp Shade", category="lighting", price=16.0)
+    frame = add_product(sessions, title="Oak Photo Frame", category="home decor", price=15.0)
+    candles = add_product(
+        sessions, title="Gift Box of Scented Candles", category="gifts", price=28.0
+    )
+    for n in range(6):
+        buyer = add_customer(sessions, email=f"lamp-buyer-{n}-{uuid.uuid4().hex[:6]}@example.com")
+        add_order(sessions, customer_id=buyer, lines=[(red_lamp, 1), (shade, 1)])
+        add_order(sessions, customer_id=buyer, lines=[(frame, 1), (candles, 1)])
+    data = load_store_data(sessions)
+    with threadpool_limits(1):
+        catalogue = embed_catalogue(data.catalogue, TextEmbedder(num_threads=1))
+        recommender = Hybrid().fit(data.interactions, catalogue)
+        search = SemanticSearch().fit(catalogue)
+    fingerprint = data.fingerprint()
+    artifacts = stack.settings.artifacts_dir
+    save_artifact(artifacts, "search", search, data_fingerprint=fingerprint)
+    save_artifact(artifacts, "recommender", recommender, data_fingerprint=fingerprint)
+
+
+def test_search_with_a_colour_and_budget_finds_the_product_once_models_are_trained(
+    trained_models, guest_chat: Chat, repo
+):
+    reply = guest_chat.text("red lamp under 20")
+    assert "Here's what I found:" in reply
+    [lamp] = [line for line in reply.splitlines() if "Red Ceramic Table Lamp" in line]
+    assert lamp.startswith("• Red Ceramic Table Lamp — £18: ")
+    assert "within your budget" in lamp and "in red" in lamp
+    [shown] = outcomes(repo, guest_chat.sender_id, "recommendations_shown")
+    assert shown.ref == "search"
+    assert set(shown.detail["versions"]) == {"recommender", "search"}
+
+
+def test_customer_gets_recommendations_like_the_lamp_they_bought(
+    trained_models, anna_chat: Chat, repo
+):
+    reply = anna_chat.text("show me something like the lamp I bought")
+    assert "If you like the Brass Bedside Lamp, you might also like:" in reply, reply
+    assert "£" in reply
+    [shown] = outcomes(repo, anna_chat.sender_id, "recommendations_shown")
+    assert shown.ref == "recommender"
+
+
+def test_more_like_quick_reply_asks_for_similar_products(trained_models, guest_chat: Chat):
+    replies = guest_chat.say("what's popular right now")
+    buttons = [b for r in replies for b in r.get("buttons") or []]
+    assert buttons and buttons[0]["title"].startswith("More like ")
+    follow = guest_chat.text(buttons[0]["payload"])
+    assert "you might also like:" in follow
