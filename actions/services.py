@@ -130,3 +130,20 @@ def get_advisor(services: Services) -> ProductAdvisor:
                 (lambda: encoder) if encoder is not None else text_encoder,
             )
         return _advisor
+
+
+def warm_up() -> bool:
+    """Build the services and load the product models now, so no customer waits for them.
+
+    Run in a background thread when the action server starts (``python -m actions``);
+    a database that is down only gets logged here, and the first action tries again.
+    """
+    try:
+        advisor = get_advisor(get_services())
+    except STORE_UNAVAILABLE as exc:
+        logger.warning("Warm-up: the store is unreachable (%s); the first action retries.", exc)
+        return False
+    logger.info(
+        "Warm-up done: %s.", "degraded recommendations" if advisor.degraded else "models loaded"
+    )
+    return True

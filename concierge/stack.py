@@ -148,7 +148,7 @@ class Stack:
             command = [
                 sys.executable,
                 "-m",
-                "rasa_sdk",
+                "actions",  # rasa_sdk's server plus a warm-up of the models
                 "--actions",
                 "actions",
                 "--port",

@@ -1,0 +1,33 @@
+"""The action server's start-up warm-up: models loaded before the first customer asks."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from actions.services import get_advisor, get_services, warm_up
+from tests.actions.shop_data import Shop
+
+
+def test_warm_up_loads_the_advisor_the_first_action_then_reuses(shop: Shop) -> None:
+    assert warm_up() is True
+
+    services = get_services()
+    assert get_advisor(services) is get_advisor(services)
+
+
+def test_warm_up_without_trained_artifacts_serves_store_popularity(shop: Shop) -> None:
+    warm_up()
+
+    assert get_advisor(get_services()).degraded
+
+
+@pytest.mark.usefixtures("database_down")
+def test_warm_up_with_database_down_logs_and_lets_the_first_action_retry(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="actions.services"):
+        assert warm_up() is False
+
+    assert "store is unreachable" in caplog.text
