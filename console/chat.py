@@ -29,6 +29,7 @@ from console.keys import (
 )
 from console.rasa_client import RasaClient, RasaUnavailable
 from console.signed_cookie import CHAT_COOKIE
+from store.demo_fixtures import DEMO_HINTS
 from store.errors import CustomerNotFound
 from store.views import CustomerView
 
@@ -90,6 +91,8 @@ async def _render_front(
         "search": search,
         "page": page,
         "has_next": len(found) > CUSTOMERS_PER_PAGE,
+        # What to try as each demo customer, keyed by e-mail (the demo data fixes those).
+        "hints": DEMO_HINTS,
         "error": error,
         "notice": notice,
     }

@@ -4,9 +4,12 @@ Anna Smith (anna.smith@example.com, marketing consent) has an order in transit, 
 delivered recently (inside any sensible return window), one delivered long ago (window
 passed), one pending (still cancellable) and an older delivered order. Ben Carter
 (ben.carter@example.org, no marketing consent) has an order being processed, a cancelled
-one, a delivered one with an open return, and an older delivered one. Sam Taylor checked
-out as a guest (sam.taylor@example.net). The order numbers depend on the seed and ``now``,
-so the generator reports them by these names.
+one, a delivered one with an open return, and an older delivered one. Clara Evans
+(clara.evans@example.com, marketing consent) has three delivered orders, the last about 90
+days ago, and chatted with us once when it was on its way: opening the chat again she is a
+lapsed, returning customer, which is what the ``welcome-back`` sample campaign is for.
+Sam Taylor checked out as a guest (sam.taylor@example.net). The order numbers depend on
+the seed and ``now``, so the generator reports them by these names.
 """
 
 from __future__ import annotations
@@ -28,9 +31,22 @@ from store.shop_calendar import ShopCalendar
 
 ANNA_EMAIL = "anna.smith@example.com"
 BEN_EMAIL = "ben.carter@example.org"
+CLARA_EMAIL = "clara.evans@example.com"
 GUEST_EMAIL = "sam.taylor@example.net"
 GUEST_NAME = "Sam Taylor"
-RESERVED_EMAILS = (ANNA_EMAIL, BEN_EMAIL, GUEST_EMAIL)
+RESERVED_EMAILS = (ANNA_EMAIL, BEN_EMAIL, CLARA_EMAIL, GUEST_EMAIL)
+# Not 3: promotion arms are a stable hash of customer id and campaign, and customer 3 falls
+# in welcome-back's control group, so Clara would never see the offer she is here to show.
+# tests/store/test_demo_fixtures.py fails if a change to the hash or campaign moves her.
+CLARA_ID = 4
+CLARA_LAST_ORDER_DAYS = 90
+
+# What to try as each demo customer; the chat's customer picker shows these by e-mail.
+DEMO_HINTS: dict[str, str] = {
+    ANNA_EMAIL: "Try “where is my order?”, cancelling the pending one, or a return.",
+    BEN_EMAIL: "Try his open return. No marketing consent, so he never sees an offer.",
+    CLARA_EMAIL: "Say hi: away for three months, she's offered a welcome-back coupon.",
+}
 
 # name -> (customer key, days before now it was placed, status, [(category, title word)])
 FIXTURE_ORDERS: tuple[tuple[str, str, float, str, tuple[tuple[str, str], ...]], ...] = (
@@ -49,16 +65,35 @@ FIXTURE_ORDERS: tuple[tuple[str, str, float, str, tuple[tuple[str, str], ...]], 
      (("stationery", "Leather Journal"), ("stationery", "Fountain Pen"))),
     ("ben_processing", "ben", 10 / 24, "processing", (("gifts", "Gift Box"),)),
     ("guest_delivered", "guest", 12, "delivered", (("kitchen", "Mug"),)),
+    # Clara's come last so that the draws for everyone above stay as they were.
+    ("clara_first", "clara", 320, "delivered",
+     (("kitchen", "Teapot"), ("kitchen", "Mug"))),
+    ("clara_repeat", "clara", 190, "delivered", (("gifts", "Candle"),)),
+    ("clara_last", "clara", CLARA_LAST_ORDER_DAYS, "delivered",
+     (("kitchen", "Serving Bowl"), ("home decor", "Cushion"))),
 )
 
 
 @dataclass(frozen=True)
+class PlannedChat:
+    """A past, ended chat session of a demo customer (it makes her next visit a return)."""
+
+    customer_id: int
+    sender_id: str
+    started_at: datetime
+    ended_at: datetime
+    intents: tuple[str, ...]
+    looked_up: PlannedOrder  # recorded as the session's ``order_looked_up`` outcome
+
+
+@dataclass(frozen=True)
 class DemoFixtures:
-    """The fixed customers, their orders and the return on Ben's order."""
+    """The fixed customers, their orders, the return on Ben's order and Clara's last chat."""
 
     customers: list[CustomerProfile]
     orders: list[PlannedOrder]
     returns: list[PlannedReturn]
+    chats: list[PlannedChat]
 
 
 def _customers(now: datetime) -> dict[str, CustomerProfile]:
@@ -77,7 +112,15 @@ def _customers(now: datetime) -> dict[str, CustomerProfile]:
         frequency="occasional", orders_per_year=4.0, browse_per_year=8.0,
         marketing_consent=False, preferred_channel="email", extra={"demo": True},
     )
-    return {"anna": anna, "ben": ben}
+    clara = CustomerProfile(
+        id=CLARA_ID, first_name="Clara", last_name="Evans", email=CLARA_EMAIL,
+        country="United Kingdom", city="Bristol", created_at=now - timedelta(days=400),
+        categories={"kitchen": 0.6, "gifts": 0.4}, price_band="mid",
+        frequency="occasional", orders_per_year=3.0, browse_per_year=6.0,
+        marketing_consent=True, email_opt_in=True, preferred_channel="web",
+        extra={"demo": True},
+    )
+    return {"anna": anna, "ben": ben, "clara": clara}
 
 
 def _product(picker: BasketPicker, category: str, word: str, moment: datetime,
@@ -115,7 +158,7 @@ def _lifecycle(rng: random.Random, status: str, placed: datetime, now: datetime)
 def plan_fixtures(
     rng: random.Random, catalogue: Catalogue, calendar: ShopCalendar, picker: BasketPicker
 ) -> DemoFixtures:
-    """Anna's, Ben's and the guest's known orders, ready to be numbered with the others."""
+    """The demo customers' known orders and history, ready to be numbered with the others."""
     now = calendar.now
     customers = _customers(now)
     orders: list[PlannedOrder] = []
@@ -140,4 +183,14 @@ def plan_fixtures(
     requested = returned.lifecycle.delivered_at + timedelta(days=2)
     ben_return = PlannedReturn(returned, 0, "Arrived damaged", "approved", requested,
                                requested + timedelta(days=1), fixture="ben_return")
-    return DemoFixtures(list(customers.values()), orders, [ben_return])
+    return DemoFixtures(list(customers.values()), orders, [ben_return],
+                        [_clara_last_chat(orders)])
+
+
+def _clara_last_chat(orders: list[PlannedOrder]) -> PlannedChat:
+    """Clara asked where her last order was a few hours after it was dispatched."""
+    last = next(o for o in orders if o.fixture == "clara_last")
+    assert last.lifecycle and last.lifecycle.shipped_at
+    started = last.lifecycle.shipped_at + timedelta(hours=3, minutes=12)
+    return PlannedChat(CLARA_ID, "web-demo-clara-1", started, started + timedelta(minutes=4),
+                       ("greet", "order_status"), last)

@@ -9,11 +9,12 @@ comes from a ``random.Random`` seeded per stage, and nothing reads the clock.
 
 from __future__ import annotations
 
+import itertools
 import json
 import random
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -27,8 +28,24 @@ from store.bulk_insert import advance_id_sequences, clear_shop_data, insert_rows
 from store.catalogue import Catalogue, build_catalogue
 from store.customer_profiles import CustomerProfile, make_customers
 from store.db import make_session_factory
-from store.demo_fixtures import GUEST_EMAIL, GUEST_NAME, RESERVED_EMAILS, plan_fixtures
-from store.models import Customer, Event, Order, OrderLine, Product, Return, Shipment
+from store.demo_fixtures import (
+    GUEST_EMAIL,
+    GUEST_NAME,
+    RESERVED_EMAILS,
+    PlannedChat,
+    plan_fixtures,
+)
+from store.models import (
+    ChatSession,
+    Customer,
+    Event,
+    Order,
+    OrderLine,
+    Product,
+    Return,
+    SessionOutcome,
+    Shipment,
+)
 from store.order_history import (
     BasketPicker,
     PlannedOrder,
@@ -44,6 +61,7 @@ DEFAULT_NOW = datetime(2025, 6, 30, 12, 0)
 FIRST_ORDER_NUMBER = 10000
 FIRST_RETURN_NUMBER = 10001
 GUEST_ORDER_SHARE = 0.04
+MIN_CUSTOMERS = 3  # the demo customers Anna, Ben and Clara
 
 
 class GenerationRefused(Exception):
@@ -124,9 +142,9 @@ def generate(
 ) -> GenerationReport:
     """Fill a migrated, empty database with demo data (``replace=True`` wipes it first)."""
     say = progress or (lambda _message: None)
-    if customers < 2 or products < 30 or days < 30:
+    if customers < MIN_CUSTOMERS or products < 30 or days < 30:
         raise ValueError(
-            f"generate needs at least 2 customers, 30 products and 30 days; got "
+            f"generate needs at least {MIN_CUSTOMERS} customers, 30 products and 30 days; got "
             f"{customers} customers, {products} products and {days} days"
         )
     started = time.perf_counter()
@@ -165,6 +183,12 @@ class _ShopPlan:
     orders: list[PlannedOrder]
     returns: list[PlannedReturn]
     events: list[PlannedEvent]
+    chats: list[PlannedChat]
+
+
+def _free_ids(taken: set[int]) -> Iterator[int]:
+    """1, 2, 3, … skipping the ids in ``taken``."""
+    return (n for n in itertools.count(1) if n not in taken)
 
 
 def _plan_shop(
@@ -176,10 +200,14 @@ def _plan_shop(
     picker = BasketPicker(catalogue, calendar)
     say(f"catalogue: {len(catalogue.products)} products, {len(catalogue.bundles)} bundles")
     fixtures = plan_fixtures(_stage_rng(seed, "fixtures"), catalogue, calendar, picker)
-    people = fixtures.customers + make_customers(
+    drawn = make_customers(
         _stage_rng(seed, "customers"), customers - len(fixtures.customers), calendar,
-        first_id=len(fixtures.customers) + 1, taken=set(RESERVED_EMAILS),
+        first_id=1, taken=set(RESERVED_EMAILS),
     )
+    # The demo customers' ids are chosen (see demo_fixtures.CLARA_ID); the rest fill the gaps.
+    for person, free in zip(drawn, _free_ids({c.id for c in fixtures.customers}), strict=False):
+        person.id = free
+    people = fixtures.customers + drawn
     say(f"customers: {len(people)}")
     orders = plan_customer_orders(_stage_rng(seed, "orders"), people[len(fixtures.customers):],
                                   calendar, picker)
@@ -199,7 +227,8 @@ def _plan_shop(
     say(f"orders: {len(orders)} ({guest_count} guest checkouts), returns: {len(returns)}")
     events = plan_events(_stage_rng(seed, "events"), people, orders, picker, calendar)
     say(f"browsing events: {len(events)}")
-    return _ShopPlan(catalogue, people, fixtures.customers, orders, returns, events)
+    return _ShopPlan(catalogue, people, fixtures.customers, orders, returns, events,
+                     fixtures.chats)
 
 
 def _rows(plan: _ShopPlan, calendar: ShopCalendar) -> dict[Table, list[dict[str, Any]]]:
@@ -217,6 +246,12 @@ def _rows(plan: _ShopPlan, calendar: ShopCalendar) -> dict[Table, list[dict[str,
         Shipment.__table__: _shipment_rows(orders),
         Return.__table__: [_return_row(n, r, catalogue) for n, r in enumerate(plan.returns)],
         Event.__table__: [_event_row(n, e) for n, e in enumerate(plan.events)],
+        ChatSession.__table__: [_chat_row(n, c) for n, c in enumerate(plan.chats)],
+        SessionOutcome.__table__: [
+            {"id": n + 1, "session_id": n + 1, "kind": "order_looked_up",
+             "ref": c.looked_up.number, "detail": {"status": "shipped"}, "at": c.ended_at}
+            for n, c in enumerate(plan.chats)
+        ],
     }
 
 
@@ -282,6 +317,13 @@ def _event_row(position: int, event: PlannedEvent) -> dict[str, Any]:
     return {"id": position + 1, "customer_id": customer_id,
             "product_id": None if index is None else index + 1, "kind": kind, "query": query,
             "at": at}
+
+
+def _chat_row(position: int, chat: PlannedChat) -> dict[str, Any]:
+    return {"id": position + 1, "sender_id": chat.sender_id, "customer_id": chat.customer_id,
+            "channel": "web", "started_at": chat.started_at, "last_activity_at": chat.ended_at,
+            "ended_at": chat.ended_at, "turns": len(chat.intents), "intents": list(chat.intents),
+            "open_matter": None, "rating": None}
 
 
 def _report(

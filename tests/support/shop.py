@@ -1,4 +1,8 @@
-"""The small shop every full-stack test talks about: two customers, a guest, known orders."""
+"""The small shop every full-stack test talks about: three customers, a guest, known orders.
+
+Like ``make data``, it loads the sample campaigns with their global settings; of the
+customers only Clara (consenting, lapsed, back for a second chat) is eligible for one.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,12 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.orm import Session, sessionmaker
+
+from promotions.files import SAMPLE_DIR, read_campaign_dir
+from promotions.repository import PromotionRepository
+from store.demo_fixtures import CLARA_EMAIL, CLARA_ID, CLARA_LAST_ORDER_DAYS
+from store.models import ChatSession, Customer
 from tests.factories import add_customer, add_order, add_product, migrated_store
 
 
@@ -21,6 +31,38 @@ class Shop:
     anna_pending: Any
     ben_order: Any
     guest_order: Any
+    clara_id: int
+
+
+def add_clara(sessions: sessionmaker[Session], now: datetime, product_ids: list[int]) -> int:
+    """Clara as the demo data has her: her id, consent, orders and one earlier chat."""
+    with sessions() as s, s.begin():
+        # Her fixed id, not the next free one: promotion arms are a hash of the id.
+        s.add(Customer(id=CLARA_ID, email=CLARA_EMAIL, first_name="Clara", last_name="Evans",
+                       country="United Kingdom", city="Bristol", marketing_consent=True,
+                       email_opt_in=True, created_at=now - timedelta(days=400)))
+    last = None
+    for days_ago, product_id in zip((320, 190, CLARA_LAST_ORDER_DAYS), product_ids, strict=True):
+        last = add_order(sessions, customer_id=CLARA_ID, status="delivered",
+                         placed_at=now - timedelta(days=days_ago), lines=[(product_id, 2)])
+    assert last is not None
+    started = now - timedelta(days=CLARA_LAST_ORDER_DAYS - 1)
+    with sessions() as s, s.begin():
+        s.add(ChatSession(sender_id="web-demo-clara-1", customer_id=CLARA_ID, channel="web",
+                          started_at=started, last_activity_at=started + timedelta(minutes=4),
+                          ended_at=started + timedelta(minutes=4), turns=2,
+                          intents=["greet", "order_status"]))
+    return CLARA_ID
+
+
+def load_sample_campaigns(sessions: sessionmaker[Session]) -> None:
+    """The promotions package's sample campaigns and global settings, as ``make data`` loads."""
+    sample = read_campaign_dir(SAMPLE_DIR)
+    repo = PromotionRepository(sessions)
+    for campaign in sample.campaigns:
+        repo.save_campaign(campaign)
+    if sample.settings:
+        repo.save_settings(sample.settings)
 
 
 def fill_shop(var_dir: Path) -> Shop:
@@ -60,4 +102,6 @@ def fill_shop(var_dir: Path) -> Shop:
         status="processing",
         lines=[(mug, 1)],
     )
-    return Shop(anna, ben, shipped, delivered, pending, ben_order, guest)
+    clara = add_clara(sessions, now, [mug, lamp, mug])
+    load_sample_campaigns(sessions)
+    return Shop(anna, ben, shipped, delivered, pending, ben_order, guest, clara)
