@@ -9,13 +9,18 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.base import EventList, ShopAction
+from actions.base import EventList, ShopAction, customer_id_of
+from actions.promotions import active_matters, last_shown_product, offer_at
 from actions.services import Services
+from promotions.decision import OfferContext
 from store.policy import UnknownTopic
 
 logger = logging.getLogger(__name__)
 
 RETRIEVAL_INTENT = "faq"
+# Questions that, right after products were shown, mean "I like it but I'm not sure":
+# the `product_hesitation` trigger moment of the promotions.
+HESITATION_TOPICS = ("shipping_costs", "shipping_times", "payment_methods")
 
 
 def selected_topic(latest_message: dict[str, Any]) -> str | None:
@@ -60,4 +65,27 @@ class ActionAnswerFaq(ShopAction):
             return []
         dispatcher.utter_message(text=answer)
         services.repository.record_outcome(tracker.sender_id, "faq_answered", ref=topic)
+        if topic in HESITATION_TOPICS:
+            offer_on_hesitation(dispatcher, tracker, services)
         return []
+
+
+def offer_on_hesitation(
+    dispatcher: CollectingDispatcher, tracker: Tracker, services: Services
+) -> None:
+    """After a price/shipping question about a product shown in this session, maybe an offer."""
+    customer_id = customer_id_of(tracker)
+    if customer_id is None:
+        return
+    title, price = last_shown_product(services, tracker.sender_id)
+    if title is None:  # a general policy question, not hesitation over a product
+        return
+    context = OfferContext(
+        "product_hesitation",
+        active_matters=active_matters(tracker),
+        product=title,
+        product_price=price,
+    )
+    offer = offer_at(services, tracker.sender_id, customer_id, context)
+    if offer is not None:
+        dispatcher.utter_message(text=offer.text, buttons=list(offer.buttons))

@@ -13,10 +13,12 @@ from pathlib import Path
 import pytest
 
 from actions.services import get_services, reset_services
+from promotions.campaigns import GlobalSettings
+from promotions.repository import PromotionRepository
 from store.db import make_engine, make_session_factory
-from tests.actions.shop_data import Customer, Shop
+from tests.actions.shop_data import Customer, Shop, days_ago
 from tests.actions.trackers import SENDER
-from tests.factories import add_customer, add_identity, sqlite_url
+from tests.factories import add_customer, add_identity, add_order, add_product, sqlite_url
 
 
 @pytest.fixture
@@ -58,3 +60,23 @@ def bob(shop: Shop) -> Customer:
     """Another customer, whose orders Anna must not see."""
     customer_id = add_customer(shop.sessions, email="bob@example.com", first_name="Bob")
     return Customer(customer_id, "bob@example.com")
+
+
+@pytest.fixture
+def promos(shop: Shop) -> PromotionRepository:
+    """The shop's promotions with no global hold-out, so decisions are deterministic."""
+    repo = PromotionRepository(shop.sessions)
+    repo.save_settings(GlobalSettings(holdout_share=0.0, max_offers_per_day=5))
+    return repo
+
+
+@pytest.fixture
+def carla(shop: Shop) -> Customer:
+    """A customer who agreed to marketing and ordered three months ago, chatting as SENDER."""
+    customer_id = add_customer(
+        shop.sessions, email="carla@example.com", first_name="Carla", marketing_consent=True
+    )
+    add_identity(shop.sessions, SENDER, customer_id)
+    lamp = add_product(shop.sessions, title="Brass Lamp", category="lighting", price=45.0)
+    add_order(shop.sessions, customer_id=customer_id, placed_at=days_ago(90), lines=[(lamp, 1)])
+    return Customer(customer_id, "carla@example.com")

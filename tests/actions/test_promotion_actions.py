@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
-import pytest
 from rasa_sdk.events import ActionExecuted, BotUttered, SlotSet
 
 from actions.promotions import (
@@ -15,66 +13,14 @@ from actions.promotions import (
     ActionStopOffers,
 )
 from actions.session import ActionSessionStart
-from promotions.campaigns import GlobalSettings
 from promotions.files import SAMPLE_DIR, read_campaign_dir
 from promotions.repository import PromotionRepository
 from promotions.results import campaign_results
 from store.models import Customer as CustomerRow
+from tests.actions.offer_helpers import campaign, outcomes
 from tests.actions.shop_data import Customer, Shop, days_ago
 from tests.actions.trackers import SENDER, first_text, run, tracker, user
-from tests.factories import add_customer, add_identity, add_order, add_product
-
-BUTTONS = [
-    {"title": "Yes, send the code", "action": "accept"},
-    {"title": "No thanks", "action": "decline"},
-    {"title": "Stop sending me offers", "action": "opt_out"},
-]
-
-
-def campaign(key: str, triggers: list[str], **overrides: Any) -> dict[str, Any]:
-    """An always-eligible campaign with no control group and a 10% coupon."""
-    data: dict[str, Any] = {
-        "key": key,
-        "name": f"Campaign {key}",
-        "status": "active",
-        "priority": 10,
-        "triggers": triggers,
-        "eligibility": "true",
-        "control_share": 0.0,
-        "caps": {"max_per_customer": 5, "cooldown_days": 14, "coupon_budget": None},
-        "variants": [
-            {
-                "key": "a",
-                "weight": 1,
-                "template": "Welcome back {{ first_name }}! {{ discount }} off — want the code?",
-                "accepted_template": "Your code is {{ code }}.",
-                "buttons": BUTTONS,
-                "coupon": {"kind": "percent", "value": 10, "min_basket": 20, "validity_days": 7},
-            }
-        ],
-    }
-    data.update(overrides)
-    return data
-
-
-@pytest.fixture
-def promos(shop: Shop) -> PromotionRepository:
-    """The shop's promotions with no global hold-out, so decisions are deterministic."""
-    repo = PromotionRepository(shop.sessions)
-    repo.save_settings(GlobalSettings(holdout_share=0.0, max_offers_per_day=5))
-    return repo
-
-
-@pytest.fixture
-def carla(shop: Shop) -> Customer:
-    """A customer who agreed to marketing and ordered three months ago, chatting as SENDER."""
-    customer_id = add_customer(
-        shop.sessions, email="carla@example.com", first_name="Carla", marketing_consent=True
-    )
-    add_identity(shop.sessions, SENDER, customer_id)
-    lamp = add_product(shop.sessions, title="Brass Lamp", category="lighting", price=45.0)
-    add_order(shop.sessions, customer_id=customer_id, placed_at=days_ago(90), lines=[(lamp, 1)])
-    return Customer(customer_id, "carla@example.com")
+from tests.factories import add_customer, add_identity, add_order
 
 
 def earlier_visit(shop: Shop, customer: Customer, matter: dict | None = None) -> None:
@@ -102,11 +48,6 @@ def signed_in(customer: Customer, *events: dict, intent: str = "accept_offer"):
         latest_message={"text": f"/{intent}", "intent": {"name": intent, "confidence": 1.0}},
         events=[*events] if events else None,
     )
-
-
-def outcomes(shop: Shop) -> list[tuple[str, str | None]]:
-    session = shop.repo.current_session(SENDER)
-    return [(o.kind, o.ref) for o in session.outcomes] if session else []
 
 
 async def offer_at_session_start(shop: Shop) -> BotUttered:
