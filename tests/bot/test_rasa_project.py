@@ -87,9 +87,9 @@ def test_end_to_end_stories_pass_without_prediction_errors(tmp_path: Path):
     assert result.returncode == 0, detail + result.stderr[-2000:]
 
 
-# Measured 2026-11-24 on this data: weighted intent F1 ~0.93 (3 folds). pytest reports
-# XPASS the day the data reaches the issue's 0.95; then remove the marker.
-@pytest.mark.xfail(reason="intent F1 is ~0.93 in 3-fold CV; target 0.95 not met yet")
+# Measured 2026-11-24 with the MiniLM pipeline: weighted intent F1 0.950 / 0.948 in two
+# runs (Rasa draws the folds unseeded), 0.960 on the intents of issue 2; the recommendation
+# and offer intents hold it at the threshold (BENCHMARKS.md). About 16 minutes on 2 cores.
 @pytest.mark.timeout(3000)
 def test_nlu_cross_validation_intent_f1_is_at_least_095(tmp_path: Path):
     out = tmp_path / "cv"

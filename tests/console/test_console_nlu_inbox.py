@@ -63,7 +63,9 @@ def inbox_data(sessions: sessionmaker[Session], tracker: TrackerFile) -> dict[st
         "the blue thingy broke",
         [("nlu_fallback", 0.6), ("request_return", 0.41), ("order_status", 0.2)],
     )
-    tracker.user("web-a", t + timedelta(seconds=4), "erm maybe", "affirm", 0.45)
+    # Just under the threshold config.yml gives the FallbackClassifier, whatever it is today.
+    unsure = fallback_threshold() - 0.05
+    tracker.user("web-a", t + timedelta(seconds=4), "erm maybe", "affirm", unsure)
     tracker.user("web-a", t + timedelta(seconds=5), "hiya pal", "greet", 0.9)
     tracker.action("web-a", t + timedelta(seconds=6), "action_default_fallback")
     flagged = add_session(sessions, "web-b", t + timedelta(hours=1))
