@@ -18,6 +18,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.messages import STORE_UNREACHABLE
+from actions.metrics import timed_action
 from actions.parsing import parse_email, parse_order_number
 from actions.services import STORE_UNAVAILABLE, Services, get_services
 from store.views import OrderView
@@ -133,10 +134,11 @@ class ShopAction(Action, ABC):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> EventList:
         try:
-            services = get_services()
-            if self.records_activity:
-                record_activity(services, tracker)
-            return self.act(dispatcher, tracker, domain, services)
+            with timed_action(self.name()):
+                services = get_services()
+                if self.records_activity:
+                    record_activity(services, tracker)
+                return self.act(dispatcher, tracker, domain, services)
         except STORE_UNAVAILABLE:
             logger.exception("%s: the store is unreachable", self.name())
             # Whatever the action said before the failure is half a story; drop it.

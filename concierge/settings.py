@@ -41,6 +41,8 @@ class Settings:
     rasa_port: int = 5005
     action_port: int = 5055
     console_port: int = 8080
+    # The action server's Prometheus figures (action latency); 0 serves none.
+    action_metrics_port: int = 0
     session_expiration_minutes: int = 60
     # Signs the web chat cookie; empty means a random secret per console start.
     console_secret: str = ""
@@ -74,6 +76,7 @@ class Settings:
             rasa_port=_int_env("RASA_PORT", 5005),
             action_port=_int_env("ACTION_PORT", 5055),
             console_port=_int_env("CONSOLE_PORT", 8080),
+            action_metrics_port=_int_env("ACTION_METRICS_PORT", 5056),
             session_expiration_minutes=_int_env("CONCIERGE_SESSION_MINUTES", 60),
             console_secret=_env("CONSOLE_SECRET", ""),
         )

@@ -133,6 +133,7 @@ class Stack:
                 "RASA_PORT": str(s.rasa_port),
                 "ACTION_PORT": str(s.action_port),
                 "CONSOLE_PORT": str(s.console_port),
+                "ACTION_METRICS_PORT": str(s.action_metrics_port),
                 "HF_HUB_OFFLINE": "1",
                 "PYTHONUNBUFFERED": "1",
             }
@@ -249,6 +250,8 @@ def main(argv: list[str] | None = None) -> int:
         f"  Web chat and console: {settings.console_url}/\n"
         f"  Rasa HTTP API:        {settings.rasa_url}/\n"
         f"  Action server:        http://{settings.host}:{settings.action_port}/health\n"
+        f"  Metrics (Prometheus): {settings.console_url}/metrics, "
+        f"http://{settings.host}:{settings.action_metrics_port}/metrics\n"
         f"  Logs:                 {stack.log_dir}/\n"
         "Press Ctrl-C to stop.",
         flush=True,

@@ -33,6 +33,7 @@ def isolated_settings(var_dir: Path) -> Settings:
         rasa_port=free_port(),
         action_port=free_port(),
         console_port=free_port(),
+        action_metrics_port=free_port(),
     )
 
 
