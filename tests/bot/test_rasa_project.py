@@ -91,7 +91,7 @@ def test_end_to_end_stories_pass_without_prediction_errors(tmp_path: Path):
 # runs (Rasa draws the folds unseeded), 0.960 on the intents of issue 2; the recommendation
 # and offer intents hold it at the threshold (BENCHMARKS.md). About 16 minutes on 2 cores.
 @pytest.mark.timeout(3000)
-def test_nlu_cross_validation_intent_f1_is_at_least_095(tmp_path: Path):
+def test_nlu_cross_validation_intent_f1_is_at_least_095_and_entity_f1_090(tmp_path: Path):
     out = tmp_path / "cv"
     result = rasa(
         "test",
@@ -122,3 +122,8 @@ def test_nlu_cross_validation_intent_f1_is_at_least_095(tmp_path: Path):
         )[:5]
         if isinstance(v, dict)
     )
+    # Entities (order and return numbers, e-mails, products, reasons) come from DIET;
+    # regex and lookup features keep them above issue 4's 0.90 (0.93-0.96 measured).
+    entities = json.loads((out / "DIETClassifier_report.json").read_text())
+    entity_f1 = entities["weighted avg"]["f1-score"]
+    assert entity_f1 >= 0.90, f"entity F1 {entity_f1:.3f} < 0.90"
