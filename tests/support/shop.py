@@ -38,20 +38,43 @@ def add_clara(sessions: sessionmaker[Session], now: datetime, product_ids: list[
     """Clara as the demo data has her: her id, consent, orders and one earlier chat."""
     with sessions() as s, s.begin():
         # Her fixed id, not the next free one: promotion arms are a hash of the id.
-        s.add(Customer(id=CLARA_ID, email=CLARA_EMAIL, first_name="Clara", last_name="Evans",
-                       country="United Kingdom", city="Bristol", marketing_consent=True,
-                       email_opt_in=True, created_at=now - timedelta(days=400)))
+        s.add(
+            Customer(
+                id=CLARA_ID,
+                email=CLARA_EMAIL,
+                first_name="Clara",
+                last_name="Evans",
+                country="United Kingdom",
+                city="Bristol",
+                marketing_consent=True,
+                email_opt_in=True,
+                created_at=now - timedelta(days=400),
+            )
+        )
     last = None
     for days_ago, product_id in zip((320, 190, CLARA_LAST_ORDER_DAYS), product_ids, strict=True):
-        last = add_order(sessions, customer_id=CLARA_ID, status="delivered",
-                         placed_at=now - timedelta(days=days_ago), lines=[(product_id, 2)])
+        last = add_order(
+            sessions,
+            customer_id=CLARA_ID,
+            status="delivered",
+            placed_at=now - timedelta(days=days_ago),
+            lines=[(product_id, 2)],
+        )
     assert last is not None
     started = now - timedelta(days=CLARA_LAST_ORDER_DAYS - 1)
     with sessions() as s, s.begin():
-        s.add(ChatSession(sender_id="web-demo-clara-1", customer_id=CLARA_ID, channel="web",
-                          started_at=started, last_activity_at=started + timedelta(minutes=4),
-                          ended_at=started + timedelta(minutes=4), turns=2,
-                          intents=["greet", "order_status"]))
+        s.add(
+            ChatSession(
+                sender_id="web-demo-clara-1",
+                customer_id=CLARA_ID,
+                channel="web",
+                started_at=started,
+                last_activity_at=started + timedelta(minutes=4),
+                ended_at=started + timedelta(minutes=4),
+                turns=2,
+                intents=["greet", "order_status"],
+            )
+        )
     return CLARA_ID
 
 
