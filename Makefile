@@ -16,7 +16,8 @@ data: setup
 	@$(PY) -m promotions demo
 	@$(PY) -m recsys train
 
-train: setup
+# Training reads the catalogue from the store (spaCy's entity patterns), so data comes first.
+train: data
 	@bash scripts/train.sh
 
 demo: data train

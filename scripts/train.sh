@@ -4,9 +4,17 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-INPUTS=(config.yml bot/domain bot/data nlu_data bot/requirements.txt)
-[ -d bot/components ] && INPUTS+=(bot/components)
-FINGERPRINT=$(find "${INPUTS[@]}" -type f ! -name '*.pyc' -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16)
+# The NLU pipeline's spaCy model (config.yml: SpacyNLP) is the project's own: its
+# EntityRuler knows the shop's catalogue. The catalogue crosses from the main environment
+# to the Rasa one as a file; each step rewrites its output only when the catalogue changed.
+CATALOGUE=var/catalogue/entities.json
+SPACY_MODEL=var/spacy/concierge_en
+.venv/bin/python -m store.catalogue_export --out "$CATALOGUE"
+.venv-rasa/bin/python -m bot.spacy_pipeline "$CATALOGUE" "$SPACY_MODEL"
+
+INPUTS=(config.yml bot/domain bot/data nlu_data bot/requirements.txt bot/components
+  bot/spacy_pipeline "$SPACY_MODEL/catalogue.sha256")
+FINGERPRINT=$(find "${INPUTS[@]}" -type f ! -name '*.pyc' ! -path '*/__pycache__/*' -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16)
 MODEL=models/concierge.tar.gz
 
 if [ -f "$MODEL" ] && [ "$(cat models/concierge.fingerprint 2>/dev/null)" = "$FINGERPRINT" ] && [ "${FORCE:-0}" != 1 ]; then

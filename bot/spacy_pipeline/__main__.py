@@ -1,7 +1,7 @@
 """Builds the spaCy pipeline: ``.venv-rasa/bin/python -m bot.spacy_pipeline CATALOGUE.json OUT``.
 
 Run it in the Rasa environment after exporting the catalogue from the main environment
-(``.venv/bin/python -m benchmarks.export_catalogue``). It rebuilds only when the export
+(``.venv/bin/python -m store.catalogue_export``). It rebuilds only when the export
 changed, unless --force is given.
 """
 

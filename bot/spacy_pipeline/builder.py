@@ -48,7 +48,7 @@ def load_catalogue(path: Path) -> CatalogueTerms:
     if not path.is_file():
         raise CatalogueError(
             f"no catalogue export at {path}; write it with "
-            "`.venv/bin/python -m benchmarks.export_catalogue --out {path}`"
+            "`.venv/bin/python -m store.catalogue_export --out {path}`"
         )
     try:
         data = json.loads(path.read_text(encoding="utf-8"))

@@ -96,3 +96,16 @@ def test_more_like_quick_reply_asks_for_similar_products(trained_models, guest_c
     assert buttons and buttons[0]["title"].startswith("More like ")
     follow = guest_chat.text(buttons[0]["payload"])
     assert "you might also like:" in follow
+
+
+def test_the_served_nlu_tags_catalogue_words_and_amounts_with_spacy(guest_chat: Chat):
+    """The trained bot's spaCy EntityRuler (built from the demo catalogue by train.sh)."""
+    guest_chat.text("I'm looking for something in sage green for the kitchen under £30")
+    [message] = [e for e in guest_chat.tracker()["events"] if e["event"] == "user"][-1:]
+    assert message["parse_data"]["intent"]["name"] == "search_products"
+    spacy = {
+        (e["entity"], e["value"])
+        for e in message["parse_data"]["entities"]
+        if e["extractor"] == "SpacyEntityExtractor"
+    }
+    assert spacy == {("colour", "sage green"), ("category", "kitchen"), ("amount", "£30")}

@@ -1,6 +1,6 @@
 """Exports the catalogue's entity vocabulary for the Rasa side: titles, categories, colours.
 
-    .venv/bin/python -m benchmarks.export_catalogue [--db-url URL] [--out var/catalogue/entities.json]
+    .venv/bin/python -m store.catalogue_export [--db-url URL] [--out var/catalogue/entities.json]
 
 The main environment owns the store; the Rasa environment builds its spaCy EntityRuler from
 this JSON file (``python -m bot.spacy_pipeline``), so nothing crosses as an import. The file
@@ -64,9 +64,7 @@ def export(db_url: str, out: Path) -> bool:
 def main(argv: list[str] | None = None) -> int:
     """Command line entry point."""
     settings = Settings.from_env()
-    parser = argparse.ArgumentParser(
-        prog="python -m benchmarks.export_catalogue", description=__doc__
-    )
+    parser = argparse.ArgumentParser(prog="python -m store.catalogue_export", description=__doc__)
     parser.add_argument("--db-url", default=settings.db_url)
     parser.add_argument(
         "--out", type=Path, default=settings.var_dir / "catalogue" / "entities.json"

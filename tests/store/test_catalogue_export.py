@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from benchmarks.export_catalogue import export, main
+from store.catalogue_export import export, main
 from tests.factories import add_product, migrated_store, sqlite_url
 
 
