@@ -6,6 +6,9 @@ the offer and keeps the session history's record of it (``offer_shown``,
 ``offer_withheld`` for control and hold-out, ``offer_accepted``, ``coupon_issued``,
 ``offer_declined``, ``offers_opted_out``). ``action_session_start`` and
 ``action_order_status`` call ``offer_at`` themselves at their trigger points.
+``action_answer_yes_no`` reads a plain "yes" / "no" typed outside a form: the answer to an
+offer when the bot's reply to the previous message included one, otherwise an
+acknowledgement.
 """
 
 from __future__ import annotations
@@ -35,6 +38,10 @@ RETURN_INTENTS = ("request_return", "return_status")
 RETURN_FORM = "return_form"
 HANDOFF_ACTION = "action_handoff"
 GUEST_NO_OFFER = "Offers are for signed-in customers — sign in and I'll see what I have for you."
+# An offer's "Yes" quick reply (promotions.campaigns); it marks a bot message as an offer.
+ACCEPT_PAYLOAD = "/accept_offer"
+# A plain "yes" that answers nothing in particular.
+YES_TO_NOTHING = "Great! What else can I help you with?"
 
 
 def active_matters(tracker: Tracker, open_matter: dict[str, Any] | None = None) -> frozenset[str]:
@@ -233,4 +240,68 @@ class ActionStopOffers(ShopAction):
         reply = services.promotions.opt_out(customer_id)
         dispatcher.utter_message(text=reply.text)
         _record_reply(services, tracker.sender_id, reply, "offers_opted_out")
+        return []
+
+
+def is_offer(event: dict[str, Any]) -> bool:
+    """A bot message that carries an offer's "Yes" quick reply."""
+    if event.get("event") != "bot":
+        return False
+    buttons = (event.get("data") or {}).get("buttons") or []
+    return any(str(b.get("payload", "")).startswith(ACCEPT_PAYLOAD) for b in buttons)
+
+
+def offer_in_last_reply(tracker: Tracker) -> bool:
+    """True when the bot's reply to the customer's previous message included an offer.
+
+    That reply is every bot message between the previous user message and this one and,
+    when the previous message opened a session, the session start's messages too: Rasa
+    logs those after ``session_started`` but before the message that caused them.
+    """
+    events = tracker.events or []
+    users = [i for i, e in enumerate(events) if e.get("event") == "user"]
+    if not users:
+        return False
+    latest = users[-1]
+    previous = users[-2] if len(users) > 1 else -1
+    first = previous + 1
+    if previous >= 0:
+        before_previous = users[-3] if len(users) > 2 else -1
+        starts = [
+            i
+            for i in range(before_previous + 1, previous)
+            if events[i].get("event") == "session_started"
+        ]
+        if starts:
+            first = starts[-1] + 1
+    return any(is_offer(event) for event in events[first:latest])
+
+
+class ActionAnswerYesNo(ShopAction):
+    """A plain "yes" / "no" outside a form: the answer to the offer just made, if any.
+
+    Forms (cancel confirmation, the two-stage fallback) take their yes / no themselves:
+    Rasa lets an active loop run before any rule.
+    """
+
+    def name(self) -> str:
+        """The action's name in the domain."""
+        return "action_answer_yes_no"
+
+    def act(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+        services: Services,
+    ) -> EventList:
+        """Accept or decline the offer just shown; otherwise acknowledge and offer help."""
+        said_yes = (tracker.latest_message.get("intent") or {}).get("name") == "affirm"
+        if offer_in_last_reply(tracker):
+            answer = ActionAcceptOffer() if said_yes else ActionDeclineOffer()
+            return answer.act(dispatcher, tracker, domain, services)
+        if said_yes:
+            dispatcher.utter_message(text=YES_TO_NOTHING)
+        else:
+            dispatcher.utter_message(response="utter_anything_else")
         return []

@@ -8,6 +8,7 @@ from rasa_sdk.events import ActionExecuted, BotUttered, SlotSet
 
 from actions.promotions import (
     ActionAcceptOffer,
+    ActionAnswerYesNo,
     ActionDeclineOffer,
     ActionOfferPromotion,
     ActionStopOffers,
@@ -266,3 +267,84 @@ async def test_sample_welcome_back_campaign_greets_lapsed_customers_at_session_s
             assert ("offer_withheld", "welcome-back") in kinds
             withheld += 1
     assert shown >= 1 and shown + withheld == 8
+
+
+def started_with(offer: dict) -> list[dict]:
+    """A session whose start showed ``offer``, in the order Rasa logs it (the customer's
+    first message, which started the session, comes after these)."""
+    return [
+        ActionExecuted("action_session_start"),
+        {"event": "session_started"},
+        BotUttered(text="Welcome back, Carla!"),
+        offer,
+        ActionExecuted("action_listen"),
+    ]
+
+
+async def test_a_typed_yes_after_the_reply_with_the_offer_takes_it(
+    shop: Shop, promos: PromotionRepository, carla: Customer
+) -> None:
+    promos.save_campaign_data(campaign("back", ["returning_session_start"]))
+    earlier_visit(shop, carla)
+    offer = await offer_at_session_start(shop)
+    # "hi" got the session start's offer and then the greeting, in one reply.
+    greeting = BotUttered(text="Hi Carla! How can I help?")
+    yes = signed_in(
+        carla,
+        *started_with(offer),
+        user("hi", "greet"),
+        greeting,
+        user("yes please", "affirm"),
+        intent="affirm",
+    )
+    _, dispatcher = await run(ActionAnswerYesNo(), yes)
+    assert first_text(dispatcher).startswith("Your code is ")
+    assert ("offer_accepted", "back") in outcomes(shop)
+
+
+async def test_a_typed_no_right_after_the_offer_declines_it(
+    shop: Shop, promos: PromotionRepository, carla: Customer
+) -> None:
+    promos.save_campaign_data(campaign("back", ["returning_session_start"]))
+    earlier_visit(shop, carla)
+    offer = await offer_at_session_start(shop)
+    no = signed_in(
+        carla,
+        user("what do you recommend", "ask_recommendation"),
+        offer,
+        user("nah", "deny"),
+        intent="deny",
+    )
+    _, dispatcher = await run(ActionAnswerYesNo(), no)
+    assert "won't bring it up again" in first_text(dispatcher)
+    assert ("offer_declined", None) in outcomes(shop)
+
+
+async def test_a_yes_to_something_else_does_not_take_an_offer_made_earlier(
+    shop: Shop, promos: PromotionRepository, carla: Customer
+) -> None:
+    promos.save_campaign_data(campaign("back", ["returning_session_start"]))
+    earlier_visit(shop, carla)
+    offer = await offer_at_session_start(shop)
+    later = BotUttered(text="Your order 10234 was delivered yesterday.")
+    yes = signed_in(
+        carla,
+        *started_with(offer),
+        user("hi", "greet"),
+        BotUttered(text="Hi Carla!"),
+        user("where is my order", "order_status"),
+        later,
+        user("yes", "affirm"),
+        intent="affirm",
+    )
+    _, dispatcher = await run(ActionAnswerYesNo(), yes)
+    assert first_text(dispatcher) == "Great! What else can I help you with?"
+    assert promos.open_offer(carla.id, "back") is not None  # still open, nothing issued
+    assert not [kind for kind, _ in outcomes(shop) if kind in ("offer_accepted", "coupon_issued")]
+
+    no = signed_in(
+        carla, user("where is my order", "order_status"), later, user("no", "deny"), intent="deny"
+    )
+    _, dispatcher = await run(ActionAnswerYesNo(), no)
+    assert dispatcher.messages[0]["response"] == "utter_anything_else"
+    assert promos.open_offer(carla.id, "back") is not None

@@ -80,3 +80,29 @@ def test_customer_can_stop_offers_in_their_own_words(stack, repo):
     reply = chat.text("stop sending me offers")
     assert "won't send you any more offers" in reply
     assert repo.get_customer(erin).offers_opt_out is True
+
+
+def test_a_typed_yes_answers_the_offer_just_made_and_a_later_yes_does_not(stack, repo):
+    sessions = make_session_factory(make_engine(stack.settings.db_url))
+    promos = PromotionRepository(sessions)
+    promos.save_settings(GlobalSettings(holdout_share=0.0, max_offers_per_day=5))
+    key = f"chat-yes-{uuid.uuid4().hex[:6]}"
+    promos.save_campaign_data(campaign(key, ["returning_session_start"]))
+    fay = add_customer(
+        sessions, email=f"fay-{key}@example.com", first_name="Fay", marketing_consent=True
+    )
+    add_order(sessions, customer_id=fay)
+    earlier = f"web-{uuid.uuid4().hex[:12]}"
+    repo.start_session(earlier, fay, "web")
+    repo.end_session(earlier)
+
+    chat = Chat(stack, f"web-{uuid.uuid4().hex[:12]}")
+    repo.link_identity("web", chat.sender_id, fay)
+    assert [r for r in chat.say("hello") if r.get("buttons")], "no offer at session start"
+    accepted = chat.text("yes")
+    assert accepted.startswith("Your code is "), accepted
+    # A second "yes" is not about the offer any more: no second coupon, a plain answer.
+    assert chat.text("yes") == "Great! What else can I help you with?"
+    with sessions() as s:
+        coupons = s.scalars(select(PromoCoupon).where(PromoCoupon.customer_id == fay)).all()
+    assert len(coupons) == 1
