@@ -109,3 +109,15 @@ def test_the_served_nlu_tags_catalogue_words_and_amounts_with_spacy(guest_chat: 
         if e["extractor"] == "SpacyEntityExtractor"
     }
     assert spacy == {("colour", "sage green"), ("category", "kitchen"), ("amount", "£30")}
+
+
+def test_asking_for_ideas_in_the_middle_of_a_return_answers_and_resumes_the_form(
+    anna_chat: Chat,
+):
+    assert "Which order is the item from?" in anna_chat.text("I'd like to return something")
+    reply = anna_chat.text("what would you recommend?")
+    assert "£" in reply, reply  # products, not "I can't find that order"
+    assert reply.rstrip().endswith(
+        "Which order is the item from? Please give me the order number (for example 10234)."
+    ), reply
+    assert anna_chat.tracker()["active_loop"]["name"] == "return_form"
