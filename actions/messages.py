@@ -236,10 +236,13 @@ def welcome_back(name: str) -> str:
     return f"Welcome back, {name}!"
 
 
+HOW_CAN_I_HELP = "How can I help you today?"
+
+
 def greeting(name: str | None) -> str:
     """A greeting, by name when we know the customer."""
     who = f", {name}" if name else ""
-    return f"Hello{who}! How can I help you today?"
+    return f"Hello{who}! {HOW_CAN_I_HELP}"
 
 
 def goodbye(name: str | None) -> str:

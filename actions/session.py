@@ -11,8 +11,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import messages
-from actions.base import EventList, ShopAction, record_activity
-from actions.promotions import offer_at
+from actions.base import EventList, ShopAction, current_session_events, record_activity
+from actions.promotions import is_offer, offer_at
 from actions.services import Services
 from promotions.decision import OfferContext
 from promotions.triggers import BLOCKING_MATTERS
@@ -190,9 +190,30 @@ class ActionGreet(ShopAction):
         domain: DomainDict,
         services: Services,
     ) -> EventList:
-        """Say hello and remember that we did."""
-        dispatcher.utter_message(text=messages.greeting(tracker.get_slot("customer_name")))
+        """Say hello and remember that we did — once: not after the session start's welcome."""
+        opening = session_opening(tracker)
+        if opening is None:
+            dispatcher.utter_message(text=messages.greeting(tracker.get_slot("customer_name")))
+        elif not any(is_offer(event) for event in opening):
+            # "Welcome back, Anna!" already opened this very reply.
+            dispatcher.utter_message(text=messages.HOW_CAN_I_HELP)
+        # After the welcome and an offer, the offer's question is the last word.
         return [SlotSet("greeted", True)]
+
+
+def session_opening(tracker: Tracker) -> list[dict[str, Any]] | None:
+    """What action_session_start said, when the latest message opened this session.
+
+    The session start runs when the first message of a session arrives, so its welcome
+    and offer reach the customer in the same reply as the answer to that message. None
+    when the session start said nothing or an earlier message of the session came first.
+    """
+    events = current_session_events(tracker)
+    users = [i for i, e in enumerate(events) if e.get("event") == "user"]
+    if len(users) != 1:
+        return None
+    said = [e for e in events[: users[0]] if e.get("event") == "bot"]
+    return said or None
 
 
 class ActionGoodbye(ShopAction):

@@ -143,4 +143,5 @@ def test_webhook_lists_every_contract_action(action_server: str) -> None:
         "action_accept_offer",
         "action_decline_offer",
         "action_stop_offers",
+        "action_answer_yes_no",
     }

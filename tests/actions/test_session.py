@@ -213,6 +213,60 @@ async def test_greet_uses_the_customers_name(shop: Shop, anna: Customer) -> None
     assert texts(dispatcher) == ["Hello, Anna! How can I help you today?"]
 
 
+def opened_with(*said: dict) -> list[dict]:
+    """A session whose start said ``said``, then the customer's first message ("hi")."""
+    return [
+        ActionExecuted("action_session_start"),
+        {"event": "session_started"},
+        *said,
+        ActionExecuted("action_listen"),
+        user("hi", "greet"),
+    ]
+
+
+async def test_greet_after_the_welcome_back_of_the_same_reply_only_asks_how_to_help(
+    shop: Shop, anna: Customer
+) -> None:
+    t = tracker(
+        slots={"customer_id": str(anna.id), "customer_name": "Anna"},
+        events=opened_with(BotUttered(text="Welcome back, Anna!")),
+    )
+    events, dispatcher = await run(ActionGreet(), t)
+    assert events == [SlotSet("greeted", True)]
+    assert texts(dispatcher) == ["How can I help you today?"]
+
+
+async def test_greet_after_a_welcome_with_an_offer_leaves_the_offer_as_the_last_word(
+    shop: Shop, anna: Customer
+) -> None:
+    offer = BotUttered(
+        text="Welcome back Anna! 10% off — want the code?",
+        data={"buttons": [{"title": "Yes please", "payload": "/accept_offer"}]},
+    )
+    t = tracker(
+        slots={"customer_id": str(anna.id), "customer_name": "Anna"},
+        events=opened_with(BotUttered(text="Welcome back, Anna!"), offer),
+    )
+    events, dispatcher = await run(ActionGreet(), t)
+    assert events == [SlotSet("greeted", True)]
+    assert dispatcher.messages == []
+
+
+async def test_a_second_hello_later_in_the_session_is_answered_in_full(
+    shop: Shop, anna: Customer
+) -> None:
+    t = tracker(
+        slots={"customer_id": str(anna.id), "customer_name": "Anna"},
+        events=[
+            *opened_with(BotUttered(text="Welcome back, Anna!")),
+            BotUttered(text="How can I help you today?"),
+            user("hello again", "greet"),
+        ],
+    )
+    _, dispatcher = await run(ActionGreet(), t)
+    assert texts(dispatcher) == ["Hello, Anna! How can I help you today?"]
+
+
 async def test_greet_a_guest_without_a_name(shop: Shop) -> None:
     events, dispatcher = await run(ActionGreet(), tracker())
     assert events == [SlotSet("greeted", True)]

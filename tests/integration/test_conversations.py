@@ -125,7 +125,8 @@ def test_returning_customer_is_greeted_and_reminded_of_open_order(stack, shop, r
         later = Chat(stack, f"web-{uuid.uuid4().hex[:12]}")
         repo.link_identity("web", later.sender_id, shop.anna_id)
         hello = later.text("hi")
-        assert "Anna" in hello
+        assert "Welcome back, Anna!" in hello
+        assert "Hello, Anna" not in hello  # one greeting per reply
         assert number in hello and "delivered" in hello.lower()
     finally:
         with _sessions(stack)() as s, s.begin():
