@@ -35,9 +35,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--data", type=Path, help="folder with train.csv and test.csv")
     p.add_argument("--train", type=Path, help="training CSV (text,category)")
     p.add_argument("--test", type=Path, help="test CSV (text,category)")
-    p.add_argument("--nlu", type=Path, action="append",
-                   help="Rasa NLU YAML file or folder (repeatable) instead of CSVs; "
-                        "split into train and test by --test-fraction")
+    p.add_argument(
+        "--nlu",
+        type=Path,
+        action="append",
+        help="Rasa NLU YAML file or folder (repeatable) instead of CSVs; "
+        "split into train and test by --test-fraction",
+    )
     p.add_argument("--test-fraction", type=float, default=0.25)
     p.add_argument(
         "--config",
@@ -59,12 +63,27 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=0.95,
         help="in-scope accuracy the chosen threshold must keep on validation",
     )
-    p.add_argument("--holdout-intents", type=int, metavar="K",
-                   help="treat K random intents as out of scope: never trained on, "
-                        "used to choose the threshold and to measure OOS recall")
+    p.add_argument(
+        "--holdout-intents",
+        type=int,
+        metavar="K",
+        help="treat K random intents as out of scope: never trained on, "
+        "used to choose the threshold and to measure OOS recall",
+    )
     p.add_argument("--epochs", type=int, help="override every epochs setting (quick runs)")
     p.add_argument("--rasa-venv", type=Path, default=DEFAULT_RASA_VENV)
-    p.add_argument("--nice", type=int, default=0, help="train under nice -n N (timed parsing keeps normal priority)")
+    p.add_argument(
+        "--nice",
+        type=int,
+        default=0,
+        help="train under nice -n N (timed parsing keeps normal priority)",
+    )
+    p.add_argument(
+        "--train-timeout",
+        type=float,
+        default=RasaEnvironment.train_timeout,
+        help="seconds one `rasa train nlu` may take (default 8 hours)",
+    )
     p.add_argument("--out", type=Path, help="work folder (default var/benchmarks/intents/...)")
     args = p.parse_args(argv)
     if args.data:
@@ -92,8 +111,7 @@ def main(argv: list[str] | None = None) -> int:
         held: list[str] = []
         if args.holdout_intents:
             args.oos_label = args.oos_label or "out_of_scope"
-            train, test, held = hold_out_intents(train, test, args.holdout_intents,
-                                                 args.oos_label)
+            train, test, held = hold_out_intents(train, test, args.holdout_intents, args.oos_label)
         if args.oos_label and args.oos_label not in {e.label for e in train + test}:
             raise DataError(f"the out-of-scope label {args.oos_label!r} occurs in neither split")
     except DataError as exc:
@@ -112,7 +130,8 @@ def main(argv: list[str] | None = None) -> int:
         threshold=args.threshold,
         validation_fraction=args.validation_fraction,
         min_in_scope=args.min_in_scope,
-        epochs=args.epochs, train_on_oos=not held,
+        epochs=args.epochs,
+        train_on_oos=not held,
     )
     if held:
         print(f"held out as {args.oos_label}: {', '.join(held)}")
@@ -121,7 +140,9 @@ def main(argv: list[str] | None = None) -> int:
         f"{len({e.label for e in train})} intents; work folder {plan.work_dir}"
     )
     try:
-        results = run(plan, RasaEnvironment(args.rasa_venv.resolve(), args.nice))
+        results = run(
+            plan, RasaEnvironment(args.rasa_venv.resolve(), args.nice, args.train_timeout)
+        )
     except RasaRunError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -33,6 +33,9 @@ class RasaEnvironment:
 
     venv: Path = DEFAULT_RASA_VENV
     nice: int = 0
+    # Rasa's default pipeline needs ~2 h on BANKING77 on two quiet cores (100 DIET epochs
+    # of ~70 s), longer when the cores are shared: a 2 h limit killed it at epoch ~75.
+    train_timeout: float = 8 * 3600
 
     @property
     def python(self) -> Path:
@@ -72,9 +75,10 @@ def prepare_config(source: Path, target: Path, epochs: int | None = None) -> tup
     notes = []
     kept = []
     for component in config["pipeline"]:
-        if component.get("name") == "DIETClassifier" and component.get(
-            "intent_classification", True
-        ) is False:
+        if (
+            component.get("name") == "DIETClassifier"
+            and component.get("intent_classification", True) is False
+        ):
             notes.append("dropped the entity-only DIETClassifier (the data has no entities)")
             continue
         if epochs is not None and (
@@ -100,7 +104,7 @@ def train_nlu(
     nlu_file: Path,
     out_dir: Path,
     name: str,
-    timeout: float = 7200,
+    timeout: float | None = None,
 ) -> tuple[Path, float]:
     """Runs ``rasa train nlu``; returns the model archive and the wall-clock seconds."""
     env.check()
@@ -120,7 +124,7 @@ def train_nlu(
             "--fixed-model-name",
             name,
         ),
-        timeout,
+        env.train_timeout if timeout is None else timeout,
     )
     seconds = time.perf_counter() - started
     model = out_dir / f"{name}.tar.gz"
@@ -167,9 +171,15 @@ def _run(command: list[str], timeout: float) -> subprocess.CompletedProcess[str]
         RASA_TELEMETRY_ENABLED="false",
         PYTHONPATH=str(ROOT),
     )
-    return subprocess.run(
-        command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout
-    )
+    try:
+        return subprocess.run(
+            command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise RasaRunError(
+            f"`{' '.join(command[:6])} ...` did not finish within {timeout:,.0f} s and was "
+            "stopped; give it longer with --train-timeout (seconds)"
+        ) from exc
 
 
 def _tail(result: subprocess.CompletedProcess[str], chars: int = 3000) -> str:
