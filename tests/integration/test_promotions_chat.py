@@ -23,22 +23,31 @@ from tests.integration.conftest import Chat
 pytestmark = pytest.mark.integration
 
 
-def test_returning_customer_accepts_the_session_start_offer_and_the_code_counts(stack, repo):
+def returning_customer_with_a_welcome_campaign(stack, repo, first_name: str):
+    """A consenting customer with an order and an earlier chat, a session-start campaign,
+    and a new chat of theirs: (sessions, campaign key, customer id, chat)."""
     sessions = make_session_factory(make_engine(stack.settings.db_url))
     promos = PromotionRepository(sessions)
     promos.save_settings(GlobalSettings(holdout_share=0.0, max_offers_per_day=5))
-    key = f"chat-welcome-{uuid.uuid4().hex[:6]}"
+    key = f"chat-{first_name.lower()}-{uuid.uuid4().hex[:6]}"
     promos.save_campaign_data(campaign(key, ["returning_session_start"]))
-    dora = add_customer(
-        sessions, email=f"dora-{key}@example.com", first_name="Dora", marketing_consent=True
+    customer = add_customer(
+        sessions,
+        email=f"{first_name.lower()}-{key}@example.com",
+        first_name=first_name,
+        marketing_consent=True,
     )
-    add_order(sessions, customer_id=dora)
+    add_order(sessions, customer_id=customer)
     earlier = f"web-{uuid.uuid4().hex[:12]}"
-    repo.start_session(earlier, dora, "web")
+    repo.start_session(earlier, customer, "web")
     repo.end_session(earlier)
-
     chat = Chat(stack, f"web-{uuid.uuid4().hex[:12]}")
-    repo.link_identity("web", chat.sender_id, dora)
+    repo.link_identity("web", chat.sender_id, customer)
+    return sessions, key, customer, chat
+
+
+def test_returning_customer_accepts_the_session_start_offer_and_the_code_counts(stack, repo):
+    sessions, key, dora, chat = returning_customer_with_a_welcome_campaign(stack, repo, "Dora")
     replies = chat.say("hi")
     offers = [r for r in replies if r.get("buttons")]
     assert len(offers) == 1, replies
@@ -83,21 +92,7 @@ def test_customer_can_stop_offers_in_their_own_words(stack, repo):
 
 
 def test_a_typed_yes_answers_the_offer_just_made_and_a_later_yes_does_not(stack, repo):
-    sessions = make_session_factory(make_engine(stack.settings.db_url))
-    promos = PromotionRepository(sessions)
-    promos.save_settings(GlobalSettings(holdout_share=0.0, max_offers_per_day=5))
-    key = f"chat-yes-{uuid.uuid4().hex[:6]}"
-    promos.save_campaign_data(campaign(key, ["returning_session_start"]))
-    fay = add_customer(
-        sessions, email=f"fay-{key}@example.com", first_name="Fay", marketing_consent=True
-    )
-    add_order(sessions, customer_id=fay)
-    earlier = f"web-{uuid.uuid4().hex[:12]}"
-    repo.start_session(earlier, fay, "web")
-    repo.end_session(earlier)
-
-    chat = Chat(stack, f"web-{uuid.uuid4().hex[:12]}")
-    repo.link_identity("web", chat.sender_id, fay)
+    sessions, _, fay, chat = returning_customer_with_a_welcome_campaign(stack, repo, "Fay")
     assert [r for r in chat.say("hello") if r.get("buttons")], "no offer at session start"
     accepted = chat.text("yes")
     assert accepted.startswith("Your code is "), accepted
