@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
 from sqlalchemy.orm import Session, sessionmaker
 
-from console.accounts import Account
-from console.keys import staff_directory_key
+from console.accounts import Account, write_audit
 from console.staff_auth import current
 from promotions.campaigns import Campaign
-from promotions.repository import PromotionRepository, UnknownCampaign
+from promotions.repository import PromotionRepository, UnknownCampaign, utcnow
 
 # Admins pass every role check anyway; agents do not get in (issue #6: an agent cannot
 # change campaigns, and the results are the marketers' business).
@@ -48,8 +48,15 @@ async def load_campaign(request: web.Request) -> Campaign:
         raise web.HTTPNotFound(text=f"There is no campaign {key!r}.") from exc
 
 
-async def audit(request: web.Request, action: str, target: str, detail: dict[str, Any]) -> None:
-    """Write a marketer's change to the console's audit log."""
-    await asyncio.to_thread(
-        request.app[staff_directory_key].record, actor_of(request).email, action, target, detail
-    )
+def audit_entry(
+    actor: str, action: str, target: str, detail: dict[str, Any]
+) -> Callable[[Session], None]:
+    """Adds a marketer's change to the audit log inside the session of the change itself.
+
+    Passed as a repository save's ``alongside``, so change and audit entry commit together.
+    """
+
+    def add(s: Session) -> None:
+        write_audit(s, utcnow(), actor, action, target, detail)
+
+    return add

@@ -3,23 +3,28 @@
 Validation is the promotions package's own (``campaign_from_dict`` via
 ``PromotionRepository.save_campaign_data``, ``settings_from_dict``): the console only
 turns form text into the campaign mapping and shows each problem beside its field, with
-the form exactly as typed. Every saved change is written to the audit log.
+the form exactly as typed. Every saved change is written to the audit log in the same
+transaction as the change.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import asdict
+from functools import partial
 from typing import Any
 
 import aiohttp_jinja2
 from aiohttp import web
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from console.campaign_common import (
     KEY_PATTERN,
     MARKETER_ROLES,
-    audit,
+    actor_of,
+    audit_entry,
     load_campaign,
     promotion_sessions_key,
     repository_of,
@@ -49,6 +54,12 @@ from promotions.results import campaign_results
 from promotions.triggers import TRIGGERS
 
 SETTINGS_FIELDS = tuple(GlobalSettings.__dataclass_fields__)
+NOT_STORED = (
+    "database: the change and its audit entry could not be stored, so neither was; "
+    "try again, and tell an administrator if it keeps failing"
+)
+
+logger = logging.getLogger(__name__)
 
 
 def add_campaign_routes(app: web.Application, sessions: sessionmaker[Session]) -> None:
@@ -108,9 +119,16 @@ async def save_settings(request: web.Request) -> web.StreamResponse:
         )
     repo = repository_of(request)
     before = await asyncio.to_thread(repo.settings)
-    await asyncio.to_thread(repo.save_settings, settings)
     changed = {k: v for k, v in asdict(settings).items() if asdict(before)[k] != v}
-    await audit(request, "promotion_settings_updated", "promotion settings", changed)
+    actor = actor_of(request).email
+    entry = audit_entry(actor, "promotion_settings_updated", "promotion settings", changed)
+    try:
+        await asyncio.to_thread(partial(repo.save_settings, settings, alongside=entry))
+    except SQLAlchemyError:
+        logger.exception("saving the promotion settings failed")
+        return await _render_list(
+            request, settings_form=typed, settings_errors=[NOT_STORED], status=503
+        )
     return see_other("/marketing/campaigns?saved=settings")
 
 
@@ -173,20 +191,28 @@ async def _save(
     request: web.Request, form: CampaignForm, *, before: Campaign | None
 ) -> web.StreamResponse:
     repo = repository_of(request)
+    actor = actor_of(request).email
+
+    def audited(s: Session, campaign: Campaign) -> None:
+        # Runs inside the save's transaction: no saved change without its audit entry.
+        detail: dict[str, Any]
+        if before is None:
+            action, detail = "campaign_created", {"status": campaign.status}
+        else:
+            after, old = campaign_to_dict(campaign), campaign_to_dict(before)
+            action = "campaign_updated"
+            detail = {"changed": sorted(k for k in after if after[k] != old.get(k))}
+            if before.status != campaign.status:
+                detail["status"] = [before.status, campaign.status]
+        audit_entry(actor, action, f"campaign {campaign.key}", detail)(s)
+
     try:
-        campaign = await asyncio.to_thread(repo.save_campaign_data, campaign_data(form))
+        campaign = await asyncio.to_thread(
+            partial(repo.save_campaign_data, campaign_data(form), alongside=audited)
+        )
     except CampaignError as exc:
         return _render_editor(request, form, campaign=before, problems=exc.problems, status=400)
-    after = campaign_to_dict(campaign)
-    if before is None:
-        await audit(
-            request, "campaign_created", f"campaign {campaign.key}", {"status": campaign.status}
-        )
-    else:
-        old = campaign_to_dict(before)
-        changed = sorted(k for k in after if after[k] != old.get(k))
-        detail: dict[str, Any] = {"changed": changed}
-        if before.status != campaign.status:
-            detail["status"] = [before.status, campaign.status]
-        await audit(request, "campaign_updated", f"campaign {campaign.key}", detail)
+    except SQLAlchemyError:
+        logger.exception("saving campaign %s failed", form.fields["key"])
+        return _render_editor(request, form, campaign=before, problems=[NOT_STORED], status=503)
     return see_other(f"/marketing/campaigns/{campaign.key}?saved=1")

@@ -39,6 +39,10 @@ def writing(sessions: sessionmaker[Session]) -> Iterator[Session]:
         yield s
 
 
+AlongsideWrite = Callable[[Session], None]
+"""Called inside a save's transaction, e.g. to add the audit entry that must commit with it."""
+
+
 def utcnow() -> datetime:
     """Naive UTC now, as every timestamp in the store."""
     return datetime.now(UTC).replace(tzinfo=None)
@@ -77,8 +81,11 @@ class PromotionRepository:
 
     # campaigns -------------------------------------------------------------------------
 
-    def save_campaign(self, campaign: Campaign) -> None:
-        """Insert or replace the campaign with ``campaign.key`` (variants included)."""
+    def save_campaign(self, campaign: Campaign, *, alongside: AlongsideWrite | None = None) -> None:
+        """Insert or replace the campaign with ``campaign.key`` (variants included).
+
+        ``alongside`` writes in the same transaction: if it fails, nothing is saved.
+        """
         data = campaign_to_dict(campaign)
         now = self.clock()
         with writing(self.sessions) as s:
@@ -111,11 +118,24 @@ class PromotionRepository:
                 variant.coupon = item.get("coupon")
                 keep.append(variant)
             row.variants = keep
+            if alongside is not None:
+                alongside(s)
 
-    def save_campaign_data(self, data: object, source: str = "campaign") -> Campaign:
-        """Validate a campaign mapping (from a form or a file) and save it; raises ``CampaignError``."""
+    def save_campaign_data(
+        self,
+        data: object,
+        source: str = "campaign",
+        *,
+        alongside: Callable[[Session, Campaign], None] | None = None,
+    ) -> Campaign:
+        """Validate a campaign mapping (from a form or a file) and save it; raises ``CampaignError``.
+
+        ``alongside`` gets the session and the validated campaign inside the save's transaction.
+        """
         campaign = campaign_from_dict(data, source)
-        self.save_campaign(campaign)
+        self.save_campaign(
+            campaign, alongside=None if alongside is None else lambda s: alongside(s, campaign)
+        )
         return campaign
 
     def campaigns(self, statuses: Iterable[str] | None = None) -> list[Campaign]:
@@ -156,8 +176,10 @@ class PromotionRepository:
                 attribution_days=row.attribution_days,
             )
 
-    def save_settings(self, settings: GlobalSettings) -> None:
-        """Replace the global settings."""
+    def save_settings(
+        self, settings: GlobalSettings, *, alongside: AlongsideWrite | None = None
+    ) -> None:
+        """Replace the global settings; ``alongside`` writes in the same transaction."""
         with writing(self.sessions) as s:
             row = s.get(PromoSettings, 1) or PromoSettings(id=1)
             row.holdout_share = settings.holdout_share
@@ -166,6 +188,8 @@ class PromotionRepository:
             row.attribution_days = settings.attribution_days
             row.updated_at = self.clock()
             s.add(row)
+            if alongside is not None:
+                alongside(s)
 
     # history ---------------------------------------------------------------------------
 

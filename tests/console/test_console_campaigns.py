@@ -6,6 +6,7 @@ import html
 
 import pytest
 from aiohttp.test_utils import TestClient
+from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
 from console.accounts import StaffDirectory
@@ -155,6 +156,31 @@ async def test_editing_saves_the_change_and_audits_which_fields_changed(
         "campaign spring",
         {"changed": ["status", "variants"], "status": ["active", "paused"]},
     )
+
+
+async def test_an_edit_whose_audit_entry_cannot_be_written_is_not_saved(
+    client: TestClient, sessions: sessionmaker[Session]
+) -> None:
+    token = await as_marketer(client, sessions)
+    await client.post("/marketing/campaigns", data=editor_form(token))
+    with sessions.begin() as s:  # the audit log breaks after the campaign was created
+        s.execute(text("ALTER TABLE console_audit_log RENAME TO audit_log_moved"))
+
+    response = await client.post(
+        "/marketing/campaigns/spring", data=editor_form(token, status="paused")
+    )
+    settings = await client.post(
+        "/marketing/settings", data={"csrf_token": token, "holdout_share": "0.3"}
+    )
+
+    assert response.status == 503
+    page = html.unescape(await response.text())
+    assert "the change and its audit entry could not be stored, so neither was" in page
+    assert 'name="status"' in page  # the form is kept, to try again
+    assert PromotionRepository(sessions).campaign("spring").status == "active"  # unchanged
+    assert settings.status == 503
+    assert "could not be stored" in html.unescape(await settings.text())
+    assert PromotionRepository(sessions).settings().holdout_share != 0.3
 
 
 async def test_broken_rule_is_rejected_with_a_pointer_and_the_form_keeps_what_was_typed(

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from promotions.campaigns import CampaignError, GlobalSettings
 from promotions.files import SAMPLE_DIR, read_campaign_dir
-from promotions.models import PromoCampaign, PromoVariant
+from promotions.models import PromoCampaign, PromoSettings, PromoVariant
 from promotions.repository import PromotionRepository, UnknownCampaign
 from tests.promotions.conftest import FakeClock, campaign_dict
 
@@ -67,3 +67,45 @@ def test_settings_default_until_saved(sessions: sessionmaker[Session], clock: Fa
     assert repo.settings() == GlobalSettings()
     repo.save_settings(GlobalSettings(holdout_share=0.1, max_offers_per_day=2))
     assert repo.settings() == GlobalSettings(holdout_share=0.1, max_offers_per_day=2)
+
+
+def test_a_failing_alongside_write_leaves_campaign_and_settings_unsaved(
+    sessions: sessionmaker[Session], clock: FakeClock
+) -> None:
+    # The console adds its audit entry this way: if that write fails, the change must not stand.
+    repo = PromotionRepository(sessions, clock)
+    seen = []
+
+    def audit_down(s: Session, campaign: object = None) -> None:
+        seen.append((s.in_transaction(), campaign))
+        raise RuntimeError("audit log unavailable")
+
+    with pytest.raises(RuntimeError, match="audit log unavailable"):
+        repo.save_campaign_data(campaign_dict(), alongside=audit_down)
+    with pytest.raises(RuntimeError, match="audit log unavailable"):
+        repo.save_settings(GlobalSettings(holdout_share=0.2), alongside=audit_down)
+    assert repo.campaigns() == [] and repo.settings() == GlobalSettings()
+    assert seen[0][0] is True and seen[0][1].key == "spring"  # inside the save, validated
+    assert seen[1] == (True, None)
+
+
+def test_an_alongside_write_commits_with_the_campaign(
+    sessions: sessionmaker[Session], clock: FakeClock
+) -> None:
+    repo = PromotionRepository(sessions, clock)
+
+    def add_settings_row(s: Session, campaign: object) -> None:
+        s.add(
+            PromoSettings(
+                id=1,
+                holdout_share=0.3,
+                max_offers_per_day=1,
+                max_offers_per_week=3,
+                attribution_days=7,
+                updated_at=clock(),
+            )
+        )
+
+    repo.save_campaign_data(campaign_dict(), alongside=add_settings_row)
+    assert repo.campaign("spring").key == "spring"
+    assert repo.settings().holdout_share == 0.3
