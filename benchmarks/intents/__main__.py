@@ -4,6 +4,8 @@ Converts ``text,category`` CSVs to Rasa NLU data, trains the NLU part of each co
 Rasa environment, and prints accuracy, macro-F1, in-scope accuracy and out-of-scope recall
 (with --oos-label), training time and parse latency p50/p95. The first config is the
 project's (default: config.yml); every further --config runs in the same invocation.
+``--tune 0.2`` scores on a stratified fifth of the training data instead, so settings can be
+chosen without looking at the test split.
 """
 
 from __future__ import annotations
@@ -43,6 +45,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "split into train and test by --test-fraction",
     )
     p.add_argument("--test-fraction", type=float, default=0.25)
+    p.add_argument(
+        "--tune",
+        type=float,
+        metavar="FRACTION",
+        help="choose settings without touching the test split: hold out FRACTION of the "
+        "training data (stratified) and score on it; the test data is never read",
+    )
     p.add_argument(
         "--config",
         type=Path,
@@ -89,8 +98,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     if args.data:
         args.train = args.train or args.data / "train.csv"
         args.test = args.test or args.data / "test.csv"
-    if not args.nlu and (not args.train or not args.test):
+    if not args.nlu and (not args.train or (not args.test and args.tune is None)):
         p.error("give --data DIR, both --train and --test, or --nlu")
+    if args.tune is not None and not 0 < args.tune < 1:
+        p.error(f"--tune must lie between 0 and 1, got {args.tune}")
     args.configs = args.configs or [ROOT / "config.yml"]
     if args.threshold is not None and not 0 <= args.threshold <= 1:
         p.error(f"--threshold must lie between 0 and 1, got {args.threshold}")
@@ -103,8 +114,17 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.nlu:
             train, test = stratified_split(read_rasa_nlu(args.nlu), args.test_fraction, seed=1)
+        elif args.tune is not None:
+            train, test = read_csv(args.train), []
         else:
             train, test = read_csv(args.train), read_csv(args.test)
+        if args.tune is not None:
+            # Seed 2: not the validation split the threshold search draws (seed 0).
+            train, test = stratified_split(train, args.tune, seed=2)
+            print(
+                f"tuning: scoring on {len(test)} held-out training examples; "
+                "the test split is not read"
+            )
         for config in args.configs:
             if not config.is_file():
                 raise DataError(f"no Rasa config at {config}")

@@ -84,6 +84,30 @@ def test_tiny_data_set_is_trained_scored_and_timed(tmp_path):
     assert "| light | " in result.stdout  # the Markdown summary row
 
 
+def test_tuning_scores_on_held_out_training_data_and_never_reads_the_test_file(tmp_path):
+    train = write_split(tmp_path / "train.csv", 8, random.Random(5))
+    config = tmp_path / "light.yml"
+    config.write_text(LIGHT_CONFIG)
+    out = tmp_path / "run"
+    # --data points at a folder whose test.csv does not exist: tuning must not need it.
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "train.csv").write_bytes(train.read_bytes())
+    result = harness("--data", str(tmp_path / "data"), "--tune", "0.25", "--config", str(config),
+                     "--out", str(out))
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "scoring on 8 held-out training examples; the test split is not read" in result.stdout
+    (record,) = json.loads((out / "results.json").read_text())["results"]
+    assert record["train_examples"] == 24 and record["test_examples"] == 8  # 2 of 8 per intent
+    assert record["scores"]["accuracy"] >= 0.5
+
+
+def test_a_tuning_fraction_outside_0_1_is_refused(tmp_path):
+    train = write_split(tmp_path / "train.csv", 2, random.Random(0))
+    result = harness("--train", str(train), "--tune", "1.5")
+    assert result.returncode == 2
+    assert "--tune must lie between 0 and 1, got 1.5" in result.stderr
+
+
 def test_a_missing_test_file_is_reported_without_a_traceback(tmp_path):
     train = write_split(tmp_path / "train.csv", 2, random.Random(0))
     result = harness("--train", str(train), "--test", str(tmp_path / "nope.csv"))
