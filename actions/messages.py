@@ -24,10 +24,6 @@ ASK_RETURN_NUMBER = (
 NO_RETURNS_YET = "I can't see any returns on your account yet. Would you like to start one?"
 ASK_CANCEL_YES_NO = "Please answer yes or no: shall I cancel the order?"
 
-# Orders leave the warehouse on the next working day (Monday to Friday) after they are
-# placed. shop_policy.yml has no dispatch key yet; when it gets one, read it from there.
-DISPATCH_WORKING_DAYS = 1
-
 _CURRENCY_SYMBOLS = {"GBP": "£", "EUR": "€", "USD": "$"}
 
 _ORDER_NOW = {
@@ -93,12 +89,12 @@ def add_working_days(day: date, days: int) -> date:
     return day
 
 
-def expected_dispatch(order: OrderView) -> date:
+def expected_dispatch(order: OrderView, policy: ShopPolicy) -> date:
     """The working day by which a pending or processing order should leave the warehouse."""
-    return add_working_days(order.placed_at.date(), DISPATCH_WORKING_DAYS)
+    return add_working_days(order.placed_at.date(), policy.dispatch_working_days)
 
 
-def order_status(order: OrderView, now: datetime) -> str:
+def order_status(order: OrderView, now: datetime, policy: ShopPolicy) -> str:
     """Everything a customer asks about an order: status, date, items, parcel, dates."""
     opening = (
         f"Order {order.number}, placed on {format_day(order.placed_at, now)}, "
@@ -106,7 +102,7 @@ def order_status(order: OrderView, now: datetime) -> str:
     )
     contents = f"It contains {items_text(order.lines)}."
     if order.status in ("pending", "processing"):
-        return f"{opening}. {contents} {_dispatch_sentence(order, now)}"
+        return f"{opening}. {contents} {_dispatch_sentence(order, now, policy)}"
     if order.status == "cancelled":
         when = f" on {format_day(order.cancelled_at, now)}" if order.cancelled_at else ""
         return f"{opening}{when}. It contained {items_text(order.lines)}."
@@ -114,8 +110,8 @@ def order_status(order: OrderView, now: datetime) -> str:
     return f"{opening}. {contents} {parcels}".rstrip()
 
 
-def _dispatch_sentence(order: OrderView, now: datetime) -> str:
-    due = expected_dispatch(order)
+def _dispatch_sentence(order: OrderView, now: datetime, policy: ShopPolicy) -> str:
+    due = expected_dispatch(order, policy)
     if due >= now.date():
         return f"It should leave our warehouse by {format_day(due, now)}."
     return (

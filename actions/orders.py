@@ -56,7 +56,7 @@ class ActionOrderStatus(ShopAction):
             dispatcher.utter_message(text=messages.order_not_found(number))
             repo.record_outcome(tracker.sender_id, "order_lookup_refused", ref=number)
             return []
-        dispatcher.utter_message(text=messages.order_status(order, utcnow()))
+        dispatcher.utter_message(text=messages.order_status(order, utcnow(), services.policy))
         repo.record_outcome(
             tracker.sender_id, "order_looked_up", ref=order.number, detail={"status": order.status}
         )

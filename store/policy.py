@@ -90,6 +90,7 @@ class ShopPolicy:
     opening_hours: tuple[DayHours, ...]
     contact_email: str
     contact_phone: str
+    dispatch_working_days: int
 
     def money(self, amount: float) -> str:
         """``amount`` in the shop currency, e.g. £3.95 or £50."""
@@ -350,6 +351,7 @@ def _parse(top: _Reader) -> ShopPolicy:
         opening_hours=_parse_hours(support.section("opening_hours")),
         contact_email=_parse_email(support),
         contact_phone=support.text("phone"),
+        dispatch_working_days=top.section("warehouse").whole("dispatch_working_days", minimum=0),
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime
 
 from actions.messages import (
@@ -12,9 +13,12 @@ from actions.messages import (
     money,
     order_status,
 )
+from concierge.settings import ROOT
+from store.policy import load_policy
 from store.views import OrderLineView, OrderView
 
 NOW = datetime(2024, 3, 10, 12, 0)
+POLICY = load_policy(ROOT / "store" / "shop_policy.yml")
 
 
 def test_days_are_written_with_weekday_and_without_the_current_year() -> None:
@@ -55,10 +59,19 @@ def test_pending_order_placed_today_says_when_it_will_leave() -> None:
         shipments=(),
         returns=(),
     )
-    assert order_status(order, datetime(2024, 3, 8, 10)) == (
+    assert order_status(order, datetime(2024, 3, 8, 10), POLICY) == (
         "Order 10234, placed on Friday 8 March, has been received and is waiting to be "
         "processed. It contains Linen table lamp. It should leave our warehouse by "
         "Monday 11 March."
+    )
+    # The dispatch time is the shop's policy (warehouse.dispatch_working_days), not the code's.
+    slower = replace(POLICY, dispatch_working_days=3)
+    assert order_status(order, datetime(2024, 3, 8, 10), slower).endswith(
+        "It should leave our warehouse by Wednesday 13 March."
+    )
+    assert order_status(order, datetime(2024, 3, 14, 10), slower).endswith(
+        "It should have left our warehouse by Wednesday 13 March, so it's running late — "
+        "I can put you through to our team if you'd like us to chase it."
     )
 
 
@@ -77,7 +90,7 @@ def test_cancelled_order_says_when() -> None:
         shipments=(),
         returns=(),
     )
-    assert order_status(order, NOW) == (
+    assert order_status(order, NOW, POLICY) == (
         "Order 10234, placed on Friday 1 March, was cancelled on Saturday 2 March. "
         "It contained Wool throw."
     )

@@ -25,6 +25,7 @@ def _write(tmp_path: Path, data: Any) -> Path:
 
 def test_shipped_policy_file_loads_with_its_values(policy: ShopPolicy) -> None:
     assert policy.return_window_days == 30
+    assert policy.dispatch_working_days == 1
     assert policy.currency == "GBP"
     assert [o.name for o in policy.shipping_options][:3] == [
         "Standard delivery",
@@ -137,6 +138,12 @@ BROKEN: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
         "support.opening_hours.monday",
     ),
     ("bad_email", lambda d: d["support"].update(email="help at shop"), "support.email"),
+    ("missing_dispatch", lambda d: d.pop("warehouse"), "warehouse"),
+    (
+        "negative_dispatch",
+        lambda d: d["warehouse"].update(dispatch_working_days=-1),
+        "warehouse.dispatch_working_days",
+    ),
 ]
 
 
