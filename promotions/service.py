@@ -304,6 +304,14 @@ class PromotionService:
         self.repo.set_opt_out(customer_id, True)
         return OfferReply("opted_out", OPTED_OUT_TEXT)
 
+    def awaits_answer(self, customer_id: int | str, now: datetime | None = None) -> bool:
+        """True when the customer has an open offer, still valid, that they have not answered."""
+        found = self._open_offer(customer_id, None, now or self.clock())
+        if isinstance(found, OfferReply):
+            return False
+        exposure = self.repo.exposure(found[0])
+        return exposure is not None and exposure.response is None
+
     def record_redemption(self, order_number: str, coupon_code: str) -> Redemption:
         """Mark a coupon redeemed by an order (see ``promotions.coupons.record_redemption``)."""
         return record_redemption(self.sessions, order_number, coupon_code)

@@ -212,6 +212,21 @@ def test_accept_needs_a_recent_offer(
     assert count(sessions, PromoCoupon) == 0
 
 
+def test_an_offer_awaits_an_answer_only_while_it_is_open_and_unanswered(
+    service: PromotionService, sessions: sessionmaker[Session], clock: FakeClock
+) -> None:
+    anna = add_customer(sessions, marketing_consent=True)
+    bob = add_customer(sessions, marketing_consent=True)
+    assert not service.awaits_answer(anna) and not service.awaits_answer("guest")
+    service.offer_for(anna, RETURNING)
+    service.offer_for(bob, RETURNING)
+    assert service.awaits_answer(anna) and service.awaits_answer(bob)
+    service.accept(anna)
+    assert not service.awaits_answer(anna)  # answered: asking again just repeats the code
+    clock.advance(hours=49)
+    assert not service.awaits_answer(bob)  # expired
+
+
 def test_opt_out_is_honoured_at_every_moment_and_in_the_shop_profile(
     service: PromotionService, sessions: sessionmaker[Session], clock: FakeClock
 ) -> None:
