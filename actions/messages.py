@@ -6,7 +6,7 @@ the UK ("Tuesday 3 March"), with the year only when it is not the current one.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from store.policy import ShopPolicy
 from store.views import OrderLineView, OrderView, ReturnView, ShipmentView
@@ -80,18 +80,9 @@ def numbered_items(lines: tuple[OrderLineView, ...]) -> str:
     return ", ".join(f"{i}. {ln.title}" for i, ln in enumerate(lines, start=1))
 
 
-def add_working_days(day: date, days: int) -> date:
-    """``day`` moved forward by ``days`` working days (Monday to Friday)."""
-    while days > 0:
-        day += timedelta(days=1)
-        if day.weekday() < 5:
-            days -= 1
-    return day
-
-
 def expected_dispatch(order: OrderView, policy: ShopPolicy) -> date:
     """The working day by which a pending or processing order should leave the warehouse."""
-    return add_working_days(order.placed_at.date(), policy.dispatch_working_days)
+    return policy.dispatch_due(order.placed_at.date())
 
 
 def order_status(order: OrderView, now: datetime, policy: ShopPolicy) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import time
+from datetime import date, time
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,7 @@ import yaml
 from store.policy_yaml import PolicyError
 from store.policy_yaml import Reader as _Reader
 from store.policy_yaml import parse_time as _parse_time
+from store.working_days import add_working_days, check_region
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 TOPICS = (
@@ -84,6 +85,12 @@ class ShopPolicy:
     contact_email: str
     contact_phone: str
     dispatch_working_days: int
+    # ISO country code, optionally with a subdivision ("GB-ENG"); None = weekends only.
+    holiday_region: str | None = None
+
+    def dispatch_due(self, placed_on: date) -> date:
+        """The working day by which an order placed on ``placed_on`` should leave the warehouse."""
+        return add_working_days(placed_on, self.dispatch_working_days, self.holiday_region)
 
     def money(self, amount: float) -> str:
         """``amount`` in the shop currency, e.g. £3.95 or £50."""
@@ -248,7 +255,8 @@ def _parse(top: _Reader) -> ShopPolicy:
     returns = top.section("returns")
     warranty = top.section("warranty")
     support = top.section("support")
-    return ShopPolicy(
+    warehouse = top.section("warehouse")
+    policy = ShopPolicy(
         shop_name=shop.text("name"),
         currency=shop.text("currency").upper(),
         home_country=shop.text("country"),
@@ -262,8 +270,26 @@ def _parse(top: _Reader) -> ShopPolicy:
         opening_hours=_parse_hours(support.section("opening_hours")),
         contact_email=_parse_email(support),
         contact_phone=support.text("phone"),
-        dispatch_working_days=top.section("warehouse").whole("dispatch_working_days", minimum=0),
+        dispatch_working_days=warehouse.whole("dispatch_working_days", minimum=0),
+        holiday_region=_parse_region(warehouse),
     )
+    for section in (top, shop, returns, warranty, support, warehouse):
+        section.reject_unknown()
+    return policy
+
+
+def _parse_region(warehouse: _Reader) -> str | None:
+    code = warehouse.raw("holidays", optional=True)
+    if code is None:
+        return None
+    if not isinstance(code, str) or not code.strip():
+        raise PolicyError(
+            warehouse._name("holidays"), f'must be a country code like "GB-ENG", got {code!r}'
+        )
+    try:
+        return check_region(code)
+    except ValueError as exc:
+        raise PolicyError(warehouse._name("holidays"), str(exc)) from None
 
 
 def _parse_shipping(top: _Reader) -> tuple[ShippingOption, ...]:
@@ -288,6 +314,7 @@ def _parse_shipping(top: _Reader) -> tuple[ShippingOption, ...]:
                 order_by=opt.clock("order_by", optional=True),
             )
         )
+        opt.reject_unknown()
     return tuple(parsed)
 
 

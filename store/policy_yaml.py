@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from datetime import time
 from pathlib import Path
 from typing import Any
@@ -19,18 +20,38 @@ class PolicyError(ValueError):
 
 
 class Reader:
-    """Typed access to a YAML mapping that knows the dotted key it stands for."""
+    """Typed access to a YAML mapping that knows the dotted key it stands for.
+
+    It remembers the keys it was asked for, so ``reject_unknown`` can refuse the rest: a
+    misspelt optional key (``fre_over``) would otherwise load silently and drop the promise
+    it was meant to make.
+    """
 
     def __init__(self, data: Any, key: str) -> None:
         if not isinstance(data, dict):
             raise PolicyError(key or "(top level)", "must be a mapping of keys to values")
         self.data = data
         self.key = key
+        self.asked: set[str] = set()
 
     def _name(self, name: str) -> str:
         return f"{self.key}.{name}" if self.key else name
 
+    def reject_unknown(self) -> None:
+        """Raise ``PolicyError`` for the first key nobody asked for, with the likely meant one."""
+        unknown = sorted((k for k in self.data if k not in self.asked), key=str)
+        if not unknown:
+            return
+        key = str(unknown[0])
+        known = sorted(self.asked)
+        close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+        hint = f"did you mean {close[0]}? " if close else ""
+        raise PolicyError(
+            self._name(key), f"is not a known key ({hint}known here: {', '.join(known)})"
+        )
+
     def raw(self, name: str, *, optional: bool = False) -> Any:
+        self.asked.add(name)
         if name not in self.data:
             if optional:
                 return None

@@ -6,7 +6,6 @@ from dataclasses import replace
 from datetime import date, datetime
 
 from actions.messages import (
-    add_working_days,
     format_day,
     items_text,
     matter_update,
@@ -16,6 +15,7 @@ from actions.messages import (
 from concierge.settings import ROOT
 from store.policy import load_policy
 from store.views import OrderLineView, OrderView
+from store.working_days import add_working_days
 
 NOW = datetime(2024, 3, 10, 12, 0)
 POLICY = load_policy(ROOT / "store" / "shop_policy.yml")
@@ -42,6 +42,40 @@ def test_items_are_listed_with_quantities() -> None:
 def test_working_days_skip_the_weekend() -> None:
     assert add_working_days(date(2024, 3, 8), 1) == date(2024, 3, 11)  # Friday -> Monday
     assert add_working_days(date(2024, 3, 9), 1) == date(2024, 3, 11)  # Saturday -> Monday
+
+
+def test_dispatch_skips_the_public_holidays_of_the_warehouse_region() -> None:
+    # Christmas Eve 2024 was a Tuesday: Christmas and Boxing Day are bank holidays in
+    # England, so an order placed that day leaves on Friday 27 December, not Wednesday.
+    order = _pending_order(placed_at=datetime(2024, 12, 24, 9))
+    assert POLICY.holiday_region == "GB-ENG"
+    assert order_status(order, datetime(2024, 12, 24, 10), POLICY).endswith(
+        "It should leave our warehouse by Friday 27 December."
+    )
+    # Easter Monday (1 April 2024) is a bank holiday in England but not in Scotland.
+    assert add_working_days(date(2024, 3, 29), 1, "GB-ENG") == date(2024, 4, 2)
+    assert add_working_days(date(2024, 3, 29), 1, "GB-SCT") == date(2024, 4, 1)
+    # Without a region, only weekends are skipped.
+    assert replace(POLICY, holiday_region=None).dispatch_due(date(2024, 12, 24)) == date(
+        2024, 12, 25
+    )
+
+
+def _pending_order(placed_at: datetime) -> OrderView:
+    return OrderView(
+        id=1,
+        number="10234",
+        customer_id=1,
+        email="a@example.com",
+        status="pending",
+        placed_at=placed_at,
+        cancelled_at=None,
+        total=39.0,
+        currency="GBP",
+        lines=(OrderLineView(1, 1, "A", "Linen table lamp", "lighting", 1, 39.0),),
+        shipments=(),
+        returns=(),
+    )
 
 
 def test_pending_order_placed_today_says_when_it_will_leave() -> None:

@@ -26,6 +26,7 @@ def _write(tmp_path: Path, data: Any) -> Path:
 def test_shipped_policy_file_loads_with_its_values(policy: ShopPolicy) -> None:
     assert policy.return_window_days == 30
     assert policy.dispatch_working_days == 1
+    assert policy.holiday_region == "GB-ENG"
     assert policy.currency == "GBP"
     assert [o.name for o in policy.shipping_options][:3] == [
         "Standard delivery",
@@ -144,6 +145,34 @@ BROKEN: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
         lambda d: d["warehouse"].update(dispatch_working_days=-1),
         "warehouse.dispatch_working_days",
     ),
+    (
+        "unknown_holidays_country",
+        lambda d: d["warehouse"].update(holidays="XX"),
+        "warehouse.holidays",
+    ),
+    (
+        "unknown_holidays_region",
+        lambda d: d["warehouse"].update(holidays="GB-XYZ"),
+        "warehouse.holidays",
+    ),
+    ("holidays_not_text", lambda d: d["warehouse"].update(holidays=44), "warehouse.holidays"),
+    # A misspelt optional key used to load silently and drop what it promised.
+    (
+        "misspelt_free_over",
+        lambda d: d["shipping"][0].update(fre_over=d["shipping"][0].pop("free_over")),
+        "shipping[0].fre_over",
+    ),
+    (
+        "unknown_in_section",
+        lambda d: d["returns"].update(restocking_fee=5),
+        "returns.restocking_fee",
+    ),
+    ("unknown_top_level", lambda d: d.update(gift_wrap=True), "gift_wrap"),
+    (
+        "unknown_support_key",
+        lambda d: d["support"].update(whatsapp="07700 900123"),
+        "support.whatsapp",
+    ),
 ]
 
 
@@ -171,3 +200,18 @@ def test_missing_policy_file_is_reported_with_its_path(tmp_path: Path) -> None:
     with pytest.raises(PolicyError, match="does not exist") as caught:
         load_policy(tmp_path / "nowhere.yml")
     assert "nowhere.yml" in str(caught.value)
+
+
+def test_misspelt_key_names_the_key_it_probably_meant(tmp_path: Path) -> None:
+    data = _raw()
+    data["shipping"][0]["fre_over"] = data["shipping"][0].pop("free_over")
+    with pytest.raises(PolicyError, match="free_over"):
+        load_policy(_write(tmp_path, data))
+
+
+def test_holiday_region_is_optional_and_case_insensitive(tmp_path: Path) -> None:
+    data = _raw()
+    data["warehouse"]["holidays"] = "gb-sct"
+    assert load_policy(_write(tmp_path, data)).holiday_region == "GB-SCT"
+    del data["warehouse"]["holidays"]
+    assert load_policy(_write(tmp_path, data)).holiday_region is None
