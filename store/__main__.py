@@ -17,6 +17,7 @@ import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import inspect
 from sqlalchemy.engine import make_url
@@ -24,14 +25,10 @@ from sqlalchemy.engine import make_url
 from concierge.settings import Settings
 from store.bulk_insert import row_counts
 from store.db import make_engine, make_session_factory, upgrade
-from store.generator import (
-    DEFAULT_NOW,
-    GenerationRefused,
-    GenerationReport,
-    generate,
-    write_fixtures_file,
-)
 from store.importer import ImportReport, OnlineRetailError, import_online_retail
+
+if TYPE_CHECKING:
+    from demo_shop.generator import GenerationReport
 
 FIXTURES_FILE = "demo_fixtures.json"
 
@@ -84,6 +81,9 @@ def cmd_init(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_generate(args: argparse.Namespace, settings: Settings) -> int:
     """Migrate, then fill the database with seeded demo data."""
+    # Imported here: the demo shop is a package of its own that product code never needs.
+    from demo_shop.generator import GenerationRefused, generate, write_fixtures_file
+
     upgrade(args.db_url)
     now = args.now or _current_hour()
     print(f"Generating demo data into {_shown(args.db_url)} (seed {args.seed}, "
@@ -196,7 +196,7 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--days", type=_positive, default=365)
     gen.add_argument("--now", type=_timestamp, default=None,
                      help="end of the simulated period, UTC (default: the current hour; "
-                          f"the tests use {DEFAULT_NOW.isoformat()})")
+                          "the tests use demo_shop.generator.DEFAULT_NOW)")
     gen.add_argument("--force", action="store_true",
                      help="replace the contents of a database that already holds data")
     gen.add_argument("--if-missing", action="store_true",

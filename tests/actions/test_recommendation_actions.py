@@ -27,10 +27,10 @@ from actions.recommendations import (
 )
 from actions.services import get_advisor, get_services, reset_services
 from concierge.settings import Settings
+from demo_shop.generator import generate
 from recsys.embeddings import TextEmbedder
 from recsys.store_data import load_store_data
 from recsys.training import train_all
-from store.generator import generate
 from store.models import Order, OrderLine, Product
 from tests.actions.shop_data import Shop
 from tests.actions.trackers import SENDER, first_text, parse_data, run, tracker

@@ -13,10 +13,10 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
+from demo_shop.fixtures import CLARA_EMAIL, DEMO_HINTS
 from promotions.coupons import ALPHABET
 from promotions.models import PromoCampaign, PromoCoupon, PromoExposure
 from store.db import make_engine, make_session_factory
-from store.demo_fixtures import CLARA_EMAIL, DEMO_HINTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 

@@ -7,10 +7,10 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from demo_shop.generator import generate
 from promotions.demo import seed_demo
 from promotions.models import PromoCoupon, PromoExposure
 from promotions.results import campaign_results
-from store.generator import generate
 from store.models import Order
 from tests.factories import migrated_store
 

@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 
 from concierge.settings import Settings
+from demo_shop.generator import generate
 from recsys.artifacts import ArtifactError, list_versions, load_artifact, save_artifact
 from recsys.interactions import DataError
 from recsys.segments import SEGMENT_NAMES
 from recsys.store_data import load_store_data, write_customer_tags
 from recsys.training import ARTIFACT_FORMAT, ARTIFACT_NAMES, is_up_to_date, train_all
-from store.generator import generate
 from store.models import Customer
 from tests.factories import (
     add_customer,

@@ -13,9 +13,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from demo_shop.fixtures import CLARA_EMAIL, CLARA_ID, CLARA_LAST_ORDER_DAYS
 from promotions.files import SAMPLE_DIR, read_campaign_dir
 from promotions.repository import PromotionRepository
-from store.demo_fixtures import CLARA_EMAIL, CLARA_ID, CLARA_LAST_ORDER_DAYS
 from store.models import ChatSession, Customer
 from tests.factories import add_customer, add_order, add_product, migrated_store
 

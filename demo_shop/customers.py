@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from store.catalogue import CATEGORIES
-from store.shop_calendar import ShopCalendar
+from demo_shop.calendar import ShopCalendar
+from demo_shop.catalogue import CATEGORIES
 
 FIRST_NAMES = (
     "Oliver", "George", "Harry", "Jack", "Noah", "Leo", "Arthur", "Oscar", "Charlie",

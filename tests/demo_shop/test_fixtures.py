@@ -14,12 +14,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
-from promotions.assignment import CONTROL, assign_arm, in_global_holdout
-from promotions.decision import OFFER, OfferContext
-from promotions.demo import seed_demo
-from promotions.files import SAMPLE_DIR, read_campaign_dir
-from promotions.service import PromotionService
-from store.demo_fixtures import (
+from demo_shop.fixtures import (
     ANNA_EMAIL,
     BEN_EMAIL,
     CLARA_EMAIL,
@@ -27,7 +22,12 @@ from store.demo_fixtures import (
     DEMO_HINTS,
     GUEST_EMAIL,
 )
-from store.generator import DEFAULT_NOW, GenerationReport, generate
+from demo_shop.generator import DEFAULT_NOW, GenerationReport, generate
+from promotions.assignment import CONTROL, assign_arm, in_global_holdout
+from promotions.decision import OFFER, OfferContext
+from promotions.demo import seed_demo
+from promotions.files import SAMPLE_DIR, read_campaign_dir
+from promotions.service import PromotionService
 from tests.factories import migrated_store
 
 NOW = DEFAULT_NOW
@@ -35,7 +35,7 @@ WELCOME_BACK = "welcome-back"
 
 
 @pytest.fixture(scope="module")
-def demo_shop(
+def generated(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> tuple[GenerationReport, sessionmaker[Session]]:
     """The shop `make data` builds: full-size generation, then the promotions demo."""
@@ -54,16 +54,16 @@ def at(value: Any) -> datetime:
     return value if isinstance(value, datetime) else datetime.fromisoformat(value)
 
 
-def test_clara_is_reported_by_name_with_her_fixed_id(demo_shop):
-    report, _ = demo_shop
+def test_clara_is_reported_by_name_with_her_fixed_id(generated):
+    report, _ = generated
     assert report.fixture_customers["clara"] == {
         "id": CLARA_ID, "email": CLARA_EMAIL, "name": "Clara Evans"
     }
     assert {"clara_first", "clara_repeat", "clara_last"} <= set(report.fixtures)
 
 
-def test_customer_ids_have_no_gap_around_claras_chosen_id(demo_shop):
-    report, sessions = demo_shop
+def test_customer_ids_have_no_gap_around_claras_chosen_id(generated):
+    report, sessions = generated
     ids = [r.id for r in rows(sessions, "SELECT id FROM customers ORDER BY id")]
     assert ids == list(range(1, report.customers + 1))
     emails = [r.email for r in rows(sessions, "SELECT email FROM customers")]
@@ -75,8 +75,8 @@ def test_customer_ids_have_no_gap_around_claras_chosen_id(demo_shop):
     ]
 
 
-def test_clara_consents_and_last_ordered_about_ninety_days_ago(demo_shop):
-    report, sessions = demo_shop
+def test_clara_consents_and_last_ordered_about_ninety_days_ago(generated):
+    report, sessions = generated
     [clara] = rows(sessions, "SELECT * FROM customers WHERE id = :i", i=CLARA_ID)
     assert clara.first_name == "Clara" and clara.marketing_consent and not clara.offers_opt_out
     orders = rows(sessions, "SELECT o.number, o.status, o.placed_at, o.coupon_code, "
@@ -91,8 +91,8 @@ def test_clara_consents_and_last_ordered_about_ninety_days_ago(demo_shop):
     assert timedelta(days=89) < since_last < timedelta(days=91)
 
 
-def test_clara_chatted_once_before_so_her_next_chat_is_a_return(demo_shop):
-    report, sessions = demo_shop
+def test_clara_chatted_once_before_so_her_next_chat_is_a_return(generated):
+    report, sessions = generated
     chats = rows(sessions, "SELECT id, started_at, ended_at, intents FROM chat_sessions "
                            "WHERE customer_id = :i", i=CLARA_ID)
     assert len(chats) == 1 and at(chats[0].ended_at) > at(chats[0].started_at)
@@ -111,14 +111,14 @@ def test_welcome_back_hash_puts_clara_in_an_offer_arm_not_control_or_holdout():
     arm = assign_arm(CLARA_ID, campaign.key, campaign.control_share,
                      [(v.key, v.weight) for v in campaign.variants])
     assert arm != CONTROL, f"customer {CLARA_ID} is in {WELCOME_BACK}'s control group: " \
-                           "choose another CLARA_ID in store/demo_fixtures.py"
+                           "choose another CLARA_ID in demo_shop/fixtures.py"
     assert not in_global_holdout(CLARA_ID, sample.settings.holdout_share), (
         f"customer {CLARA_ID} is in the global hold-out: choose another CLARA_ID"
     )
 
 
-def test_clara_is_offered_welcome_back_when_she_returns_after_the_demo_history(demo_shop):
-    _, sessions = demo_shop
+def test_clara_is_offered_welcome_back_when_she_returns_after_the_demo_history(generated):
+    _, sessions = generated
     history = rows(sessions, "SELECT COUNT(*) AS n FROM promo_exposures WHERE customer_id = :i",
                    i=CLARA_ID)
     assert history[0].n == 0, "the simulated history used up Clara's offer"
@@ -132,8 +132,8 @@ def test_clara_is_offered_welcome_back_when_she_returns_after_the_demo_history(d
     assert [b["payload"] for b in offer.buttons][0] == "/accept_offer"
 
 
-def test_anna_and_ben_are_not_offered_welcome_back_at_session_start(demo_shop):
-    _, sessions = demo_shop
+def test_anna_and_ben_are_not_offered_welcome_back_at_session_start(generated):
+    _, sessions = generated
     service = PromotionService(sessions)
     later = NOW + timedelta(hours=5)
     for customer_id in (1, 2):

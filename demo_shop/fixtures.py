@@ -18,16 +18,16 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from store.catalogue import Catalogue
-from store.customer_profiles import CustomerProfile
-from store.order_history import (
+from demo_shop.calendar import ShopCalendar
+from demo_shop.catalogue import Catalogue
+from demo_shop.customers import CustomerProfile
+from demo_shop.orders import (
     BasketPicker,
     Lifecycle,
     PlannedOrder,
     PlannedReturn,
     tracking_number,
 )
-from store.shop_calendar import ShopCalendar
 
 ANNA_EMAIL = "anna.smith@example.com"
 BEN_EMAIL = "ben.carter@example.org"
@@ -37,7 +37,7 @@ GUEST_NAME = "Sam Taylor"
 RESERVED_EMAILS = (ANNA_EMAIL, BEN_EMAIL, CLARA_EMAIL, GUEST_EMAIL)
 # Not 3: promotion arms are a stable hash of customer id and campaign, and customer 3 falls
 # in welcome-back's control group, so Clara would never see the offer she is here to show.
-# tests/store/test_demo_fixtures.py fails if a change to the hash or campaign moves her.
+# tests/demo_shop/test_fixtures.py fails if a change to the hash or campaign moves her.
 CLARA_ID = 4
 CLARA_LAST_ORDER_DAYS = 90
 

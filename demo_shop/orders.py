@@ -15,8 +15,9 @@ import string
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from store.catalogue import CATEGORIES, Catalogue
-from store.customer_profiles import (
+from demo_shop.calendar import ShopCalendar
+from demo_shop.catalogue import CATEGORIES, Catalogue
+from demo_shop.customers import (
     COUNTRIES,
     FIRST_NAMES,
     LAST_NAMES,
@@ -24,7 +25,6 @@ from store.customer_profiles import (
     favourite_categories,
     weighted,
 )
-from store.shop_calendar import ShopCalendar
 
 BAND_CENTRE = {"budget": 0.2, "mid": 0.5, "premium": 0.8}
 BASKET_SIZES = ((1, 0.5), (2, 0.3), (3, 0.13), (4, 0.07))

@@ -13,9 +13,9 @@ import random
 from collections import defaultdict
 from datetime import datetime, timedelta
 
-from store.customer_profiles import CustomerProfile
-from store.order_history import BasketPicker, PlannedOrder, poisson
-from store.shop_calendar import ShopCalendar
+from demo_shop.calendar import ShopCalendar
+from demo_shop.customers import CustomerProfile
+from demo_shop.orders import BasketPicker, PlannedOrder, poisson
 
 # (customer id, product index or None, kind, search query or None, moment)
 PlannedEvent = tuple[int, int | None, str, str | None, datetime]

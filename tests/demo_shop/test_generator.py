@@ -18,10 +18,10 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from demo_shop.catalogue import CATEGORIES
+from demo_shop.generator import DEFAULT_NOW, GenerationRefused, GenerationReport, generate
 from store.bulk_insert import row_counts, shop_tables
-from store.catalogue import CATEGORIES
 from store.db import make_engine
-from store.generator import DEFAULT_NOW, GenerationRefused, GenerationReport, generate
 from tests.factories import migrated_store, sqlite_url
 
 ROOT = Path(__file__).resolve().parents[2]

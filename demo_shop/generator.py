@@ -23,18 +23,28 @@ from typing import Any
 from sqlalchemy import Engine, Table, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from store.browsing import PlannedEvent, plan_events
-from store.bulk_insert import advance_id_sequences, clear_shop_data, insert_rows
-from store.catalogue import Catalogue, build_catalogue
-from store.customer_profiles import CustomerProfile, make_customers
-from store.db import make_session_factory
-from store.demo_fixtures import (
+from demo_shop.browsing import PlannedEvent, plan_events
+from demo_shop.calendar import ShopCalendar
+from demo_shop.catalogue import Catalogue, build_catalogue
+from demo_shop.customers import CustomerProfile, make_customers
+from demo_shop.fixtures import (
     GUEST_EMAIL,
     GUEST_NAME,
     RESERVED_EMAILS,
     PlannedChat,
     plan_fixtures,
 )
+from demo_shop.orders import (
+    BasketPicker,
+    PlannedOrder,
+    PlannedReturn,
+    lifecycle,
+    plan_customer_orders,
+    plan_guest_orders,
+    plan_returns,
+)
+from store.bulk_insert import advance_id_sequences, clear_shop_data, insert_rows
+from store.db import make_session_factory
 from store.models import (
     ChatSession,
     Customer,
@@ -46,16 +56,6 @@ from store.models import (
     SessionOutcome,
     Shipment,
 )
-from store.order_history import (
-    BasketPicker,
-    PlannedOrder,
-    PlannedReturn,
-    lifecycle,
-    plan_customer_orders,
-    plan_guest_orders,
-    plan_returns,
-)
-from store.shop_calendar import ShopCalendar
 
 DEFAULT_NOW = datetime(2025, 6, 30, 12, 0)
 FIRST_ORDER_NUMBER = 10000
@@ -204,7 +204,7 @@ def _plan_shop(
         _stage_rng(seed, "customers"), customers - len(fixtures.customers), calendar,
         first_id=1, taken=set(RESERVED_EMAILS),
     )
-    # The demo customers' ids are chosen (see demo_fixtures.CLARA_ID); the rest fill the gaps.
+    # The demo customers' ids are chosen (see fixtures.CLARA_ID); the rest fill the gaps.
     for person, free in zip(drawn, _free_ids({c.id for c in fixtures.customers}), strict=False):
         person.id = free
     people = fixtures.customers + drawn
