@@ -24,11 +24,11 @@ from pathlib import Path
 from sqlalchemy import insert
 
 from concierge.settings import ROOT
-from console.bot_intents import fallback_threshold
-from console.conversation_list import ConversationFilters, ConversationList
+from console.staff.bot_intents import fallback_threshold
+from console.staff.conversation_list import ConversationFilters, ConversationList
 from console.models import ConversationReview, ConversationTag
-from console.nlu_inbox import NluInbox
-from console.tracker_reader import TrackerReader
+from console.staff.nlu_inbox import NluInbox
+from console.staff.tracker_reader import TrackerReader
 from store.db import make_engine, make_session_factory, upgrade
 from store.models import ChatSession, Customer, SessionOutcome
 

@@ -16,8 +16,8 @@ import sys
 
 from aiohttp import web
 
-from concierge.settings import Settings
-from console.accounts import AccountError, StaffDirectory
+from concierge.settings import Settings, exits_on_settings_error
+from console.staff.accounts import AccountError, StaffDirectory
 from console.models import ROLES
 from store.db import make_engine, make_session_factory, upgrade
 
@@ -92,6 +92,7 @@ def users_command(args: argparse.Namespace, settings: Settings) -> int:
         engine.dispose()
 
 
+@exits_on_settings_error
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``python -m console``."""
     args = _parser().parse_args(argv)

@@ -17,15 +17,15 @@ import jinja2
 from aiohttp import web
 
 from concierge.settings import Settings
-from console.accounts import StaffDirectory
-from console.campaign_pages import add_campaign_routes
-from console.chat import add_chat_routes
-from console.chat_hub import ChatHub
-from console.conversation_detail import ConversationReader
-from console.conversation_list import ConversationList
-from console.conversation_pages import add_conversation_routes
-from console.handoff_desk import HandoffDesk
-from console.handoff_pages import add_handoff_routes
+from console.staff.accounts import StaffDirectory
+from console.marketing.pages import add_campaign_routes
+from console.chat.pages import add_chat_routes
+from console.chat.hub import ChatHub
+from console.staff.conversation_detail import ConversationReader
+from console.staff.conversation_list import ConversationList
+from console.staff.conversation_pages import add_conversation_routes
+from console.handoff.desk import HandoffDesk
+from console.handoff.pages import add_handoff_routes
 from console.keys import (
     chat_hub_key,
     conversation_list_key,
@@ -41,15 +41,15 @@ from console.keys import (
     throttle_key,
     tracker_reader_key,
 )
-from console.rasa_client import DEFAULT_TIMEOUT_SECONDS, RasaClient
-from console.reviews import ReviewDesk
-from console.sign_in_throttle import SignInThrottle
+from console.chat.rasa_client import DEFAULT_TIMEOUT_SECONDS, RasaClient
+from console.staff.reviews import ReviewDesk
+from console.staff.sign_in_throttle import SignInThrottle
 from console.signed_cookie import CookieSigner
-from console.staff_auth import staff_context, staff_template_context
-from console.staff_pages import add_staff_routes
-from console.staff_sessions import StaffSessions
+from console.staff.auth import staff_context, staff_template_context
+from console.staff.pages import add_staff_routes
+from console.staff.sessions import StaffSessions
 from console.support_tools import add_support_tools, page_latency
-from console.tracker_reader import TrackerReader
+from console.staff.tracker_reader import TrackerReader
 from store.db import make_engine, make_session_factory
 from store.policy import load_policy
 from store.repository import ShopRepository

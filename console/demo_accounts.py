@@ -17,7 +17,7 @@ from argon2 import PasswordHasher
 from sqlalchemy import select
 
 from concierge.settings import Settings
-from console.accounts import StaffDirectory, write_audit
+from console.staff.accounts import StaffDirectory, write_audit
 from console.models import StaffAccount
 from store.db import make_engine, make_session_factory, upgrade
 

@@ -22,8 +22,8 @@ from prometheus_client.exposition import generate_latest
 from prometheus_client.registry import Collector
 from sqlalchemy import Engine, func, select
 
-from console.rasa_client import BotMessage, RasaClient, RasaUnavailable
-from console.tracker_reader import FALLBACK_ACTIONS, FALLBACK_INTENTS, events, read_only_engine
+from console.chat.rasa_client import BotMessage, RasaClient, RasaUnavailable
+from console.staff.tracker_reader import FALLBACK_ACTIONS, FALLBACK_INTENTS, events, read_only_engine
 from store.db import UnitOfWork
 from store.models import ChatSession, Handoff, SessionOutcome
 

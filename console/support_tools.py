@@ -8,13 +8,13 @@ from aiohttp import web
 from sqlalchemy.orm import Session, sessionmaker
 
 from concierge.settings import Settings
-from console.bot_intents import fallback_threshold
-from console.conversation_export import ConversationExporter
-from console.export_pages import add_export_routes, conversation_exporter_key
+from console.staff.bot_intents import fallback_threshold
+from console.staff.conversation_export import ConversationExporter
+from console.staff.export_pages import add_export_routes, conversation_exporter_key
 from console.keys import conversation_list_key, conversation_reader_key, rasa_client_key
 from console.metrics import ConsoleMetrics, StoreTotals, install_metrics, page_latency
-from console.nlu_inbox import NluInbox, nlu_inbox_key
-from console.nlu_inbox_pages import add_nlu_inbox_routes
+from console.staff.nlu_inbox import NluInbox, nlu_inbox_key
+from console.staff.nlu_inbox_pages import add_nlu_inbox_routes
 
 __all__ = ["add_support_tools", "page_latency"]
 

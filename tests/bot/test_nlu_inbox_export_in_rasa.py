@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from concierge.settings import ROOT
-from console.nlu_export import e2e_stories_yaml, nlu_yaml
-from console.nlu_inbox import Correction
+from console.staff.nlu_export import e2e_stories_yaml, nlu_yaml
+from console.staff.nlu_inbox import Correction
 
 pytestmark = pytest.mark.rasa
 

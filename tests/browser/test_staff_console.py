@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 from sqlalchemy.orm import Session, sessionmaker
 
-from console.reviews import ReviewDesk
+from console.staff.reviews import ReviewDesk
 from store.db import STORE_DIR
 from tests.browser.conftest import ROOT, _wait_until_serving
 from tests.console.conversation_helpers import TrackerFile, add_handoff, add_session

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from concierge.settings import Settings
 from console.app import create_app
-from console.rasa_client import WEBHOOK_PATH
+from console.chat.rasa_client import WEBHOOK_PATH
 from store.db import STORE_DIR
 from tests.factories import migrated_store, sqlite_url
 from tests.support.servers import free_port

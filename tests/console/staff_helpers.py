@@ -7,7 +7,7 @@ import re
 from aiohttp.test_utils import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from console.accounts import StaffDirectory
+from console.staff.accounts import StaffDirectory
 
 PASSWORD = "correct horse battery"
 _CSRF = re.compile(r'name="csrf_token" value="([0-9a-f]+)"')

@@ -6,7 +6,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from console.accounts import StaffDirectory
+from console.staff.accounts import StaffDirectory
 from tests.console.staff_helpers import PASSWORD, add_account, csrf_of, sign_in
 
 pytestmark = pytest.mark.asyncio

@@ -9,7 +9,7 @@ from aiohttp.test_utils import TestClient
 from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
-from console.accounts import StaffDirectory
+from console.staff.accounts import StaffDirectory
 from promotions.repository import PromotionRepository, UnknownCampaign
 from tests.console.campaign_helpers import editor_form, save_campaign, seed_experiment
 from tests.console.staff_helpers import add_account, csrf_of, sign_in

@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from console.campaign_charts import interval_chart, nice_ceiling, timeline_chart
-from console.campaign_form import campaign_data, field_errors, form_from_campaign
+from console.marketing.charts import interval_chart, nice_ceiling, timeline_chart
+from console.marketing.form import campaign_data, field_errors, form_from_campaign
 from promotions.campaigns import campaign_from_dict
 from promotions.results import ArmResult
 from promotions.timeline import DayCounts

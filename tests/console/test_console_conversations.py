@@ -10,7 +10,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from console.reviews import ReviewDesk
+from console.staff.reviews import ReviewDesk
 from tests.console.conversation_helpers import TrackerFile, add_handoff, add_session
 from tests.console.staff_helpers import add_account, sign_in
 from tests.factories import add_customer

@@ -12,9 +12,9 @@ import pytest
 from aiohttp.test_utils import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from console.accounts import StaffDirectory
-from console.conversation_export import EXPORT_PAGE_SIZE
-from console.redaction import luhn_ok, redact
+from console.staff.accounts import StaffDirectory
+from console.staff.conversation_export import EXPORT_PAGE_SIZE
+from console.staff.redaction import luhn_ok, redact
 from tests.console.conversation_helpers import TrackerFile, add_session
 from tests.console.staff_helpers import add_account, sign_in
 from tests.factories import add_customer

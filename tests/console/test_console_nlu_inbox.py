@@ -13,11 +13,11 @@ import yaml
 from aiohttp.test_utils import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from console.accounts import StaffDirectory
-from console.bot_intents import bot_intents, fallback_threshold
-from console.nlu_export import e2e_stories_yaml, nlu_yaml
-from console.nlu_inbox import Correction
-from console.reviews import ReviewDesk
+from console.staff.accounts import StaffDirectory
+from console.staff.bot_intents import bot_intents, fallback_threshold
+from console.staff.nlu_export import e2e_stories_yaml, nlu_yaml
+from console.staff.nlu_inbox import Correction
+from console.staff.reviews import ReviewDesk
 from tests.console.conversation_helpers import TrackerFile, add_session, epoch
 from tests.console.staff_helpers import add_account, csrf_of, sign_in
 

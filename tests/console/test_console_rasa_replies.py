@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from console.rasa_client import BotMessage, Button, RasaUnavailable, parse_replies
+from console.chat.rasa_client import BotMessage, Button, RasaUnavailable, parse_replies
 
 
 def body(payload: object) -> bytes:

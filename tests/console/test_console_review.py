@@ -8,8 +8,8 @@ import pytest
 from aiohttp.test_utils import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from console.accounts import StaffDirectory
-from console.reviews import ReviewDesk
+from console.staff.accounts import StaffDirectory
+from console.staff.reviews import ReviewDesk
 from tests.console.conversation_helpers import add_session
 from tests.console.staff_helpers import add_account, csrf_of, sign_in
 

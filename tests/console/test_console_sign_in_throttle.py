@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from console.sign_in_throttle import SignInThrottle
+from console.staff.sign_in_throttle import SignInThrottle
 
 
 class Clock:

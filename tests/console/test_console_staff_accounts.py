@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from console.accounts import AccountError, StaffDirectory
+from console.staff.accounts import AccountError, StaffDirectory
 from console.models import StaffAccount
 from tests.console.staff_helpers import PASSWORD
 

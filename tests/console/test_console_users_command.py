@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from console.accounts import StaffDirectory
+from console.staff.accounts import StaffDirectory
 from store.db import make_engine, make_session_factory
 from tests.factories import sqlite_url
 

@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import Select, and_, exists, or_, select
 
 from console.models import REVIEW_STATES, ConversationReview, ConversationTag
-from console.tracker_reader import TrackerReader
+from console.staff.tracker_reader import TrackerReader
 from store.db import UnitOfWork
 from store.models import ChatSession, Customer, Handoff, SessionOutcome
 

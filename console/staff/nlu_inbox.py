@@ -18,15 +18,15 @@ from aiohttp import web
 from sqlalchemy import JSON, Engine, and_, false, func, or_, select, type_coerce
 from sqlalchemy.sql import ColumnElement
 
-from console.accounts import write_audit
+from console.staff.accounts import write_audit
 from console.models import ConversationReview, NluCorrection
-from console.tracker_reader import (
+from console.staff.tracker_reader import (
     FALLBACK_ACTIONS,
     FALLBACK_INTENTS,
     events,
     read_only_engine,
 )
-from console.transcript import window
+from console.staff.transcript import window
 from store.db import UnitOfWork
 from store.models import ChatSession
 

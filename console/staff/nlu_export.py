@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from console.nlu_inbox import Correction
+from console.staff.nlu_inbox import Correction
 
 RASA_YAML_VERSION = "3.1"
 # In an NLU example "[words](entity)" is an entity annotation; an agent's correction only

@@ -19,10 +19,10 @@ from typing import Any
 
 from aiohttp import web
 
-from console.conversation_detail import ConversationReader
-from console.conversation_list import ConversationFilters, ConversationList, ConversationRow
-from console.redaction import EMAIL_MARK, redact
-from console.transcript import Turn
+from console.staff.conversation_detail import ConversationReader
+from console.staff.conversation_list import ConversationFilters, ConversationList, ConversationRow
+from console.staff.redaction import EMAIL_MARK, redact
+from console.staff.transcript import Turn
 
 EXPORT_PAGE_SIZE = 200
 FORMATS = {"csv": "text/csv", "jsonl": "application/x-ndjson"}

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from console.handoff_desk import LiveMessage
-from console.tracker_reader import FALLBACK_ACTIONS, FALLBACK_INTENTS, TrackerEvent
+from console.handoff.desk import LiveMessage
+from console.staff.tracker_reader import FALLBACK_ACTIONS, FALLBACK_INTENTS, TrackerEvent
 
 LOW_CONFIDENCE_BELOW = 0.5
 # Rasa's session_started event comes a moment before action_session_start records the session.

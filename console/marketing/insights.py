@@ -13,9 +13,9 @@ from typing import Any
 import aiohttp_jinja2
 from aiohttp import web
 
-from console.campaign_charts import interval_chart, timeline_chart
-from console.campaign_common import MARKETER_ROLES, load_campaign, sessions_of
-from console.staff_auth import requires
+from console.marketing.charts import interval_chart, timeline_chart
+from console.marketing.common import MARKETER_ROLES, load_campaign, sessions_of
+from console.staff.auth import requires
 from promotions.campaigns import Campaign
 from promotions.decision import OfferContext
 from promotions.preview import preview_campaign

@@ -14,9 +14,9 @@ from typing import Any
 import aiohttp_jinja2
 from aiohttp import web
 
-from console.handoff_desk import MAX_AGENT_MESSAGE_CHARS, HandoffError, HandoffItem, LiveMessage
+from console.handoff.desk import MAX_AGENT_MESSAGE_CHARS, HandoffError, HandoffItem, LiveMessage
 from console.keys import chat_hub_key, handoff_desk_key, staff_directory_key
-from console.staff_auth import current, requires, see_other
+from console.staff.auth import current, requires, see_other
 
 BACK_TO_BOT_TEXT = "You're back with the shop assistant. Ask me anything!"
 

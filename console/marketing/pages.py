@@ -20,7 +20,7 @@ from aiohttp import web
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from console.campaign_common import (
+from console.marketing.common import (
     KEY_PATTERN,
     MARKETER_ROLES,
     actor_of,
@@ -30,7 +30,7 @@ from console.campaign_common import (
     repository_of,
     sessions_of,
 )
-from console.campaign_form import (
+from console.marketing.form import (
     CampaignForm,
     blank_form,
     campaign_data,
@@ -39,8 +39,8 @@ from console.campaign_form import (
     form_from_post,
     parse_number,
 )
-from console.campaign_insights import preview_page, results_page
-from console.staff_auth import requires, see_other
+from console.marketing.insights import preview_page, results_page
+from console.staff.auth import requires, see_other
 from promotions.campaigns import (
     STATUSES,
     Campaign,

@@ -8,10 +8,10 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from console.handoff_desk import LiveMessage
+from console.handoff.desk import LiveMessage
 from console.models import HandoffMessage
-from console.tracker_reader import TrackerReader
-from console.transcript import Turn, turns_of, window
+from console.staff.tracker_reader import TrackerReader
+from console.staff.transcript import Turn, turns_of, window
 from store.db import UnitOfWork
 from store.models import ChatSession, Handoff
 from store.views import OrderView, SessionView

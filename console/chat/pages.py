@@ -18,8 +18,8 @@ from urllib.parse import urlsplit
 import aiohttp_jinja2
 from aiohttp import WSCloseCode, WSMsgType, web
 
-from console.chat_hub import send_frame
-from console.handoff_desk import HandoffDesk
+from console.chat.hub import send_frame
+from console.handoff.desk import HandoffDesk
 from console.keys import (
     chat_hub_key,
     cookie_signer_key,
@@ -27,7 +27,7 @@ from console.keys import (
     rasa_client_key,
     repository_key,
 )
-from console.rasa_client import RasaClient, RasaUnavailable
+from console.chat.rasa_client import RasaClient, RasaUnavailable
 from console.signed_cookie import CHAT_COOKIE
 from store.demo_fixtures import DEMO_HINTS
 from store.errors import CustomerNotFound

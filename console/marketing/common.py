@@ -9,8 +9,8 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy.orm import Session, sessionmaker
 
-from console.accounts import Account, write_audit
-from console.staff_auth import current
+from console.staff.accounts import Account, write_audit
+from console.staff.auth import current
 from promotions.campaigns import Campaign
 from promotions.repository import PromotionRepository, UnknownCampaign, utcnow
 

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from sqlalchemy import delete, select
 
-from console.accounts import write_audit
+from console.staff.accounts import write_audit
 from console.models import REVIEW_STATES, ConversationNote, ConversationReview, ConversationTag
 from store.db import UnitOfWork
 from store.models import ChatSession

@@ -1,0 +1,1 @@
+"""Handoff to a person: the queue, taking a chat over, the live conversation."""

@@ -1,0 +1,1 @@
+"""The marketer's pages: campaigns, their preview and their results."""

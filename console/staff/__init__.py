@@ -1,0 +1,1 @@
+"""The staff side: sign-in and accounts, conversation review, the NLU inbox, exports."""
