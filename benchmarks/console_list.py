@@ -24,9 +24,9 @@ from pathlib import Path
 from sqlalchemy import insert
 
 from concierge.settings import ROOT
+from console.models import ConversationReview, ConversationTag
 from console.staff.bot_intents import fallback_threshold
 from console.staff.conversation_list import ConversationFilters, ConversationList
-from console.models import ConversationReview, ConversationTag
 from console.staff.nlu_inbox import NluInbox
 from console.staff.tracker_reader import TrackerReader
 from store.db import make_engine, make_session_factory, upgrade

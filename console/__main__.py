@@ -17,8 +17,8 @@ import sys
 from aiohttp import web
 
 from concierge.settings import Settings, exits_on_settings_error
-from console.staff.accounts import AccountError, StaffDirectory
 from console.models import ROLES
+from console.staff.accounts import AccountError, StaffDirectory
 from store.db import make_engine, make_session_factory, upgrade
 
 

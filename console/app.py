@@ -17,13 +17,9 @@ import jinja2
 from aiohttp import web
 
 from concierge.settings import Settings
-from console.staff.accounts import StaffDirectory
-from console.marketing.pages import add_campaign_routes
-from console.chat.pages import add_chat_routes
 from console.chat.hub import ChatHub
-from console.staff.conversation_detail import ConversationReader
-from console.staff.conversation_list import ConversationList
-from console.staff.conversation_pages import add_conversation_routes
+from console.chat.pages import add_chat_routes
+from console.chat.rasa_client import DEFAULT_TIMEOUT_SECONDS, RasaClient
 from console.handoff.desk import HandoffDesk
 from console.handoff.pages import add_handoff_routes
 from console.keys import (
@@ -41,15 +37,19 @@ from console.keys import (
     throttle_key,
     tracker_reader_key,
 )
-from console.chat.rasa_client import DEFAULT_TIMEOUT_SECONDS, RasaClient
-from console.staff.reviews import ReviewDesk
-from console.staff.sign_in_throttle import SignInThrottle
+from console.marketing.pages import add_campaign_routes
 from console.signed_cookie import CookieSigner
+from console.staff.accounts import StaffDirectory
 from console.staff.auth import staff_context, staff_template_context
+from console.staff.conversation_detail import ConversationReader
+from console.staff.conversation_list import ConversationList
+from console.staff.conversation_pages import add_conversation_routes
 from console.staff.pages import add_staff_routes
+from console.staff.reviews import ReviewDesk
 from console.staff.sessions import StaffSessions
-from console.support_tools import add_support_tools, page_latency
+from console.staff.sign_in_throttle import SignInThrottle
 from console.staff.tracker_reader import TrackerReader
+from console.support_tools import add_support_tools, page_latency
 from store.db import make_engine, make_session_factory
 from store.policy import load_policy
 from store.repository import ShopRepository

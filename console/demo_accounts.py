@@ -17,8 +17,8 @@ from argon2 import PasswordHasher
 from sqlalchemy import select
 
 from concierge.settings import Settings
-from console.staff.accounts import StaffDirectory, write_audit
 from console.models import StaffAccount
+from console.staff.accounts import StaffDirectory, write_audit
 from store.db import make_engine, make_session_factory, upgrade
 
 # (e-mail, role, display name); .example is reserved, so these can never reach a real inbox.

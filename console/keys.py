@@ -5,16 +5,16 @@ from __future__ import annotations
 from aiohttp import web
 
 from concierge.settings import Settings
-from console.staff.accounts import StaffDirectory
 from console.chat.hub import ChatHub
+from console.chat.rasa_client import RasaClient
+from console.handoff.desk import HandoffDesk
+from console.signed_cookie import CookieSigner
+from console.staff.accounts import StaffDirectory
 from console.staff.conversation_detail import ConversationReader
 from console.staff.conversation_list import ConversationList
-from console.handoff.desk import HandoffDesk
-from console.chat.rasa_client import RasaClient
 from console.staff.reviews import ReviewDesk
-from console.staff.sign_in_throttle import SignInThrottle
-from console.signed_cookie import CookieSigner
 from console.staff.sessions import StaffSessions
+from console.staff.sign_in_throttle import SignInThrottle
 from console.staff.tracker_reader import TrackerReader
 from store.repository import ShopRepository
 

@@ -23,7 +23,12 @@ from prometheus_client.registry import Collector
 from sqlalchemy import Engine, func, select
 
 from console.chat.rasa_client import BotMessage, RasaClient, RasaUnavailable
-from console.staff.tracker_reader import FALLBACK_ACTIONS, FALLBACK_INTENTS, events, read_only_engine
+from console.staff.tracker_reader import (
+    FALLBACK_ACTIONS,
+    FALLBACK_INTENTS,
+    events,
+    read_only_engine,
+)
 from store.db import UnitOfWork
 from store.models import ChatSession, Handoff, SessionOutcome
 

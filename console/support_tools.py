@@ -8,11 +8,11 @@ from aiohttp import web
 from sqlalchemy.orm import Session, sessionmaker
 
 from concierge.settings import Settings
+from console.keys import conversation_list_key, conversation_reader_key, rasa_client_key
+from console.metrics import ConsoleMetrics, StoreTotals, install_metrics, page_latency
 from console.staff.bot_intents import fallback_threshold
 from console.staff.conversation_export import ConversationExporter
 from console.staff.export_pages import add_export_routes, conversation_exporter_key
-from console.keys import conversation_list_key, conversation_reader_key, rasa_client_key
-from console.metrics import ConsoleMetrics, StoreTotals, install_metrics, page_latency
 from console.staff.nlu_inbox import NluInbox, nlu_inbox_key
 from console.staff.nlu_inbox_pages import add_nlu_inbox_routes
 

@@ -17,8 +17,10 @@ from urllib.parse import urlsplit
 
 import aiohttp_jinja2
 from aiohttp import WSCloseCode, WSMsgType, web
+from store.demo_fixtures import DEMO_HINTS
 
 from console.chat.hub import send_frame
+from console.chat.rasa_client import RasaClient, RasaUnavailable
 from console.handoff.desk import HandoffDesk
 from console.keys import (
     chat_hub_key,
@@ -27,9 +29,7 @@ from console.keys import (
     rasa_client_key,
     repository_key,
 )
-from console.chat.rasa_client import RasaClient, RasaUnavailable
 from console.signed_cookie import CHAT_COOKIE
-from store.demo_fixtures import DEMO_HINTS
 from store.errors import CustomerNotFound
 from store.views import CustomerView
 

@@ -20,8 +20,8 @@ from typing import Any
 import aiohttp_jinja2
 from aiohttp import web
 
-from console.staff.accounts import Account
 from console.keys import staff_directory_key, staff_sessions_key, throttle_key
+from console.staff.accounts import Account
 from console.staff.sessions import STAFF_COOKIE
 
 STAFF_PREFIXES = ("/staff", "/marketing", "/admin")

@@ -9,8 +9,6 @@ from urllib.parse import urlencode
 import aiohttp_jinja2
 from aiohttp import web
 
-from console.staff.conversation_detail import orders_of
-from console.staff.conversation_list import FLAGS, ConversationFilters, FilterError
 from console.keys import (
     conversation_list_key,
     conversation_reader_key,
@@ -18,8 +16,10 @@ from console.keys import (
     review_desk_key,
 )
 from console.models import REVIEW_STATES
-from console.staff.reviews import ReviewError, parse_tags
 from console.staff.auth import current, requires, see_other
+from console.staff.conversation_detail import orders_of
+from console.staff.conversation_list import FLAGS, ConversationFilters, FilterError
+from console.staff.reviews import ReviewError, parse_tags
 
 
 def add_conversation_routes(app: web.Application) -> None:

@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 
 from aiohttp import web
 
-from console.staff.conversation_export import ConversationExporter, stream_export
-from console.staff.conversation_list import ConversationFilters, FilterError
 from console.keys import staff_directory_key
 from console.staff.auth import current, requires
+from console.staff.conversation_export import ConversationExporter, stream_export
+from console.staff.conversation_list import ConversationFilters, FilterError
 
 conversation_exporter_key = web.AppKey("conversation_exporter", ConversationExporter)
 

@@ -18,8 +18,8 @@ from aiohttp import web
 from sqlalchemy import JSON, Engine, and_, false, func, or_, select, type_coerce
 from sqlalchemy.sql import ColumnElement
 
-from console.staff.accounts import write_audit
 from console.models import ConversationReview, NluCorrection
+from console.staff.accounts import write_audit
 from console.staff.tracker_reader import (
     FALLBACK_ACTIONS,
     FALLBACK_INTENTS,

@@ -8,10 +8,10 @@ from typing import Any
 import aiohttp_jinja2
 from aiohttp import web
 
+from console.staff.auth import current, requires, see_other
 from console.staff.bot_intents import bot_intents
 from console.staff.nlu_export import e2e_stories_yaml, nlu_yaml
 from console.staff.nlu_inbox import CorrectionError, nlu_inbox_key
-from console.staff.auth import current, requires, see_other
 
 MAX_PAGE = 10_000
 

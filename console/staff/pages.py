@@ -8,9 +8,9 @@ from typing import Any
 import aiohttp_jinja2
 from aiohttp import web
 
-from console.staff.accounts import MIN_PASSWORD_CHARS, AccountError
 from console.keys import handoff_desk_key, staff_directory_key
 from console.models import ROLES
+from console.staff.accounts import MIN_PASSWORD_CHARS, AccountError
 from console.staff.auth import current, requires, see_other, sign_in, sign_in_page, sign_out
 
 AUDIT_PER_PAGE = 50

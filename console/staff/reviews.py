@@ -9,8 +9,8 @@ from datetime import datetime
 
 from sqlalchemy import delete, select
 
-from console.staff.accounts import write_audit
 from console.models import REVIEW_STATES, ConversationNote, ConversationReview, ConversationTag
+from console.staff.accounts import write_audit
 from store.db import UnitOfWork
 from store.models import ChatSession
 

@@ -10,9 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from concierge.settings import ROOT
-from console.staff.accounts import StaffDirectory
 from console.demo_accounts import DEMO_ACCOUNTS, DemoDirectory, demo_account_lines
 from console.models import StaffAccount
+from console.staff.accounts import StaffDirectory
 from tests.console.conftest import make_settings
 from tests.support.servers import free_port
 

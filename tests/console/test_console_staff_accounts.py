@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from console.staff.accounts import AccountError, StaffDirectory
 from console.models import StaffAccount
+from console.staff.accounts import AccountError, StaffDirectory
 from tests.console.staff_helpers import PASSWORD
 
 

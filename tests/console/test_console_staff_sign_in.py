@@ -9,11 +9,11 @@ from aiohttp.test_utils import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from concierge.settings import Settings
-from console.staff.accounts import StaffDirectory
 from console.app import create_app
-from console.staff.sign_in_throttle import SignInThrottle
 from console.signed_cookie import CHAT_COOKIE
+from console.staff.accounts import StaffDirectory
 from console.staff.sessions import STAFF_COOKIE
+from console.staff.sign_in_throttle import SignInThrottle
 from tests.console.conftest import COOKIE_SECRET
 from tests.console.staff_helpers import PASSWORD, add_account, csrf_of, sign_in
 
