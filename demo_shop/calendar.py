@@ -30,12 +30,26 @@ HOUR_WEIGHTS = (0.2, 0.1, 0.05, 0.05, 0.05, 0.1, 0.3, 0.7, 1.0, 1.1, 1.2, 1.3, 1
 _HOUR_CUMULATIVE = list(itertools.accumulate(HOUR_WEIGHTS))
 
 
-def _special_day_factor(day: date) -> float:
+def black_friday(year: int) -> date:
+    """The day after US Thanksgiving, which is the fourth Thursday of November."""
+    first = date(year, 11, 1)
+    first_thursday = first + timedelta(days=(3 - first.weekday()) % 7)
+    return first_thursday + timedelta(weeks=3, days=1)
+
+
+def cyber_monday(year: int) -> date:
+    """The Monday after Black Friday (in December when Black Friday is on the 29th)."""
+    return black_friday(year) + timedelta(days=3)
+
+
+def special_day_factor(day: date) -> float:
+    """How much busier ``day`` is than its month and weekday alone say (sales, Christmas)."""
     if day.month == 12 and day.day in (24, 25, 26):
         return 0.35
-    if day.month == 11 and day.weekday() == 4 and 22 <= day.day <= 28:  # Black Friday
+    # Not "a Friday between the 22nd and 28th": Thanksgiving can fall on the 28th.
+    if day == black_friday(day.year):
         return 2.5
-    if day.month == 11 and day.weekday() == 0 and day.day >= 25:  # Cyber Monday
+    if day == cyber_monday(day.year):
         return 1.8
     if day.month == 12 and day.day <= 18:  # last posting days before Christmas
         return 1.15
@@ -52,7 +66,7 @@ class ShopCalendar:
         n_days = (self.now.date() - self.start.date()).days + 1
         self._days = [self._first_day + timedelta(days=i) for i in range(n_days)]
         base = [
-            MONTH_FACTOR[d.month] * WEEKDAY_FACTOR[d.weekday()] * _special_day_factor(d.date())
+            MONTH_FACTOR[d.month] * WEEKDAY_FACTOR[d.weekday()] * special_day_factor(d.date())
             for d in self._days
         ]
         garden = [w * GARDEN_MONTH_FACTOR[d.month] for w, d in zip(base, self._days, strict=True)]
