@@ -17,6 +17,9 @@ CATEGORIES = ("home decor", "kitchen", "lighting", "garden", "toys", "stationery
 SKU_PREFIX = dict(zip(CATEGORIES, ("HDC", "KIT", "LGT", "GDN", "TOY", "STN", "BAG", "JWL",
                                    "ACC", "GFT"), strict=True))
 
+# The demo shop's palette: colour names its products are given (data, not vocabulary). They
+# reach recsys and the Rasa side through the products table; the words that name a colour in
+# free text are one list in store/colours.py.
 COLOURS = (
     "Ivory", "Charcoal", "Sage Green", "Dusky Pink", "Navy", "Mustard", "Terracotta",
     "Natural", "Black", "White", "Teal", "Ochre", "Grey", "Forest Green", "Rust", "Cream",

@@ -16,12 +16,10 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from store.colours import COLOUR_WORDS
+
 PURCHASE = "purchase"
-COLOURS = (
-    "red", "blue", "green", "yellow", "pink", "purple", "orange", "black", "white",
-    "grey", "gray", "brown", "beige", "cream", "gold", "silver", "ivory", "navy",
-    "turquoise", "teal", "lilac",
-)  # fmt: skip
+COLOURS = tuple(COLOUR_WORDS)  # the words that name a colour (store/colours.py)
 
 
 class DataError(ValueError):
@@ -287,8 +285,8 @@ def _online_retail_catalogue(frame: pd.DataFrame) -> Catalogue:
 def colour_in(text: str) -> str:
     """The first colour word in ``text`` ('' if none)."""
     for word in text.lower().replace(",", " ").split():
-        if word in COLOURS:
-            return "grey" if word == "gray" else word
+        if word in COLOUR_WORDS:
+            return COLOUR_WORDS[word]
     return ""
 
 

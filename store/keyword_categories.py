@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import re
 
+from store.colours import COLOUR_WORDS as SHARED_COLOUR_WORDS
+
 # (category, keywords); a keyword matches as a whole word, plural -S/-ES allowed.
+# fmt: off
 CATEGORY_RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("jewellery", ("NECKLACE", "BRACELET", "EARRINGS", "BANGLE", "BROOCH", "JEWELLERY",
                    "JEWEL", "DIAMANTE", "PENDANT", "CHARM", "NECKLAC")),  # sic: cut-off descriptions
@@ -37,14 +40,11 @@ CATEGORY_RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
                "EASTER", "VALENTINE", "KEY RING", "KEYRING", "BATH", "SOAP", "FRAGRANCE",
                "WEDDING", "HOT WATER BOTTLE", "HOTTIE", "SWEETHEART")),
 )
+# fmt: on
 DEFAULT_CATEGORY = "home decor"
 
-COLOUR_WORDS = {
-    "RED": "Red", "PINK": "Pink", "BLUE": "Blue", "WHITE": "White", "CREAM": "Cream",
-    "GREEN": "Green", "BLACK": "Black", "IVORY": "Ivory", "SILVER": "Silver", "GOLD": "Gold",
-    "PURPLE": "Purple", "YELLOW": "Yellow", "ORANGE": "Orange", "GREY": "Grey",
-    "GRAY": "Grey", "BROWN": "Brown", "TURQUOISE": "Turquoise", "LILAC": "Lilac",
-}
+# Description word -> the colour name products store ("GRAY" -> "Grey"), from the one list.
+COLOUR_WORDS = {word.upper(): colour.title() for word, colour in SHARED_COLOUR_WORDS.items()}
 
 
 def _pattern(words: tuple[str, ...]) -> re.Pattern[str]:
