@@ -12,21 +12,17 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal, get_args
 
 from promotions.checking import FieldChecker
 from promotions.eligibility import Rule, RuleError
+from promotions.replies import BUTTON_ACTIONS, BUTTON_PAYLOADS, ButtonAction, OfferPayload
 from promotions.templates import ACCEPTED_SLOTS, OFFER_SLOTS, TemplateProblem, check_template
-from promotions.triggers import TRIGGERS
+from promotions.triggers import TRIGGERS, Trigger
 
 STATUSES = ("draft", "active", "paused", "ended")
-BUTTON_ACTIONS = ("accept", "decline", "opt_out")
-# What the chat sends back when a quick reply is pressed: intents of the dialogue contract.
-BUTTON_PAYLOADS = {
-    "accept": "/accept_offer",
-    "decline": "/decline_offer",
-    "opt_out": "/stop_offers",
-}
+CouponKind = Literal["percent", "amount"]
+COUPON_KINDS: tuple[CouponKind, ...] = get_args(CouponKind)
 DEFAULT_ACCEPTED_TEMPLATE = (
     "Here is your code: {{ code }} — {{ discount }} off, valid until {{ expiry }}."
 )
@@ -48,11 +44,17 @@ class CampaignError(ValueError):
 class CouponSpec:
     """The discount a variant gives when accepted."""
 
-    kind: str  # "percent" or "amount"
+    kind: CouponKind
     value: float
     min_basket: float = 0.0
     validity_days: int = 14
     currency: str = "GBP"
+
+    def __post_init__(self) -> None:
+        # Also reached from database rows: a kind this code does not know must not
+        # silently be priced as an amount.
+        if self.kind not in COUPON_KINDS:
+            raise ValueError(f"coupon kind must be one of {COUPON_KINDS}, got {self.kind!r}")
 
     def discount_text(self) -> str:
         """'15%' or '£5.00'."""
@@ -74,18 +76,18 @@ class Button:
     """A quick reply under the offer."""
 
     title: str
-    action: str  # one of BUTTON_ACTIONS
+    action: ButtonAction
 
     @property
-    def payload(self) -> str:
+    def payload(self) -> OfferPayload:
         """The message the chat sends when the button is pressed."""
         return BUTTON_PAYLOADS[self.action]
 
 
 DEFAULT_BUTTONS = (
-    Button("Yes please", "accept"),
-    Button("No thanks", "decline"),
-    Button("Stop sending me offers", "opt_out"),
+    Button("Yes please", ButtonAction.ACCEPT),
+    Button("No thanks", ButtonAction.DECLINE),
+    Button("Stop sending me offers", ButtonAction.OPT_OUT),
 )
 
 
@@ -110,7 +112,7 @@ class Campaign:
     name: str
     status: str
     priority: int
-    triggers: tuple[str, ...]
+    triggers: tuple[Trigger, ...]
     eligibility: str
     variants: tuple[Variant, ...]
     control_share: float = 0.1
@@ -176,6 +178,7 @@ def campaign_from_dict(data: Any, source: str = "campaign") -> Campaign:
     for i, trig in enumerate(triggers):
         if trig not in TRIGGERS:
             check.fail(f"triggers[{i}]", f"unknown trigger {trig!r} (one of {', '.join(TRIGGERS)})")
+    triggers = [Trigger(t) for t in triggers if t in TRIGGERS]
     eligibility = data.get("eligibility", "true")
     rule = None
     if not isinstance(eligibility, str):
@@ -298,11 +301,12 @@ def _coupon(check: FieldChecker, raw: Any, where: str) -> CouponSpec | None:
         )
         return None
     kind = raw.get("kind")
-    if kind not in ("percent", "amount"):
+    if kind not in COUPON_KINDS:
         check.fail(f"{where}kind", f"must be 'percent' or 'amount', got {kind!r}")
     high = 100.0 if kind == "percent" else None
     return CouponSpec(
-        kind=str(kind),
+        # An unknown kind is already reported; the placeholder lets the other checks run.
+        kind=kind if kind in COUPON_KINDS else "amount",
         value=check.number(raw, "value", where, 0.0, low=0.01, high=high),
         min_basket=check.number(raw, "min_basket", where, 0.0, low=0.0),
         validity_days=check.number(raw, "validity_days", where, 14, low=1, high=365, whole=True),
@@ -328,7 +332,8 @@ def _buttons(check: FieldChecker, raw: Any, where: str) -> tuple[Button, ...]:
         action = item.get("action")
         if action not in BUTTON_ACTIONS:
             check.fail(f"{at}action", f"must be one of {', '.join(BUTTON_ACTIONS)}, got {action!r}")
-        buttons.append(Button(title, str(action)))
+            continue
+        buttons.append(Button(title, ButtonAction(action)))
     return tuple(buttons)
 
 
@@ -347,7 +352,7 @@ def campaign_to_dict(campaign: Campaign) -> dict[str, Any]:
         "priority": campaign.priority,
         "starts_at": campaign.starts_at.isoformat() if campaign.starts_at else None,
         "ends_at": campaign.ends_at.isoformat() if campaign.ends_at else None,
-        "triggers": list(campaign.triggers),
+        "triggers": [str(t) for t in campaign.triggers],
         "eligibility": campaign.eligibility,
         "control_share": campaign.control_share,
         "caps": caps,
@@ -362,7 +367,7 @@ def _variant_to_dict(variant: Variant) -> dict[str, Any]:
         "weight": variant.weight,
         "template": variant.template,
         "accepted_template": variant.accepted_template,
-        "buttons": [{"title": b.title, "action": b.action} for b in variant.buttons],
+        "buttons": [{"title": b.title, "action": str(b.action)} for b in variant.buttons],
     }
     if variant.coupon:
         c = variant.coupon

@@ -18,7 +18,7 @@ from typing import Any
 
 from promotions.assignment import CONTROL, assign_arm, in_global_holdout
 from promotions.campaigns import Campaign, GlobalSettings
-from promotions.triggers import BLOCKING_MATTERS, TRIGGERS
+from promotions.triggers import BLOCKING_MATTERS, Matter, Trigger, blocking_matters, parse_trigger
 
 OFFER, CONTROL_OUTCOME, HOLDOUT, NOTHING = "offer", "control", "holdout", "none"
 DEFAULT_SETTINGS = GlobalSettings()
@@ -47,8 +47,8 @@ class Profile:
 class OfferContext:
     """The conversation moment: which trigger fired and what is going on."""
 
-    trigger: str
-    active_matters: frozenset[str] = frozenset()  # e.g. {"return"} while a return is open
+    trigger: Trigger  # a plain string is converted (and checked) on creation
+    active_matters: frozenset[Matter] = frozenset()  # e.g. {Matter.RETURN} while one is open
     channel: str = "web"
     product: str | None = None  # the recommended / discussed product's title
     product_category: str | None = None
@@ -56,9 +56,15 @@ class OfferContext:
     basket_value: float | None = None
 
     def __post_init__(self) -> None:
-        if self.trigger not in TRIGGERS:
-            raise ValueError(f"unknown trigger {self.trigger!r}; use one of {', '.join(TRIGGERS)}")
-        object.__setattr__(self, "active_matters", frozenset(self.active_matters))
+        object.__setattr__(self, "trigger", parse_trigger(self.trigger))
+        matters = frozenset(self.active_matters)
+        unknown = matters - set(BLOCKING_MATTERS)
+        if unknown:
+            raise ValueError(
+                f"unknown matters {sorted(map(str, unknown))}; "
+                f"use some of {', '.join(BLOCKING_MATTERS)}"
+            )
+        object.__setattr__(self, "active_matters", blocking_matters(matters))
 
 
 @dataclass(frozen=True)

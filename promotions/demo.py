@@ -29,6 +29,7 @@ from promotions.models import PromoCampaign, PromoCoupon, PromoExposure
 from promotions.profiles import build_profile, load_facts
 from promotions.repository import PromotionRepository, writing
 from promotions.service import render_offer
+from promotions.triggers import PRODUCT_TRIGGERS, Trigger
 from store.models import Customer, Order, OrderLine, Product, Shipment
 
 # Accept / decline / opt-out chances of a shown offer, nudged per variant so the demo's
@@ -150,13 +151,13 @@ class _History:
         return visits
 
     def _context(self, has_orders: bool) -> OfferContext:
-        triggers = ["with_recommendation", "product_hesitation"]
+        triggers = [Trigger.WITH_RECOMMENDATION, Trigger.PRODUCT_HESITATION]
         weights = [25, 20]
         if has_orders:
-            triggers += ["returning_session_start", "after_order_resolved"]
+            triggers += [Trigger.RETURNING_SESSION_START, Trigger.AFTER_ORDER_RESOLVED]
             weights += [35, 30]
         trigger = self.rng.choices(triggers, weights=weights)[0]
-        if trigger in ("with_recommendation", "product_hesitation") and self.products:
+        if trigger in PRODUCT_TRIGGERS and self.products:
             _, title, price, category = self.rng.choice(self.products)
             return OfferContext(
                 trigger, product=title, product_price=price, product_category=category

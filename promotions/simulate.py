@@ -18,7 +18,7 @@ from promotions.campaigns import Campaign, GlobalSettings
 from promotions.decision import OfferContext, PastOffer, Profile, decide
 from promotions.profiles import load_profiles
 from promotions.repository import PromotionRepository
-from promotions.triggers import TRIGGERS
+from promotions.triggers import PRODUCT_TRIGGERS, TRIGGERS, Trigger
 from store.models import Product
 
 
@@ -27,7 +27,7 @@ class SimulatedDecision:
     """One customer at one trigger."""
 
     customer_id: int
-    trigger: str
+    trigger: Trigger
     outcome: str
     reason: str
     campaign_key: str | None
@@ -66,7 +66,7 @@ def simulate(
 
 def default_contexts(
     sessions: sessionmaker[Session],
-    triggers: Sequence[str] = TRIGGERS,
+    triggers: Sequence[Trigger | str] = TRIGGERS,
     product: str | None = None,
     product_price: float | None = None,
 ) -> list[OfferContext]:
@@ -89,7 +89,7 @@ def default_contexts(
         median = (product, product_price, None)
     contexts = []
     for trigger in triggers:
-        if trigger in ("with_recommendation", "product_hesitation"):
+        if trigger in PRODUCT_TRIGGERS:
             contexts.append(
                 OfferContext(
                     trigger,

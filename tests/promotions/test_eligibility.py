@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from promotions.eligibility import FIELDS, Rule, RuleError
+from promotions.eligibility import FIELDS, MAX_NESTING, Rule, RuleError
 
 
 def error_of(source: str) -> RuleError:
@@ -159,3 +159,23 @@ def test_pointer_puts_a_caret_under_the_column() -> None:
 def test_python_code_is_not_a_rule(source: str) -> None:
     with pytest.raises(RuleError):
         Rule.compile(source)
+
+
+@pytest.mark.parametrize(("opening", "levels_per_opening"), [("(", 1), ("not ", 1), ("not (", 2)])
+def test_deeply_nested_rule_is_refused_with_the_rule_language_error(
+    opening: str, levels_per_opening: int
+) -> None:
+    # 400 levels used to overflow Python's stack: RecursionError instead of a RuleError.
+    source = opening * 400 + "consent" + ")" * (400 * opening.count("("))
+    error = error_of(source)
+    assert "nested too deeply" in str(error)
+    # The caret goes under the first opening past the limit.
+    assert error.column == len(opening) * (MAX_NESTING // levels_per_opening) + 1
+
+
+def test_nesting_up_to_the_limit_still_compiles() -> None:
+    depth = MAX_NESTING
+    rule = Rule.compile("(" * depth + "consent" + ")" * depth)
+    assert rule.matches({"consent": True})
+    negated = Rule.compile("not " * depth + "consent")
+    assert negated.matches({"consent": True}) is (depth % 2 == 0)
