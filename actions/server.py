@@ -22,7 +22,7 @@ from sanic.worker.loader import AppLoader
 
 from actions.metrics import serve_metrics
 from actions.services import warm_up
-from concierge.settings import Settings
+from concierge.settings import Settings, exits_on_settings_error
 
 logger = logging.getLogger(__name__)
 
@@ -44,9 +44,11 @@ def create_app(action_executor: ActionExecutor, **options: object) -> Sanic:
     return app
 
 
+@exits_on_settings_error
 def main() -> None:
     """Parse rasa_sdk's arguments, register the actions and serve on the configured host."""
     args = create_argument_parser().parse_args()
+    settings = Settings.from_env()  # first: bad configuration stops before any import
     utils.configure_colored_logging(args.loglevel)
     utils.configure_file_logging(
         logging.getLogger(APPLICATION_ROOT_LOGGER_NAME),
@@ -67,7 +69,6 @@ def main() -> None:
         )
     )
     app = loader.load()
-    settings = Settings.from_env()
     ssl = create_ssl_config(args.ssl_certificate, args.ssl_keyfile, args.ssl_password)
     logger.info("Action server on %s:%s", settings.host, args.port)
     app.prepare(host=settings.host, port=args.port, ssl=ssl, workers=1)

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-from concierge.settings import ROOT, Settings
+from concierge.settings import ROOT, Settings, exits_on_settings_error
 
 RASA_BIN = ROOT / ".venv-rasa" / "bin" / "rasa"
 MODEL_PATH = ROOT / "models" / "concierge.tar.gz"
@@ -96,11 +96,13 @@ class StackError(RuntimeError):
 
 
 def rasa_env(settings: Settings) -> dict[str, str]:
-    """Environment for the Rasa server: what endpoints.yml expands."""
+    """Environment for Rasa's command line: what endpoints.yml expands, and quiet start-up."""
     tracker_db = settings.tracker_db_url.removeprefix("sqlite:///")
     return {
         "CONCIERGE_ACTION_URL": settings.action_url,
         "CONCIERGE_TRACKER_DB": tracker_db,
+        "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+        "RASA_TELEMETRY_ENABLED": "false",
     }
 
 
@@ -158,8 +160,6 @@ class Stack:
             return Service(name, command, f"http://{s.host}:{s.action_port}/health", env, log)
         if name == "rasa":
             env.update(rasa_env(s))
-            env["SQLALCHEMY_SILENCE_UBER_WARNING"] = "1"
-            env["RASA_TELEMETRY_ENABLED"] = "false"
             command = [
                 str(RASA_BIN),
                 "run",
@@ -233,7 +233,9 @@ class Stack:
         self.stop()
 
 
+@exits_on_settings_error
 def main(argv: list[str] | None = None) -> int:
+    """Start the three services, print where they answer, and stop them on Ctrl-C."""
     parser = argparse.ArgumentParser(description="Run Concierge's services until Ctrl-C.")
     parser.add_argument("--timeout", type=float, default=240.0)
     args = parser.parse_args(argv)

@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
-from concierge.settings import ROOT, Settings
+from concierge.settings import ROOT, Settings, exits_on_settings_error
 from recsys.artifacts import ArtifactError
 from recsys.interactions import Catalogue, DataError
 
@@ -131,6 +131,7 @@ def evaluate(args: argparse.Namespace, settings: Settings) -> Path:
                         recommenders=recs, propensity=propensity)  # fmt: skip
 
 
+@exits_on_settings_error
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the process exit code."""
     args = _parser().parse_args(argv)

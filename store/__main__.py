@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import inspect
 from sqlalchemy.engine import make_url
 
-from concierge.settings import Settings
+from concierge.settings import Settings, exits_on_settings_error
 from store.bulk_insert import row_counts
 from store.db import make_engine, make_session_factory, upgrade
 from store.importer import ImportReport, OnlineRetailError, import_online_retail
@@ -213,6 +213,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+@exits_on_settings_error
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; returns the process exit code."""
     settings = Settings.from_env()

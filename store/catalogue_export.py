@@ -17,7 +17,7 @@ from pathlib import Path
 from sqlalchemy import make_url, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from concierge.settings import Settings
+from concierge.settings import Settings, exits_on_settings_error
 from store.db import make_engine, make_session_factory
 from store.models import Product
 
@@ -61,6 +61,7 @@ def export(db_url: str, out: Path) -> bool:
     return True
 
 
+@exits_on_settings_error
 def main(argv: list[str] | None = None) -> int:
     """Command line entry point."""
     settings = Settings.from_env()
