@@ -58,7 +58,7 @@ class ValidateCancelOrderForm(OrderFormValidation):
         services.repository.record_outcome(
             tracker.sender_id, "cancel_refused", ref=order.number, detail={"code": refusal.code}
         )
-        return self.stop(dispatcher, refusal.message)
+        return self.stop(dispatcher, messages.refusal_text(refusal, utcnow()))
 
     def validate_cancel_confirm(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -103,7 +103,7 @@ class ActionCancelOrder(ShopAction):
             return reset
         except Refused as refused:
             # The order moved on (e.g. shipped) between the question and the answer.
-            dispatcher.utter_message(text=refused.refusal.message)
+            dispatcher.utter_message(text=messages.refusal_text(refused.refusal, utcnow()))
             repo.record_outcome(
                 tracker.sender_id, "cancel_refused", ref=number, detail={"code": refused.code}
             )

@@ -9,11 +9,11 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions import messages
 from actions.base import EventList, ShopAction, customer_id_of
 from actions.promotions import active_matters, last_shown_product, offer_at
 from actions.services import Services
 from promotions.decision import OfferContext
-from store.policy import UnknownTopic
 
 logger = logging.getLogger(__name__)
 
@@ -57,8 +57,8 @@ class ActionAnswerFaq(ShopAction):
             dispatcher.utter_message(response="utter_default")
             return []
         try:
-            answer = services.policy.answer(topic)
-        except UnknownTopic:
+            answer = messages.policy_answer(services.policy, topic)
+        except messages.UnknownTopic:
             # The NLU model knows a topic the policy has no answer for: our bug, not theirs.
             logger.error("No policy answer for FAQ topic %r", topic)
             dispatcher.utter_message(response="utter_default")

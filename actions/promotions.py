@@ -20,6 +20,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions import messages
 from actions.base import EventList, ShopAction, current_session_events, customer_id_of
 from actions.services import STORE_UNAVAILABLE, Services
 from promotions.decision import NOTHING, OfferContext
@@ -37,13 +38,9 @@ TRIGGER_AFTER = {
 RETURN_INTENTS = ("request_return", "return_status")
 RETURN_FORM = "return_form"
 HANDOFF_ACTION = "action_handoff"
-GUEST_NO_OFFER = "Offers are for signed-in customers — sign in and I'll see what I have for you."
 # An offer's "Yes" quick reply (promotions.campaigns); it marks a bot message as an offer.
 ACCEPT_PAYLOAD = "/accept_offer"
 DECLINE_PAYLOAD = "/decline_offer"
-# A plain "yes" that answers nothing in particular.
-YES_TO_NOTHING = "Great! What else can I help you with?"
-CONFIRM_ACCEPT = "Just to be sure: shall I send you the code?"
 # A typed acceptance the NLU is less sure of than this is asked back, not taken: a coupon
 # issued on a misread "no" cannot be taken back, and it counts as accepted in the campaign's
 # results. Probed on the served model with 30 new phrasings: "I'll pass on the coupon" came out
@@ -198,11 +195,11 @@ class ActionAcceptOffer(ShopAction):
         """Accept the open offer and give the code, or say there is none."""
         customer_id = customer_id_of(tracker)
         if customer_id is None:
-            dispatcher.utter_message(text=GUEST_NO_OFFER)
+            dispatcher.utter_message(text=messages.GUEST_NO_OFFER)
             return []
         if unsure_acceptance(tracker) and services.promotions.awaits_answer(customer_id):
             dispatcher.utter_message(
-                text=CONFIRM_ACCEPT,
+                text=messages.CONFIRM_ACCEPT,
                 buttons=[
                     {"title": "Yes please", "payload": ACCEPT_PAYLOAD},
                     {"title": "No thanks", "payload": DECLINE_PAYLOAD},
@@ -233,7 +230,7 @@ class ActionDeclineOffer(ShopAction):
         """Decline and acknowledge it."""
         customer_id = customer_id_of(tracker)
         if customer_id is None:
-            dispatcher.utter_message(text=GUEST_NO_OFFER)
+            dispatcher.utter_message(text=messages.GUEST_NO_OFFER)
             return []
         reply = services.promotions.decline(customer_id)
         dispatcher.utter_message(text=reply.text)
@@ -259,9 +256,7 @@ class ActionStopOffers(ShopAction):
         """Record the opt-out and confirm it."""
         customer_id = customer_id_of(tracker)
         if customer_id is None:
-            dispatcher.utter_message(
-                text="You won't get offers from me as a guest — there's nothing to stop."
-            )
+            dispatcher.utter_message(text=messages.GUEST_NOTHING_TO_STOP)
             return []
         reply = services.promotions.opt_out(customer_id)
         dispatcher.utter_message(text=reply.text)
@@ -327,7 +322,7 @@ class ActionAnswerYesNo(ShopAction):
             answer = ActionAcceptOffer() if said_yes else ActionDeclineOffer()
             return answer.act(dispatcher, tracker, domain, services)
         if said_yes:
-            dispatcher.utter_message(text=YES_TO_NOTHING)
+            dispatcher.utter_message(text=messages.YES_TO_NOTHING)
         else:
             dispatcher.utter_message(response="utter_anything_else")
         return []

@@ -16,6 +16,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions import messages
 from actions.base import EventList, ShopAction, customer_id_of, order_in_slots
 from actions.product_advice import Advice, ProductAdvisor, Suggestion
 from actions.services import Services, get_advisor
@@ -28,11 +29,7 @@ SHOWN = 3
 TITLE_IN_BUTTON = 28
 LIKED_PRODUCT_ENTITY = "liked_product"
 PRODUCT_ENTITY = "product"
-CANT_RECOMMEND = (
-    "I'm sorry — I can't recommend products right now. Please try again a little later, "
-    "or browse our best sellers on the shop's home page."
-)
-POPULAR_BUTTON = {"title": "Show me popular items", "payload": "/ask_recommendation"}
+POPULAR_BUTTON = {"title": messages.SHOW_POPULAR, "payload": "/ask_recommendation"}
 
 
 def entity_values(tracker: Tracker, entity: str) -> list[str]:
@@ -41,10 +38,9 @@ def entity_values(tracker: Tracker, entity: str) -> list[str]:
     return [str(e.get("value")) for e in entities if e.get("entity") == entity and e.get("value")]
 
 
-def describe(suggestion: Suggestion, money: Any) -> str:
+def describe(suggestion: Suggestion, currency: str) -> str:
     """One line of a list: ``• title — price: why``."""
-    price = f" — {money(suggestion.price)}" if suggestion.price is not None else ""
-    return f"• {suggestion.title}{price}: {suggestion.reason}"
+    return messages.suggestion_line(suggestion.title, suggestion.price, suggestion.reason, currency)
 
 
 def more_like_buttons(suggestions: tuple[Suggestion, ...] | list[Suggestion]) -> list[dict]:
@@ -53,7 +49,9 @@ def more_like_buttons(suggestions: tuple[Suggestion, ...] | list[Suggestion]) ->
     for s in suggestions:
         title = s.title if len(s.title) <= TITLE_IN_BUTTON else s.title[: TITLE_IN_BUTTON - 1] + "…"
         entity = json.dumps({LIKED_PRODUCT_ENTITY: str(s.product_id)})
-        buttons.append({"title": f"More like {title}", "payload": f"/ask_recommendation{entity}"})
+        buttons.append(
+            {"title": messages.more_like(title), "payload": f"/ask_recommendation{entity}"}
+        )
     return buttons
 
 
@@ -90,7 +88,7 @@ def show(
     **detail: Any,
 ) -> None:
     """Say the suggestions with quick replies and record them."""
-    lines = [describe(s, services.policy.money) for s in advice.suggestions]
+    lines = [describe(s, services.policy.currency) for s in advice.suggestions]
     dispatcher.utter_message(
         text="\n".join([intro, *lines]), buttons=more_like_buttons(advice.suggestions)
     )
@@ -142,15 +140,15 @@ class ActionRecommend(ShopAction):
                 return search_and_show(dispatcher, tracker, services, advisor)
         advice = advisor.recommend(customer_id, k=SHOWN, like_items=(liked,) if liked else ())
         if not advice.suggestions:
-            dispatcher.utter_message(text=CANT_RECOMMEND)
+            dispatcher.utter_message(text=messages.CANT_RECOMMEND)
             return []
         if liked is not None and advice.source == "recommender":
             title = advisor.facts.titles.get(liked, "that")
-            intro = f"If you like the {title}, you might also like:"
+            intro = messages.RECOMMEND_INTRO_LIKED.format(title=title)
         elif customer_id is None or advice.source == "popularity":
-            intro = "Here's what other customers love right now:"
+            intro = messages.RECOMMEND_INTRO_POPULAR
         else:
-            intro = "Here are a few things I think you'll like:"
+            intro = messages.RECOMMEND_INTRO_PERSONAL
         show(dispatcher, services, advisor, tracker, advice, intro, liked=liked)
         return []
 
@@ -163,37 +161,30 @@ def search_and_show(
     if not advisor.can_search:
         popular = advisor.popular(SHOWN)
         if not popular.suggestions:
-            dispatcher.utter_message(text=CANT_RECOMMEND)
+            dispatcher.utter_message(text=messages.CANT_RECOMMEND)
             return []
-        intro = "I can't search the catalogue right now, but these are popular at the moment:"
+        intro = messages.SEARCH_DOWN_INTRO
         show(dispatcher, services, advisor, tracker, popular, intro, query=message)
         return []
     advice = advisor.search(message, k=SHOWN)
     if not advice.suggestions:
-        dispatcher.utter_message(text=nothing_found(advisor, message), buttons=[POPULAR_BUTTON])
+        dispatcher.utter_message(
+            text=nothing_found(advisor, message, services.policy.currency), buttons=[POPULAR_BUTTON]
+        )
         services.repository.record_outcome(
             tracker.sender_id, "search_found_nothing", detail={"query": message}
         )
         return []
-    show(dispatcher, services, advisor, tracker, advice, "Here's what I found:", query=message)
+    show(dispatcher, services, advisor, tracker, advice, messages.SEARCH_INTRO, query=message)
     return []
 
 
-def nothing_found(advisor: ProductAdvisor, message: str) -> str:
-    """Why a search found nothing, naming the limits that were applied, and what to try."""
+def nothing_found(advisor: ProductAdvisor, message: str, currency: str = "GBP") -> str:
+    """Why a search found nothing, naming the limits the search read from ``message``."""
     assert advisor.models.search is not None
     query = advisor.models.search.parse(message)
-    limits = []
-    if query.categories:
-        limits.append("in " + " or ".join(query.categories))
-    if query.max_price is not None:
-        limits.append(f"under £{query.max_price:g}")
-    if query.min_price is not None:
-        limits.append(f"over £{query.min_price:g}")
-    within = f" {' '.join(limits)}" if limits else ""
-    return (
-        f"I couldn't find anything{within} in stock that matches “{query.text}”. "
-        "You could try a different budget or fewer details — or I can show you what's popular."
+    return messages.nothing_found(
+        query.text, query.categories, query.min_price, query.max_price, currency
     )
 
 

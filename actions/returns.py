@@ -52,7 +52,7 @@ class ValidateReturnForm(OrderFormValidation):
         refusal = return_refusal(order, None, utcnow(), services.policy)
         if refusal is not None:
             self._record_refusal(tracker, services, order, refusal)
-            return self.stop(dispatcher, refusal.message)
+            return self.stop(dispatcher, messages.refusal_text(refusal, utcnow()))
         slots: SlotValues = {"order_number": order.number}
         if len(order.lines) == 1:
             slots["return_item"] = order.lines[0].title
@@ -89,7 +89,9 @@ class ValidateReturnForm(OrderFormValidation):
         refusal = return_refusal(order, match.line.id, utcnow(), services.policy)
         if refusal is not None:
             self._record_refusal(tracker, services, order, refusal)
-            return self.refuse(dispatcher, tracker, "return_item", refusal.message)
+            return self.refuse(
+                dispatcher, tracker, "return_item", messages.refusal_text(refusal, utcnow())
+            )
         return {"return_item": match.line.title}
 
     def validate_return_reason(
@@ -148,7 +150,7 @@ class ActionCreateReturn(ShopAction):
             dispatcher.utter_message(text=messages.order_not_found(number))
             return reset
         except Refused as refused:
-            dispatcher.utter_message(text=refused.refusal.message)
+            dispatcher.utter_message(text=messages.refusal_text(refused.refusal, utcnow()))
             repo.record_outcome(
                 tracker.sender_id, "return_refused", ref=order.number, detail={"code": refused.code}
             )

@@ -18,11 +18,11 @@ class OrderNotFound(StoreError):
 
 
 class Refused(StoreError):
-    """The request breaks a shop rule; ``refusal.message`` is what to tell the customer."""
+    """The request breaks a shop rule; ``actions.messages.refusal_text`` words ``refusal``."""
 
     def __init__(self, refusal: Refusal) -> None:
         self.refusal = refusal
-        super().__init__(refusal.message)
+        super().__init__(f"order {refusal.order_number} refused: {refusal.code}")
 
     @property
     def code(self) -> str:

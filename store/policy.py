@@ -1,4 +1,7 @@
-"""The shop's service policy (store/shop_policy.yml) and the FAQ answers built from it.
+"""The shop's service policy (store/shop_policy.yml) as typed values.
+
+The FAQ answers are worded from these values on the actions side
+(``actions.messages.policy_answers``); the store holds the facts, never the sentences.
 
 ``load_policy`` validates the whole file up front, so a typo fails at start-up with the
 name of the bad key instead of surfacing as a wrong answer to a customer.
@@ -6,7 +9,6 @@ name of the bad key instead of surfacing as a wrong answer to a customer.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, time
 from pathlib import Path
@@ -20,24 +22,6 @@ from store.policy_yaml import parse_time as _parse_time
 from store.working_days import add_working_days, check_region
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-TOPICS = (
-    "shipping_costs",
-    "shipping_times",
-    "return_policy",
-    "payment_methods",
-    "warranty",
-    "opening_hours",
-)
-_CURRENCY_SYMBOLS = {"GBP": "£", "EUR": "€", "USD": "$"}
-_CURRENCY_NAMES = {"GBP": "pounds sterling", "EUR": "euros", "USD": "US dollars"}
-
-
-class UnknownTopic(ValueError):
-    """An FAQ topic the policy has no answer for."""
-
-    def __init__(self, topic: str) -> None:
-        self.topic = topic
-        super().__init__(f"no policy answer for topic {topic!r}; known topics: {', '.join(TOPICS)}")
 
 
 @dataclass(frozen=True)
@@ -92,145 +76,13 @@ class ShopPolicy:
         """The working day by which an order placed on ``placed_on`` should leave the warehouse."""
         return add_working_days(placed_on, self.dispatch_working_days, self.holiday_region)
 
-    def money(self, amount: float) -> str:
-        """``amount`` in the shop currency, e.g. £3.95 or £50."""
-        symbol = _CURRENCY_SYMBOLS.get(self.currency, f"{self.currency} ")
-        return f"{symbol}{amount:.0f}" if amount == int(amount) else f"{symbol}{amount:.2f}"
-
     def hours_on(self, day: str) -> DayHours:
         """The support team's hours on a weekday name such as ``"monday"``."""
         return next(h for h in self.opening_hours if h.day == day.lower())
 
-    def answer(self, topic: str) -> str:
-        """The customer-facing answer for an FAQ topic; raises UnknownTopic otherwise."""
-        composer = _ANSWERS.get(topic)
-        if composer is None:
-            raise UnknownTopic(topic)
-        return composer(self)
-
-    # The composers below keep every number in the YAML: nothing here states a fact the
-    # file does not hold.
-
-    def _shipping_costs(self) -> str:
-        sentences = []
-        for opt in self.shipping_options:
-            sentence = f"{opt.name} costs {self.money(opt.cost)}"
-            if opt.free_over is not None:
-                sentence += f" and is free on orders over {self.money(opt.free_over)}"
-            if opt.order_by is not None:
-                sentence += f" (order by {_clock(opt.order_by)} on a working day)"
-            if self._abroad(opt):
-                sentence += f"; it goes to {_join(opt.countries)}"
-            sentences.append(sentence + ".")
-        return " ".join(sentences)
-
-    def _shipping_times(self) -> str:
-        sentences = []
-        for opt in self.shipping_options:
-            if opt.max_days == 1:
-                when = "arrives the next working day"
-                if opt.order_by is not None:
-                    when += f" when you order by {_clock(opt.order_by)}"
-            elif opt.min_days == opt.max_days:
-                when = f"takes {opt.max_days} working days"
-            else:
-                when = f"takes {opt.min_days}–{opt.max_days} working days"
-            where = f" to {_join(opt.countries)}" if self._abroad(opt) else ""
-            sentences.append(f"{opt.name}{where} {when}.")
-        sentences.append(
-            "Once your order has shipped, give me the order number and I'll tell you "
-            "where your parcel is."
-        )
-        return " ".join(sentences)
-
-    def _return_policy(self) -> str:
-        postage = (
-            f"Returns from the {self.home_country} are free: we send you a prepaid label."
-            if self.free_returns
-            else "Return postage is paid by you unless the item arrived faulty."
-        )
-        return (
-            f"You can return any item within {self.return_window_days} days of delivery. "
-            f"{postage} We refund you within {self.refund_days} working days of the "
-            "item reaching us. Tell me your order number and I'll start the return for you."
-        )
-
-    def _payment_methods(self) -> str:
-        return (
-            f"We accept {_join(self.payment_methods)}. "
-            f"Prices are charged in {_CURRENCY_NAMES.get(self.currency, self.currency)}."
-        )
-
-    def _warranty(self) -> str:
-        years = f" ({self.warranty_months // 12}-year)" if self.warranty_months % 12 == 0 else ""
-        return (
-            f"Everything we sell comes with a {self.warranty_months}-month{years} warranty "
-            f"against {self.warranty_covers}. If something stops working, tell me the order "
-            f"number, or contact our team at {self.contact_email} or on {self.contact_phone}."
-        )
-
-    def _opening_hours(self) -> str:
-        spans = []
-        for first, last, hours in _group_days(self.opening_hours):
-            days = _day_span(first, last)
-            if hours.closed:
-                spans.append(f"closed on {days}")
-            else:
-                spans.append(f"{days} {_clock(hours.opens)}–{_clock(hours.closes)}")
-        return (
-            f"Our customer service team is available {_join(spans)} (UK time). "
-            f"You can reach them at {self.contact_email} or on {self.contact_phone}. "
-            "I'm here around the clock for orders, returns and questions."
-        )
-
-    def _abroad(self, opt: ShippingOption) -> bool:
+    def goes_abroad(self, opt: ShippingOption) -> bool:
+        """True when ``opt`` delivers anywhere but the shop's home country."""
         return tuple(opt.countries) != (self.home_country,)
-
-
-_ANSWERS: dict[str, Callable[[ShopPolicy], str]] = {
-    "shipping_costs": ShopPolicy._shipping_costs,
-    "shipping_times": ShopPolicy._shipping_times,
-    "return_policy": ShopPolicy._return_policy,
-    "payment_methods": ShopPolicy._payment_methods,
-    "warranty": ShopPolicy._warranty,
-    "opening_hours": ShopPolicy._opening_hours,
-}
-
-
-def _join(items: tuple[str, ...] | list[str]) -> str:
-    items = list(items)
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
-
-
-def _day_span(first: str, last: str) -> str:
-    """A run of weekdays as said aloud: Monday; Saturday and Sunday; Monday to Friday."""
-    span = WEEKDAYS.index(last) - WEEKDAYS.index(first)
-    if span == 0:
-        return first.capitalize()
-    joiner = " and " if span == 1 else " to "
-    return f"{first.capitalize()}{joiner}{last.capitalize()}"
-
-
-def _clock(t: time | None) -> str:
-    """12-hour clock as people in the UK say it: 9am, 5:30pm, 12pm."""
-    if t is None:
-        return ""
-    hour = t.hour % 12 or 12
-    suffix = "am" if t.hour < 12 else "pm"
-    return f"{hour}{suffix}" if t.minute == 0 else f"{hour}:{t.minute:02d}{suffix}"
-
-
-def _group_days(hours: tuple[DayHours, ...]) -> list[tuple[str, str, DayHours]]:
-    """Runs of consecutive weekdays with the same hours: (first, last, hours)."""
-    runs: list[tuple[str, str, DayHours]] = []
-    for h in hours:
-        if runs and (runs[-1][2].opens, runs[-1][2].closes) == (h.opens, h.closes):
-            runs[-1] = (runs[-1][0], h.day, runs[-1][2])
-        else:
-            runs.append((h.day, h.day, h))
-    return runs
 
 
 def load_policy(path: str | Path) -> ShopPolicy:

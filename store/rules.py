@@ -1,7 +1,8 @@
 """What a customer may do with an order: pure decisions over views, no I/O.
 
-Each function returns ``None`` when the request is allowed, or a ``Refusal`` whose message
-is the sentence the assistant says to the customer.
+Each function returns ``None`` when the request is allowed, or a ``Refusal``: a code and
+the values its sentence needs. The store never words it; the assistant does, in
+``actions.messages.refusal_text``, so every sentence a customer reads lives on that side.
 """
 
 from __future__ import annotations
@@ -29,10 +30,23 @@ _FILLER = {"the", "a", "an", "my", "one", "item", "it", "that", "this", "of", "a
 
 @dataclass(frozen=True)
 class Refusal:
-    """Why a request about an order is refused, as a code and a customer-facing sentence."""
+    """Why a request about an order is refused: a code (``REFUSAL_CODES``) and its values.
+
+    ``on`` is the day the refusal turns on: when the order was cancelled, delivered or
+    shipped. ``item``/``return_number``/``return_status`` describe the earlier return of
+    the item; ``items`` lists the order's titles when the item asked for is not in it.
+    """
 
     code: str
-    message: str
+    order_number: str
+    order_status: str
+    on: date | None = None
+    window_days: int | None = None
+    window_closed: date | None = None
+    item: str | None = None
+    return_number: str | None = None
+    return_status: str | None = None
+    items: tuple[str, ...] = ()
 
 
 def normalize_order_number(number: str) -> str:
@@ -80,14 +94,6 @@ def _words(text: str) -> set[str]:
     return {t[:-1] if len(t) > 3 and t.endswith("s") else t for t in tokens} - _FILLER
 
 
-def format_day(day: date | datetime, now: datetime | None = None) -> str:
-    """A date as people write it in the UK: "3 March", with the year when it differs."""
-    text = f"{day.day} {day:%B}"
-    if now is None or day.year != now.year:
-        text += f" {day.year}"
-    return text
-
-
 def delivery_day(order: OrderView) -> date:
     """The day a delivered order arrived (falls back to dispatch, then order day)."""
     arrived = order.delivered_at or order.shipped_at or order.placed_at
@@ -103,110 +109,65 @@ def return_refusal(
     order: OrderView, line_id: int | None, now: datetime, policy: ShopPolicy
 ) -> Refusal | None:
     """Why ``order`` (or its line ``line_id``) can't be returned at ``now``, or None if it can."""
-    n = order.number
     if order.status == "cancelled":
-        when = f" on {format_day(order.cancelled_at, now)}" if order.cancelled_at else ""
-        return Refusal(
-            "cancelled",
-            f"Order {n} was cancelled{when}, so there's nothing in it to return.",
-        )
+        return _refusal("cancelled", order, on=_day(order.cancelled_at))
     if order.status != "delivered":
-        return Refusal("not_delivered", _not_delivered_message(order, policy))
+        return _refusal("not_delivered", order, window_days=policy.return_window_days)
 
     closes = return_window_closes(order, policy)
     if now.date() > closes:
-        return Refusal(
+        return _refusal(
             "window_passed",
-            f"Order {n} was delivered on {format_day(delivery_day(order), now)}, and our "
-            f"{policy.return_window_days}-day return window closed on "
-            f"{format_day(closes, now)}, so I can't open a return for it.",
+            order,
+            on=delivery_day(order),
+            window_days=policy.return_window_days,
+            window_closed=closes,
         )
 
     if line_id is None:
         if order.lines and all(_blocking_return(order, ln.id) for ln in order.lines):
-            return Refusal(
-                "already_returned",
-                f"Everything in order {n} already has a return, so there's nothing left "
-                "to send back.",
-            )
+            return _refusal("already_returned", order)
         return None
 
     line = order.line(line_id)
     if line is None:
-        return Refusal(
-            "item_not_in_order",
-            f"Order {n} doesn't include that item; it contains {_item_list(order.lines)}.",
-        )
+        return _refusal("item_not_in_order", order, items=tuple(ln.title for ln in order.lines))
     existing = _blocking_return(order, line_id)
     if existing is not None:
-        return Refusal("already_returned", _already_returned_message(order, line, existing))
+        return _refusal(
+            "already_returned",
+            order,
+            item=line.title,
+            return_number=existing.number,
+            return_status="open" if existing.is_open else existing.status,
+        )
     return None
 
 
 def cancel_refusal(order: OrderView, now: datetime | None = None) -> Refusal | None:
-    """Why ``order`` can't be cancelled, or None while it is still pending or processing."""
-    n = order.number
+    """Why ``order`` can't be cancelled, or None while it is still pending or processing.
+
+    ``now`` is unused by the decision; it is kept so callers need not change.
+    """
     if order.status in CANCELLABLE_STATUSES:
         return None
     if order.status == "cancelled":
-        when = f" on {format_day(order.cancelled_at, now)}" if order.cancelled_at else ""
-        return Refusal(
-            "already_cancelled",
-            f"Order {n} was already cancelled{when}, so there's nothing more to do.",
-        )
+        return _refusal("already_cancelled", order, on=_day(order.cancelled_at))
     if order.status == "delivered":
-        return Refusal(
-            "already_shipped",
-            f"Order {n} was delivered on {format_day(delivery_day(order), now)}, so it "
-            "can't be cancelled any more, but you can return it instead.",
-        )
+        return _refusal("already_shipped", order, on=delivery_day(order))
     if order.status == "shipped":
-        when = f" on {format_day(order.shipped_at, now)}" if order.shipped_at else ""
-        return Refusal(
-            "already_shipped",
-            f"Order {n} already left our warehouse{when}, so it can't be cancelled any "
-            "more; once it arrives, you can return it instead.",
-        )
-    return Refusal("already_shipped", f"Order {n} can't be cancelled any more.")
+        return _refusal("already_shipped", order, on=_day(order.shipped_at))
+    return _refusal("already_shipped", order)
 
 
-def _not_delivered_message(order: OrderView, policy: ShopPolicy) -> str:
-    n = order.number
-    if order.status == "shipped":
-        return (
-            f"Order {n} is on its way but hasn't been delivered yet, so it can't be returned "
-            f"yet; once it arrives you'll have {policy.return_window_days} days to send "
-            "it back."
-        )
-    return (
-        f"Order {n} hasn't been delivered yet, so it can't be returned. Would you like "
-        "to cancel it instead?"
-    )
+def _refusal(code: str, order: OrderView, **values: object) -> Refusal:
+    return Refusal(code, order.number, order.status, **values)  # type: ignore[arg-type]
+
+
+def _day(moment: datetime | None) -> date | None:
+    return moment.date() if moment is not None else None
 
 
 def _blocking_return(order: OrderView, line_id: int) -> ReturnView | None:
     """A return of the line that rules out another one (anything but a rejected one)."""
     return next((r for r in order.returns_of_line(line_id) if r.status != "rejected"), None)
-
-
-def _already_returned_message(order: OrderView, line: OrderLineView, ret: ReturnView) -> str:
-    if ret.is_open:
-        return (
-            f"There's already a return open for the {line.title} from order "
-            f"{order.number} ({ret.number}), so there's no need to start another."
-        )
-    if ret.status == "refunded":
-        return (
-            f"The {line.title} from order {order.number} has already been returned and "
-            f"refunded ({ret.number})."
-        )
-    return f"The {line.title} from order {order.number} has already been returned ({ret.number})."
-
-
-def _item_list(lines: tuple[OrderLineView, ...]) -> str:
-    titles = [f"the {ln.title}" for ln in lines]
-    if not titles:
-        return "no items"
-    if len(titles) == 1:
-        return titles[0]
-    return ", ".join(titles[:-1]) + " and " + titles[-1]

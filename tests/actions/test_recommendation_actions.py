@@ -19,8 +19,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 from threadpoolctl import threadpool_limits
 
+from actions.messages import CANT_RECOMMEND
 from actions.recommendations import (
-    CANT_RECOMMEND,
     ActionRecommend,
     ActionSearchProducts,
     ActionSuggestBoughtTogether,
