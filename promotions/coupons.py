@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from promotions.campaigns import CouponSpec, money
 from promotions.models import PromoCoupon, PromoExposure
-from promotions.repository import writing
+from store.db import writing
 from store.models import Order
 
 # No 0/O, 1/I/L: codes are read aloud and typed from a phone screen.

@@ -27,9 +27,10 @@ from promotions.decision import OFFER, OfferContext, PastOffer, decide
 from promotions.files import SAMPLE_DIR, read_campaign_dir
 from promotions.models import PromoCampaign, PromoCoupon, PromoExposure
 from promotions.profiles import build_profile, load_facts
-from promotions.repository import PromotionRepository, writing
+from promotions.repository import PromotionRepository
 from promotions.service import render_offer
 from promotions.triggers import PRODUCT_TRIGGERS, Trigger
+from store.db import writing
 from store.models import Customer, Order, OrderLine, Product, Shipment
 
 # Accept / decline / opt-out chances of a shown offer, nudged per variant so the demo's

@@ -7,10 +7,9 @@ objects of ``promotions.campaigns`` / ``promotions.decision``, never ORM rows.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload, sessionmaker
@@ -23,29 +22,11 @@ from promotions.campaigns import (
 )
 from promotions.decision import PastOffer
 from promotions.models import PromoCampaign, PromoCoupon, PromoExposure, PromoSettings, PromoVariant
+from store.db import utcnow, writing
 from store.models import ChatSession, Customer
-
-
-@contextmanager
-def writing(sessions: sessionmaker[Session]) -> Iterator[Session]:
-    """A writing unit of work; on SQLite it starts with BEGIN IMMEDIATE.
-
-    A deferred transaction that reads first and writes later fails at once with "database
-    is locked" when another connection committed in between (its WAL snapshot is stale);
-    taking the write lock up front makes it wait its turn instead.
-    """
-    with sessions() as s, s.begin():
-        s.connection(execution_options={"sqlite_immediate": True})
-        yield s
-
 
 AlongsideWrite = Callable[[Session], None]
 """Called inside a save's transaction, e.g. to add the audit entry that must commit with it."""
-
-
-def utcnow() -> datetime:
-    """Naive UTC now, as every timestamp in the store."""
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 class UnknownCampaign(LookupError):

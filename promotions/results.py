@@ -20,8 +20,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from promotions.campaigns import Campaign
 from promotions.models import PromoCampaign, PromoCoupon, PromoExposure
-from promotions.repository import PromotionRepository, utcnow
+from promotions.repository import PromotionRepository
 from promotions.stats import Lift, SampleRatio, lift, sample_ratio_check, wilson_interval
+from store.db import utcnow
 from store.models import Order
 
 

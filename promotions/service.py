@@ -41,9 +41,9 @@ from promotions.coupons import (
 )
 from promotions.decision import HOLDOUT, NOTHING, OFFER, Decision, OfferContext, Profile, decide
 from promotions.profiles import load_profile
-from promotions.repository import PromotionRepository, UnknownCampaign, utcnow
+from promotions.repository import PromotionRepository, UnknownCampaign
 from promotions.templates import MissingSlot, render
-from store.db import make_engine, make_session_factory
+from store.db import make_engine, make_session_factory, utcnow
 
 log = logging.getLogger(__name__)
 

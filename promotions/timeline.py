@@ -18,7 +18,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from promotions.models import PromoCampaign, PromoExposure
-from promotions.repository import PromotionRepository, utcnow
+from promotions.repository import PromotionRepository
+from store.db import utcnow
 from store.models import Order
 
 

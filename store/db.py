@@ -109,6 +109,19 @@ def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
+@contextmanager
+def writing(sessions: sessionmaker[Session]) -> Iterator[Session]:
+    """A writing unit of work; on SQLite it starts with BEGIN IMMEDIATE.
+
+    A deferred transaction that reads first and writes later fails at once with "database
+    is locked" when another connection committed in between (its WAL snapshot is stale);
+    taking the write lock up front makes it wait its turn instead.
+    """
+    with sessions() as s, s.begin():
+        s.connection(execution_options={"sqlite_immediate": True})
+        yield s
+
+
 class UnitOfWork:
     """One session per operation: the base of the repositories."""
 
@@ -129,8 +142,5 @@ class UnitOfWork:
 
     @contextmanager
     def _write(self) -> Iterator[Session]:
-        with self._sessions() as s, s.begin():
-            # Procuring the connection here makes its transaction start with
-            # BEGIN IMMEDIATE (see store.db), before any check-then-insert read.
-            s.connection(execution_options={"sqlite_immediate": True})
+        with writing(self._sessions) as s:
             yield s
