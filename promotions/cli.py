@@ -27,12 +27,12 @@ from promotions.decision import OfferContext
 from promotions.files import read_campaign_file, write_campaign_dir
 from promotions.profiles import load_profile
 from promotions.report import format_results, table
-from promotions.repository import PromotionRepository, UnknownCampaign, utcnow
+from promotions.repository import PromotionRepository, UnknownCampaign
 from promotions.results import campaign_results
 from promotions.service import PromotionService
 from promotions.simulate import default_contexts, simulate_store, summarise
 from promotions.triggers import TRIGGERS
-from store.db import make_engine, make_session_factory, upgrade
+from store.db import make_engine, make_session_factory, upgrade, utcnow
 
 
 class UsageError(Exception):
