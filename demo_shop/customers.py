@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from demo_shop.calendar import ShopCalendar
-from demo_shop.catalogue import CATEGORIES
+from demo_shop.vocabulary import CATEGORIES
 
 FIRST_NAMES = (
     "Oliver", "George", "Harry", "Jack", "Noah", "Leo", "Arthur", "Oscar", "Charlie",

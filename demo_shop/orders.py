@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from demo_shop.calendar import ShopCalendar
-from demo_shop.catalogue import CATEGORIES, Catalogue
+from demo_shop.catalogue import Catalogue
 from demo_shop.customers import (
     COUNTRIES,
     FIRST_NAMES,
@@ -25,6 +25,7 @@ from demo_shop.customers import (
     favourite_categories,
     weighted,
 )
+from demo_shop.vocabulary import CATEGORIES
 
 BAND_CENTRE = {"budget": 0.2, "mid": 0.5, "premium": 0.8}
 BASKET_SIZES = ((1, 0.5), (2, 0.3), (3, 0.13), (4, 0.07))

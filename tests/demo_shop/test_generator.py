@@ -18,8 +18,8 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from demo_shop.catalogue import CATEGORIES
 from demo_shop.generator import DEFAULT_NOW, GenerationRefused, GenerationReport, generate
+from demo_shop.vocabulary import CATEGORIES
 from store.bulk_insert import row_counts, shop_tables
 from store.db import make_engine
 from tests.factories import migrated_store, sqlite_url
