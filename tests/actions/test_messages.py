@@ -5,15 +5,20 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date, datetime
 
+import pytest
+
 from actions.messages import (
     format_day,
     items_text,
     matter_update,
     money,
     order_status,
+    refusal_text,
+    short_day,
 )
 from concierge.settings import ROOT
 from store.policy import load_policy
+from store.rules import Refusal
 from store.views import OrderLineView, OrderView
 from store.working_days import add_working_days
 
@@ -137,3 +142,103 @@ def test_reminders_name_the_matter_and_its_new_state() -> None:
     assert matter_update({"kind": "return", "ref": "R-10001"}, "approved") == (
         "Last time you asked about return R-10001 — it has now been approved."
     )
+
+
+def test_refusal_dates_leave_out_the_weekday_and_name_another_year() -> None:
+    assert short_day(datetime(2024, 4, 2), datetime(2024, 5, 1)) == "2 April"
+    assert short_day(datetime(2023, 12, 25), datetime(2024, 5, 1)) == "25 December 2023"
+    assert short_day(date(2024, 4, 2)) == "2 April 2024"  # no "now": the year is always said
+
+
+MARCH_10 = datetime(2024, 3, 10)
+
+
+@pytest.mark.parametrize(
+    ("refusal", "now", "said"),
+    [
+        (
+            Refusal("window_passed", "10234", "delivered", date(2024, 3, 3), 30, date(2024, 4, 2)),
+            datetime(2024, 4, 3),
+            "Order 10234 was delivered on 3 March, and our 30-day return window closed on "
+            "2 April, so I can't open a return for it.",
+        ),
+        (
+            Refusal("cancelled", "10234", "cancelled", date(2024, 3, 1)),
+            MARCH_10,
+            "Order 10234 was cancelled on 1 March, so there's nothing in it to return.",
+        ),
+        (
+            Refusal("not_delivered", "10234", "processing", window_days=30),
+            MARCH_10,
+            "Order 10234 hasn't been delivered yet, so it can't be returned. Would you like "
+            "to cancel it instead?",
+        ),
+        (
+            Refusal("not_delivered", "10234", "shipped", window_days=30),
+            MARCH_10,
+            "Order 10234 is on its way but hasn't been delivered yet, so it can't be returned "
+            "yet; once it arrives you'll have 30 days to send it back.",
+        ),
+        (
+            Refusal(
+                "item_not_in_order", "10234", "delivered", items=("Linen table lamp", "Wool throw")
+            ),
+            MARCH_10,
+            "Order 10234 doesn't include that item; it contains the Linen table lamp and the "
+            "Wool throw.",
+        ),
+        (
+            Refusal("already_returned", "10234", "delivered"),
+            MARCH_10,
+            "Everything in order 10234 already has a return, so there's nothing left to send back.",
+        ),
+        (
+            Refusal(
+                "already_returned",
+                "10234",
+                "delivered",
+                item="Linen table lamp",
+                return_number="R-10001",
+                return_status="open",
+            ),
+            MARCH_10,
+            "There's already a return open for the Linen table lamp from order 10234 "
+            "(R-10001), so there's no need to start another.",
+        ),
+        (
+            Refusal(
+                "already_returned",
+                "10234",
+                "delivered",
+                item="Linen table lamp",
+                return_number="R-10001",
+                return_status="refunded",
+            ),
+            MARCH_10,
+            "The Linen table lamp from order 10234 has already been returned and refunded "
+            "(R-10001).",
+        ),
+        (
+            Refusal("already_cancelled", "10234", "cancelled", date(2024, 4, 10)),
+            datetime(2024, 4, 11),
+            "Order 10234 was already cancelled on 10 April, so there's nothing more to do.",
+        ),
+        (
+            Refusal("already_shipped", "10234", "delivered", date(2024, 3, 3)),
+            MARCH_10,
+            "Order 10234 was delivered on 3 March, so it can't be cancelled any more, but you "
+            "can return it instead.",
+        ),
+        (
+            Refusal("already_shipped", "10234", "shipped", date(2024, 3, 1)),
+            None,
+            "Order 10234 already left our warehouse on 1 March 2024, so it can't be cancelled "
+            "any more; once it arrives, you can return it instead.",
+        ),
+    ],
+    ids=lambda v: v.code if isinstance(v, Refusal) else "",
+)
+def test_each_refusal_is_worded_with_its_values(
+    refusal: Refusal, now: datetime | None, said: str
+) -> None:
+    assert refusal_text(refusal, now) == said

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -101,7 +101,7 @@ def test_cancelling_a_shipped_or_delivered_order_is_refused(repo, sessions, anna
     add_order(sessions, customer_id=anna, number="10234", status=status, placed_at=PLACED)
     with pytest.raises(Refused) as caught:
         repo.cancel_order("10234", customer_id=anna, email=None)
-    assert caught.value.code == code and "Order 10234" in str(caught.value)
+    assert caught.value.code == code and caught.value.refusal.order_number == "10234"
     assert repo.find_order_for("10234", customer_id=anna, email=None).status == status
 
 
@@ -111,9 +111,7 @@ def test_second_cancel_of_same_order_is_refused(repo, sessions, anna) -> None:
     with pytest.raises(Refused) as caught:
         repo.cancel_order("10234", customer_id=anna, email=None)
     assert caught.value.code == "already_cancelled"
-    assert str(caught.value) == (
-        "Order 10234 was already cancelled on 10 April, so there's nothing more to do."
-    )
+    assert caught.value.refusal.on == date(2024, 4, 10)
 
 
 def test_cancelling_someone_elses_order_says_not_found(repo, sessions, anna, ben) -> None:
@@ -147,8 +145,8 @@ def test_return_on_day_31_is_refused_with_the_window_dates(repo, sessions, clock
     with pytest.raises(Refused) as caught:
         repo.create_return("10234", made.line_ids[0], "broken", customer_id=anna, email=None)
     assert caught.value.code == "window_passed"
-    assert "delivered on 3 March" in str(caught.value)
-    assert "closed on 2 April" in str(caught.value)
+    assert caught.value.refusal.on == date(2024, 3, 3)
+    assert caught.value.refusal.window_closed == date(2024, 4, 2)
     assert repo.latest_return(anna) is None
 
 
@@ -159,7 +157,7 @@ def test_return_of_an_item_not_in_the_order_is_refused(repo, sessions, clock, an
     with pytest.raises(Refused) as caught:
         repo.create_return("10234", other.line_ids[0], "broken", customer_id=anna, email=None)
     assert caught.value.code == "item_not_in_order"
-    assert "Linen table lamp" in str(caught.value) and "Wool throw" in str(caught.value)
+    assert set(caught.value.refusal.items) == {"Linen table lamp", "Wool throw"}
     assert made.line_ids[0] != other.line_ids[0]
 
 
@@ -180,7 +178,8 @@ def test_line_already_refunded_cannot_be_returned_again(repo, sessions, clock, a
     clock.now = DELIVERED + timedelta(days=10)
     with pytest.raises(Refused) as caught:
         repo.create_return("10234", made.line_ids[0], "again", customer_id=anna, email=None)
-    assert caught.value.code == "already_returned" and number in str(caught.value)
+    assert caught.value.code == "already_returned"
+    assert caught.value.refusal.return_number == number
 
 
 def test_return_of_undelivered_order_is_refused(repo, sessions, anna) -> None:
