@@ -15,7 +15,7 @@ ALLOWED = ("promotions.demo",)
 
 PROBE = f"""
 import importlib, json, pkgutil, sys
-imported, failed = [], {{}}
+imported, failed, culprit = [], {{}}, []
 for package in {PRODUCT_PACKAGES!r}:
     names = [info.name for info in pkgutil.walk_packages(
         importlib.import_module(package).__path__, package + ".")]
@@ -25,10 +25,12 @@ for package in {PRODUCT_PACKAGES!r}:
         try:
             importlib.import_module(name)
             imported.append(name)
+            if "demo_shop" in sys.modules and not culprit:
+                culprit.append(name)
         except Exception as exc:
             failed[name] = repr(exc)
 demo = sorted(m for m in sys.modules if m == "demo_shop" or m.startswith("demo_shop."))
-print(json.dumps({{"imported": imported, "failed": failed, "demo": demo}}))
+print(json.dumps({{"imported": imported, "failed": failed, "demo": demo, "culprit": culprit}}))
 """
 
 
@@ -40,4 +42,4 @@ def test_importing_every_product_module_loads_nothing_of_demo_shop():
     seen = json.loads(result.stdout.strip().splitlines()[-1])
     assert not seen["failed"], f"modules that did not import: {seen['failed']}"
     assert "store.__main__" in seen["imported"] and len(seen["imported"]) > 50
-    assert seen["demo"] == [], "a product module imports demo_shop at module level"
+    assert seen["demo"] == [], f"{seen['culprit']} imports demo_shop at module level"
