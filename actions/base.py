@@ -97,11 +97,28 @@ def record_activity(services: Services, tracker: Tracker) -> None:
     services.repository.record_activity(tracker.sender_id, turns, intents)
 
 
+def store_unreachable(
+    dispatcher: CollectingDispatcher, action_name: str, *, apologise: bool = True
+) -> None:
+    """What every action and form does when the store cannot be reached, in one place.
+
+    The outage is logged with its traceback; whatever the action said before the failure is
+    half a story, so it is dropped; and the customer is told the order system is down
+    (unless ``apologise`` is false, for an action that has a quieter way out).
+    """
+    logger.exception("%s: the store is unreachable", action_name)
+    dispatcher.messages.clear()
+    if apologise:
+        dispatcher.utter_message(text=STORE_UNREACHABLE)
+
+
 class ShopAction(Action, ABC):
     """A custom action that works on the store; subclasses implement ``act``."""
 
     # Whether ``run`` stores the session's turns and intents before ``act``.
     records_activity = True
+    # Whether the customer is told when the store is unreachable (see ``store_unreachable``).
+    apologises_when_store_unreachable = True
 
     @abstractmethod
     def name(self) -> str:
@@ -120,8 +137,7 @@ class ShopAction(Action, ABC):
     def when_store_unreachable(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> EventList:
-        """Apologise that the order system is down; return the events to apply anyway."""
-        dispatcher.utter_message(text=STORE_UNREACHABLE)
+        """The events to apply anyway once the store turned out unreachable (none)."""
         return []
 
     async def run(
@@ -140,7 +156,7 @@ class ShopAction(Action, ABC):
                     record_activity(services, tracker)
                 return self.act(dispatcher, tracker, domain, services)
         except STORE_UNAVAILABLE:
-            logger.exception("%s: the store is unreachable", self.name())
-            # Whatever the action said before the failure is half a story; drop it.
-            dispatcher.messages.clear()
+            store_unreachable(
+                dispatcher, self.name(), apologise=self.apologises_when_store_unreachable
+            )
             return self.when_store_unreachable(dispatcher, tracker, domain)

@@ -14,6 +14,7 @@ from actions.base import EventList, ShopAction, customer_id_of
 from actions.promotions import active_matters, last_shown_product, offer_at
 from actions.services import Services
 from promotions.decision import OfferContext
+from promotions.triggers import Trigger
 
 logger = logging.getLogger(__name__)
 
@@ -81,7 +82,7 @@ def offer_on_hesitation(
     if title is None:  # a general policy question, not hesitation over a product
         return
     context = OfferContext(
-        "product_hesitation",
+        Trigger.PRODUCT_HESITATION,
         active_matters=active_matters(tracker),
         product=title,
         product_price=price,

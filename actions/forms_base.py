@@ -11,7 +11,6 @@ the form with the reason.
 from __future__ import annotations
 
 import asyncio
-import logging
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import Any
@@ -24,12 +23,10 @@ from rasa_sdk.types import DomainDict
 from rasa_sdk.utils import call_potential_coroutine
 
 from actions import messages
-from actions.base import EventList, customer_id_of, record_activity
+from actions.base import EventList, customer_id_of, record_activity, store_unreachable
 from actions.parsing import as_text, parse_email, parse_order_number
 from actions.services import STORE_UNAVAILABLE, Services, get_services
 from store.views import OrderView
-
-logger = logging.getLogger(__name__)
 
 MAX_REFUSALS = 3
 SlotValues = dict[str, Any]
@@ -155,8 +152,7 @@ class OrderFormValidation(FormValidationAction, ABC):
         try:
             await asyncio.to_thread(lambda: record_activity(get_services(), tracker))
         except STORE_UNAVAILABLE:
-            logger.exception("%s: the store is unreachable", self.name())
-            dispatcher.utter_message(text=messages.STORE_UNREACHABLE)
+            store_unreachable(dispatcher, self.name())
             return [SlotSet(slot, value) for slot, value in self.stop_slots().items()]
         return stop_wins(await super().run(dispatcher, tracker, domain))
 
@@ -171,8 +167,7 @@ class OrderFormValidation(FormValidationAction, ABC):
                 lambda: check(value, dispatcher, tracker, get_services())
             )
         except STORE_UNAVAILABLE:
-            logger.exception("%s: the store is unreachable", self.name())
-            dispatcher.utter_message(text=messages.STORE_UNREACHABLE)
+            store_unreachable(dispatcher, self.name())
             return self.stop_slots()
 
     def stop_slots(self) -> SlotValues:

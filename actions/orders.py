@@ -15,6 +15,7 @@ from actions.promotions import active_matters, offer_at
 from actions.recommendations import suggest_bought_together
 from actions.services import STORE_UNAVAILABLE, Services
 from promotions.decision import OfferContext
+from promotions.triggers import Trigger
 from store.repository import utcnow
 from store.views import OrderView
 
@@ -83,7 +84,7 @@ def follow_up_answered_order(
         raise
     except Exception:
         logger.exception("bought-together suggestion for order %s failed", order.number)
-    context = OfferContext("after_order_resolved", active_matters=active_matters(tracker))
+    context = OfferContext(Trigger.AFTER_ORDER_RESOLVED, active_matters=active_matters(tracker))
     offer = offer_at(services, tracker.sender_id, customer_id_of(tracker), context)
     if offer is not None:
         dispatcher.utter_message(text=offer.text, buttons=list(offer.buttons))

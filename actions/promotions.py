@@ -14,6 +14,7 @@ acknowledgement.
 from __future__ import annotations
 
 import logging
+from abc import abstractmethod
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -24,23 +25,23 @@ from actions import messages
 from actions.base import EventList, ShopAction, current_session_events, customer_id_of
 from actions.services import STORE_UNAVAILABLE, Services
 from promotions.decision import NOTHING, OfferContext
+from promotions.replies import OfferPayload
 from promotions.service import OfferDecision, OfferReply
+from promotions.triggers import Matter, Trigger, blocking_matters
 
 logger = logging.getLogger(__name__)
 
 # Which trigger the action that ran just before action_offer_promotion stands for.
-TRIGGER_AFTER = {
-    "action_recommend": "with_recommendation",
-    "action_search_products": "with_recommendation",
-    "action_order_status": "after_order_resolved",
+# action_order_status is not one: it makes its after_order_resolved offer itself (see
+# actions.orders), and no rule or story runs action_offer_promotion after it.
+TRIGGER_AFTER: dict[str, Trigger] = {
+    "action_recommend": Trigger.WITH_RECOMMENDATION,
+    "action_search_products": Trigger.WITH_RECOMMENDATION,
 }
 # Conversation steps that mean a matter during which nobody is sold anything.
 RETURN_INTENTS = ("request_return", "return_status")
 RETURN_FORM = "return_form"
 HANDOFF_ACTION = "action_handoff"
-# An offer's "Yes" quick reply (promotions.campaigns); it marks a bot message as an offer.
-ACCEPT_PAYLOAD = "/accept_offer"
-DECLINE_PAYLOAD = "/decline_offer"
 # A typed acceptance the NLU is less sure of than this is asked back, not taken: a coupon
 # issued on a misread "no" cannot be taken back, and it counts as accepted in the campaign's
 # results. Probed on the served model with 30 new phrasings: "I'll pass on the coupon" came out
@@ -49,9 +50,11 @@ DECLINE_PAYLOAD = "/decline_offer"
 CONFIRM_ACCEPT_BELOW = 0.9
 
 
-def active_matters(tracker: Tracker, open_matter: dict[str, Any] | None = None) -> frozenset[str]:
+def active_matters(
+    tracker: Tracker, open_matter: dict[str, Any] | None = None
+) -> frozenset[Matter]:
     """The blocking matters of the conversation: a return, a handoff (see promotions.triggers)."""
-    matters: set[str] = set()
+    matters: set[Matter] = set()
     events = current_session_events(tracker)
     intents = {
         ((e.get("parse_data") or {}).get("intent") or {}).get("name")
@@ -59,11 +62,11 @@ def active_matters(tracker: Tracker, open_matter: dict[str, Any] | None = None) 
         if e.get("event") == "user"
     }
     if intents & set(RETURN_INTENTS) or (tracker.active_loop or {}).get("name") == RETURN_FORM:
-        matters.add("return")
+        matters.add(Matter.RETURN)
     if any(e.get("event") == "action" and e.get("name") == HANDOFF_ACTION for e in events):
-        matters.add("handoff")
-    if open_matter and open_matter.get("kind") in ("return", "complaint", "handoff"):
-        matters.add(str(open_matter["kind"]))
+        matters.add(Matter.HANDOFF)
+    if open_matter:
+        matters |= blocking_matters([open_matter.get("kind")])
     return frozenset(matters)
 
 
@@ -139,7 +142,7 @@ class ActionOfferPromotion(ShopAction):
         if trigger is None or customer_id is None:
             return []
         title, price = (None, None)
-        if trigger == "with_recommendation":
+        if trigger == Trigger.WITH_RECOMMENDATION:
             title, price = last_shown_product(services, tracker.sender_id)
         context = OfferContext(
             trigger=trigger,
@@ -178,90 +181,111 @@ def unsure_acceptance(tracker: Tracker) -> bool:
     return float(intent.get("confidence") or 0.0) < CONFIRM_ACCEPT_BELOW
 
 
-class ActionAcceptOffer(ShopAction):
+class OfferAnswer(ShopAction):
+    """An answer to an offer (accept, decline, stop): only a signed-in customer has offers.
+
+    Subclasses implement ``answer`` for the signed-in customer; a guest gets ``guest_text``.
+    """
+
+    guest_text = messages.GUEST_NO_OFFER
+
+    def act(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+        services: Services,
+    ) -> EventList:
+        """Answer for the signed-in customer; tell a guest offers are for customers."""
+        customer_id = customer_id_of(tracker)
+        if customer_id is None:
+            dispatcher.utter_message(text=self.guest_text)
+            return []
+        self.answer(dispatcher, tracker, services, customer_id)
+        return []
+
+    @abstractmethod
+    def answer(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        services: Services,
+        customer_id: int,
+    ) -> None:
+        """The answer's work for ``customer_id``."""
+
+
+class ActionAcceptOffer(OfferAnswer):
     """Takes the customer's open offer: issues its coupon (once) and says the code."""
 
     def name(self) -> str:
         """The action's name in the domain."""
         return "action_accept_offer"
 
-    def act(
+    def answer(
         self,
         dispatcher: CollectingDispatcher,
         tracker: Tracker,
-        domain: DomainDict,
         services: Services,
-    ) -> EventList:
+        customer_id: int,
+    ) -> None:
         """Accept the open offer and give the code, or say there is none."""
-        customer_id = customer_id_of(tracker)
-        if customer_id is None:
-            dispatcher.utter_message(text=messages.GUEST_NO_OFFER)
-            return []
         if unsure_acceptance(tracker) and services.promotions.awaits_answer(customer_id):
             dispatcher.utter_message(
                 text=messages.CONFIRM_ACCEPT,
                 buttons=[
-                    {"title": "Yes please", "payload": ACCEPT_PAYLOAD},
-                    {"title": "No thanks", "payload": DECLINE_PAYLOAD},
+                    {"title": "Yes please", "payload": OfferPayload.ACCEPT},
+                    {"title": "No thanks", "payload": OfferPayload.DECLINE},
                 ],
             )
-            return []
+            return
         reply = services.promotions.accept(customer_id)
         dispatcher.utter_message(text=reply.text)
         if reply.status in ("issued", "already_issued", "accepted"):
             _record_reply(services, tracker.sender_id, reply, "offer_accepted")
-        return []
 
 
-class ActionDeclineOffer(ShopAction):
+class ActionDeclineOffer(OfferAnswer):
     """Declines the open offer; its campaign's cooldown starts."""
 
     def name(self) -> str:
         """The action's name in the domain."""
         return "action_decline_offer"
 
-    def act(
+    def answer(
         self,
         dispatcher: CollectingDispatcher,
         tracker: Tracker,
-        domain: DomainDict,
         services: Services,
-    ) -> EventList:
+        customer_id: int,
+    ) -> None:
         """Decline and acknowledge it."""
-        customer_id = customer_id_of(tracker)
-        if customer_id is None:
-            dispatcher.utter_message(text=messages.GUEST_NO_OFFER)
-            return []
         reply = services.promotions.decline(customer_id)
         dispatcher.utter_message(text=reply.text)
         if reply.status == "declined":
             _record_reply(services, tracker.sender_id, reply, "offer_declined")
-        return []
 
 
-class ActionStopOffers(ShopAction):
+class ActionStopOffers(OfferAnswer):
     """Opts the customer out of every offer, everywhere, from now on."""
+
+    guest_text = messages.GUEST_NOTHING_TO_STOP
 
     def name(self) -> str:
         """The action's name in the domain."""
         return "action_stop_offers"
 
-    def act(
+    def answer(
         self,
         dispatcher: CollectingDispatcher,
         tracker: Tracker,
-        domain: DomainDict,
         services: Services,
-    ) -> EventList:
+        customer_id: int,
+    ) -> None:
         """Record the opt-out and confirm it."""
-        customer_id = customer_id_of(tracker)
-        if customer_id is None:
-            dispatcher.utter_message(text=messages.GUEST_NOTHING_TO_STOP)
-            return []
         reply = services.promotions.opt_out(customer_id)
         dispatcher.utter_message(text=reply.text)
         _record_reply(services, tracker.sender_id, reply, "offers_opted_out")
-        return []
 
 
 def is_offer(event: dict[str, Any]) -> bool:
@@ -269,7 +293,7 @@ def is_offer(event: dict[str, Any]) -> bool:
     if event.get("event") != "bot":
         return False
     buttons = (event.get("data") or {}).get("buttons") or []
-    return any(str(b.get("payload", "")).startswith(ACCEPT_PAYLOAD) for b in buttons)
+    return any(str(b.get("payload", "")).startswith(OfferPayload.ACCEPT) for b in buttons)
 
 
 def offer_in_last_reply(tracker: Tracker) -> bool:

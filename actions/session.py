@@ -15,7 +15,7 @@ from actions.base import EventList, ShopAction, current_session_events, record_a
 from actions.promotions import is_offer, offer_at
 from actions.services import Services
 from promotions.decision import OfferContext
-from promotions.triggers import BLOCKING_MATTERS
+from promotions.triggers import Trigger, blocking_matters
 from store.repository import ShopRepository
 from store.views import CustomerView, SessionView
 
@@ -94,6 +94,8 @@ class ActionSessionStart(ShopAction):
     # The tracker still holds the ending session; act() records it only if the store
     # has that session open, so a first visit does not leave an empty session behind.
     records_activity = False
+    # Nothing was asked yet: an outage starts the session silently, as a guest.
+    apologises_when_store_unreachable = False
 
     def name(self) -> str:
         """The action's name in the domain."""
@@ -143,9 +145,10 @@ class ActionSessionStart(ShopAction):
         services: Services, sender_id: str, customer: CustomerView, previous: SessionView
     ) -> EventList:
         """The offer for a returning customer, unless their last visit left a blocking matter."""
-        matter = str((previous.open_matter or {}).get("kind") or "")
-        blocking = {matter} & set(BLOCKING_MATTERS)
-        context = OfferContext("returning_session_start", active_matters=frozenset(blocking))
+        matter = (previous.open_matter or {}).get("kind")
+        context = OfferContext(
+            Trigger.RETURNING_SESSION_START, active_matters=blocking_matters([matter])
+        )
         offer = offer_at(services, sender_id, customer.id, context)
         if offer is None:
             return []
