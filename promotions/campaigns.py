@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, get_args
 
+from concierge.formatting import money  # re-exported: cli, coupons, report use it
 from promotions.checking import FieldChecker
 from promotions.eligibility import Rule, RuleError
 from promotions.replies import BUTTON_ACTIONS, BUTTON_PAYLOADS, ButtonAction, OfferPayload
@@ -28,7 +29,6 @@ DEFAULT_ACCEPTED_TEMPLATE = (
 )
 DEFAULT_THANKS_TEMPLATE = "Great — glad you like it!"
 _KEY = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
-_CURRENCY_SIGNS = {"GBP": "£", "EUR": "€", "USD": "$"}
 
 
 class CampaignError(ValueError):
@@ -57,7 +57,7 @@ class CouponSpec:
             raise ValueError(f"coupon kind must be one of {COUPON_KINDS}, got {self.kind!r}")
 
     def discount_text(self) -> str:
-        """'15%' or '£5.00'."""
+        """'15%' or '£5' (amounts as ``concierge.formatting.money`` writes them everywhere)."""
         if self.kind == "percent":
             return f"{self.value:g}%"
         return money(self.value, self.currency)
@@ -150,12 +150,6 @@ class GlobalSettings:
     max_offers_per_day: int = 1
     max_offers_per_week: int = 3
     attribution_days: int = 14
-
-
-def money(amount: float, currency: str = "GBP") -> str:
-    """'£5.00' for GBP, '5.00 CHF' for a currency without a sign here."""
-    sign = _CURRENCY_SIGNS.get(currency.upper())
-    return f"{sign}{amount:,.2f}" if sign else f"{amount:,.2f} {currency.upper()}"
 
 
 def campaign_from_dict(data: Any, source: str = "campaign") -> Campaign:

@@ -56,7 +56,7 @@ SAMPLE_SLOTS: dict[str, str] = {
     "first_name": "Anna",
     "product": "Linen table lamp",
     "discount": "15%",
-    "min_basket": "£40.00",
+    "min_basket": "£40",
     "validity_days": "14",
     "expiry": "30 April",
     "code": "SAMPLE-CODE",
