@@ -14,7 +14,8 @@ class OrderNotFound(StoreError):
 
     def __init__(self, number: str) -> None:
         self.number = number
-        super().__init__(f"I can't find an order {number}. Please check the number.")
+        # Not a sentence for the customer: actions.messages.order_not_found words it.
+        super().__init__(f"no order {number} that this asker may see")
 
 
 class Refused(StoreError):
