@@ -176,7 +176,8 @@ def unsure_acceptance(tracker: Tracker) -> bool:
     """A typed (not clicked) accept_offer below ``CONFIRM_ACCEPT_BELOW`` confidence."""
     message = tracker.latest_message or {}
     intent = message.get("intent") or {}
-    if intent.get("name") != "accept_offer" or str(message.get("text") or "").startswith("/"):
+    typed = not str(message.get("text") or "").startswith("/")
+    if intent.get("name") != OfferPayload.ACCEPT.intent or not typed:
         return False
     return float(intent.get("confidence") or 0.0) < CONFIRM_ACCEPT_BELOW
 
@@ -240,7 +241,7 @@ class ActionAcceptOffer(OfferAnswer):
             )
             return
         reply = services.promotions.accept(customer_id)
-        dispatcher.utter_message(text=reply.text)
+        dispatcher.utter_message(text=messages.offer_reply(reply.status, reply.text))
         if reply.status in ("issued", "already_issued", "accepted"):
             _record_reply(services, tracker.sender_id, reply, "offer_accepted")
 
@@ -261,7 +262,7 @@ class ActionDeclineOffer(OfferAnswer):
     ) -> None:
         """Decline and acknowledge it."""
         reply = services.promotions.decline(customer_id)
-        dispatcher.utter_message(text=reply.text)
+        dispatcher.utter_message(text=messages.offer_reply(reply.status, reply.text))
         if reply.status == "declined":
             _record_reply(services, tracker.sender_id, reply, "offer_declined")
 
@@ -284,7 +285,7 @@ class ActionStopOffers(OfferAnswer):
     ) -> None:
         """Record the opt-out and confirm it."""
         reply = services.promotions.opt_out(customer_id)
-        dispatcher.utter_message(text=reply.text)
+        dispatcher.utter_message(text=messages.offer_reply(reply.status, reply.text))
         _record_reply(services, tracker.sender_id, reply, "offers_opted_out")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from rasa_sdk.events import BotUttered
 
 from actions.promotions import ActionAcceptOffer, ActionAnswerYesNo
+from promotions.replies import OfferPayload
 from promotions.repository import PromotionRepository
 from tests.actions.offer_helpers import campaign, outcomes
 from tests.actions.shop_data import Customer, Shop
@@ -39,7 +40,10 @@ async def test_an_unsure_typed_acceptance_is_asked_back_before_a_coupon_is_issue
 
     [question] = asked.messages
     assert question["text"] == "Just to be sure: shall I send you the code?"
-    assert [b["payload"] for b in question["buttons"]] == ["/accept_offer", "/decline_offer"]
+    assert [b["payload"] for b in question["buttons"]] == [
+        OfferPayload.ACCEPT,
+        OfferPayload.DECLINE,
+    ]
     assert outcomes(shop) == [("offer_shown", "back")]  # no coupon, no answer recorded
     exposure = promos.exposure(promos.open_offer(carla.id, "back"))
     assert exposure is not None and exposure.response is None

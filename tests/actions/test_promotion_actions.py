@@ -15,6 +15,7 @@ from actions.promotions import (
 )
 from actions.session import ActionSessionStart
 from promotions.files import SAMPLE_DIR, read_campaign_dir
+from promotions.replies import OfferPayload
 from promotions.repository import PromotionRepository
 from promotions.results import campaign_results
 from store.models import Customer as CustomerRow
@@ -66,7 +67,7 @@ async def test_returning_customer_gets_the_offer_with_its_quick_replies_at_sessi
     offer = await offer_at_session_start(shop)
     assert offer["text"].startswith("Welcome back Carla! 10% off")
     payloads = [b["payload"] for b in offer["data"]["buttons"]]
-    assert payloads == ["/accept_offer", "/decline_offer", "/stop_offers"]
+    assert payloads == list(OfferPayload)
     assert ("offer_shown", "back") in outcomes(shop)
     assert promos.open_offer(carla.id, "back") is not None
 
@@ -348,4 +349,3 @@ async def test_a_yes_to_something_else_does_not_take_an_offer_made_earlier(
     _, dispatcher = await run(ActionAnswerYesNo(), no)
     assert dispatcher.messages[0]["response"] == "utter_anything_else"
     assert promos.open_offer(carla.id, "back") is not None
-

@@ -5,6 +5,7 @@ from __future__ import annotations
 from rasa_sdk.events import ActionExecuted, BotUttered, SessionStarted, SlotSet
 
 from actions.session import ActionGoodbye, ActionGreet, ActionSessionStart
+from promotions.replies import OfferPayload
 from tests.actions.shop_data import Customer, Shop
 from tests.actions.trackers import SENDER, load_domain, run, texts, tracker, user
 from tests.factories import add_customer, add_identity, add_order, add_return
@@ -241,7 +242,7 @@ async def test_greet_after_a_welcome_with_an_offer_leaves_the_offer_as_the_last_
 ) -> None:
     offer = BotUttered(
         text="Welcome back Anna! 10% off — want the code?",
-        data={"buttons": [{"title": "Yes please", "payload": "/accept_offer"}]},
+        data={"buttons": [{"title": "Yes please", "payload": OfferPayload.ACCEPT}]},
     )
     t = tracker(
         slots={"customer_id": str(anna.id), "customer_name": "Anna"},

@@ -13,6 +13,7 @@ from promotions.assignment import assign_arm
 from promotions.campaigns import GlobalSettings
 from promotions.decision import OfferContext
 from promotions.models import PromoCoupon, PromoExposure
+from promotions.replies import OfferPayload
 from promotions.repository import PromotionRepository
 from promotions.service import PromotionService
 from store.repository import ShopRepository
@@ -46,11 +47,7 @@ def test_offer_is_rendered_with_buttons_and_recorded_with_the_chat_session(
     offer = service.offer_for(str(anna), RETURNING, sender_id="web-abc")
     assert offer.shows_offer
     assert offer.text == "Hi Anna, take 10% off!"
-    assert [b["payload"] for b in offer.buttons] == [
-        "/accept_offer",
-        "/decline_offer",
-        "/stop_offers",
-    ]
+    assert [b["payload"] for b in offer.buttons] == list(OfferPayload)
     with sessions() as s:
         exposure = s.get(PromoExposure, offer.exposure_id)
         assert (exposure.arm, exposure.variant_key, exposure.message) == (
