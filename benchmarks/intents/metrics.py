@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -80,14 +79,30 @@ def choose_threshold(
 
     When no threshold keeps the floor, the one with the best in-scope accuracy + OOS recall.
     Candidates are the confidences themselves, so the choice is exact on this split.
+    Rescoring every candidate was quadratic (minutes on a 10,000-message split); instead the
+    predictions are sorted by confidence once and each candidate only moves the messages
+    that newly fall below it, so the two counts that decide are kept up to date: O(n log n).
     """
-    candidates = sorted({0.0, *(round(p.confidence, 4) for p in predictions)})
+    ranked = sorted(predictions, key=lambda p: p.confidence)
+    n_inside = sum(p.label != oos_label for p in ranked)
+    n_outside = len(ranked) - n_inside
+    # At a threshold no confidence is below: in-scope right when the intent is the label,
+    # out-of-scope caught only when the classifier itself said the OOS label.
+    inside_right = sum(p.label != oos_label and p.intent == p.label for p in ranked)
+    outside_caught = sum(p.label == oos_label and p.intent == oos_label for p in ranked)
+    below = 0  # ranked[:below] have confidence < threshold and fall back to out of scope
     best_kept: tuple[float, float, float] | None = None  # (recall, in-scope, -threshold)
     best_any: tuple[float, float] | None = None  # (sum, -threshold)
-    for threshold in candidates:
-        result = score(predictions, oos_label, threshold)
-        inside = _or_zero(result.in_scope_accuracy)
-        recall = _or_zero(result.oos_recall)
+    for threshold in sorted({0.0, *(round(p.confidence, 4) for p in predictions)}):
+        while below < len(ranked) and ranked[below].confidence < threshold:
+            fallen = ranked[below]
+            if fallen.label != oos_label:
+                inside_right -= fallen.intent == fallen.label
+            else:
+                outside_caught += fallen.intent != oos_label
+            below += 1
+        inside = inside_right / n_inside if n_inside else 0.0
+        recall = outside_caught / n_outside if n_outside else 0.0
         if inside >= min_in_scope:
             key = (recall, inside, -threshold)
             best_kept = key if best_kept is None or key > best_kept else best_kept
@@ -97,10 +112,6 @@ def choose_threshold(
         return -best_kept[2]
     assert best_any is not None
     return -best_any[1]
-
-
-def _or_zero(value: float | None) -> float:
-    return 0.0 if value is None or math.isnan(value) else value
 
 
 def latency_ms(seconds: Sequence[float]) -> tuple[float, float]:

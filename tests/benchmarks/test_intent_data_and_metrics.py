@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import random
+import time
 
 import pytest
 import yaml
@@ -31,7 +33,9 @@ def write(path, text):
 
 
 def test_csv_categories_become_rasa_intent_names(tmp_path):
-    path = write(tmp_path / "d.csv", 'text,category\n"Was my  card\nreverted?",reverted_card_payment?\n')
+    path = write(
+        tmp_path / "d.csv", 'text,category\n"Was my  card\nreverted?",reverted_card_payment?\n'
+    )
     assert read_csv(path) == [Example("Was my card reverted?", "reverted_card_payment")]
 
 
@@ -49,7 +53,9 @@ def test_an_empty_text_is_refused_with_its_line(tmp_path):
 
 def test_rasa_nlu_yaml_gives_plain_texts_and_top_level_intents(tmp_path):
     (tmp_path / "nlu").mkdir()
-    write(tmp_path / "nlu" / "orders.yml", """\
+    write(
+        tmp_path / "nlu" / "orders.yml",
+        """\
 version: "3.1"
 nlu:
 - intent: order_status
@@ -62,7 +68,8 @@ nlu:
 - synonym: parcel
   examples: |
     - package
-""")
+""",
+    )
     assert read_rasa_nlu([tmp_path / "nlu"]) == [
         Example("where is order 10234?", "order_status"),
         Example("track my parcel", "order_status"),
@@ -71,19 +78,26 @@ nlu:
 
 
 def test_split_holds_out_a_share_of_every_label_and_loses_nothing():
-    examples = [Example(f"a{i}", "a") for i in range(20)] + [Example(f"b{i}", "b") for i in range(5)]
+    examples = [Example(f"a{i}", "a") for i in range(20)] + [
+        Example(f"b{i}", "b") for i in range(5)
+    ]
     keep, held = stratified_split(examples, 0.2, seed=3)
     assert sorted(e.label for e in held) == ["a"] * 4 + ["b"]
     assert sorted(keep + held, key=lambda e: e.text) == sorted(examples, key=lambda e: e.text)
 
 
 def test_rasa_yaml_holds_every_example_under_its_intent(tmp_path):
-    examples = [Example("where is my card?", "card_arrival"), Example("top up: failed", "top_up"),
-                Example("card still not here", "card_arrival")]
+    examples = [
+        Example("where is my card?", "card_arrival"),
+        Example("top up: failed", "top_up"),
+        Example("card still not here", "card_arrival"),
+    ]
     data = yaml.safe_load(write_rasa_nlu(examples, tmp_path / "nlu.yml").read_text())
     blocks = {b["intent"]: b["examples"].splitlines() for b in data["nlu"]}
-    assert blocks == {"card_arrival": ["- where is my card?", "- card still not here"],
-                      "top_up": ["- top up: failed"]}
+    assert blocks == {
+        "card_arrival": ["- where is my card?", "- card still not here"],
+        "top_up": ["- top up: failed"],
+    }
 
 
 def test_text_rasa_would_read_as_entity_markup_is_refused(tmp_path):
@@ -100,8 +114,12 @@ def test_accuracy_and_macro_f1_on_a_worked_example():
 
 
 def test_low_confidence_becomes_out_of_scope_and_is_scored_separately():
-    preds = [Prediction("a", "a", 0.9), Prediction("a", "b", 0.4), Prediction("oos", "a", 0.3),
-             Prediction("oos", "oos", 0.8)]
+    preds = [
+        Prediction("a", "a", 0.9),
+        Prediction("a", "b", 0.4),
+        Prediction("oos", "a", 0.3),
+        Prediction("oos", "oos", 0.8),
+    ]
     result = score(preds, oos_label="oos", threshold=0.5)
     assert result.in_scope_accuracy == 0.5  # the second one fell back: no longer "a"
     assert result.oos_recall == 1.0
@@ -109,8 +127,9 @@ def test_low_confidence_becomes_out_of_scope_and_is_scored_separately():
 
 
 def test_chosen_threshold_keeps_the_in_scope_floor_and_maximises_oos_recall():
-    preds = ([Prediction("a", "a", c) for c in (0.95, 0.9, 0.85, 0.8, 0.6)]
-             + [Prediction("oos", "a", c) for c in (0.7, 0.5, 0.3)])
+    preds = [Prediction("a", "a", c) for c in (0.95, 0.9, 0.85, 0.8, 0.6)] + [
+        Prediction("oos", "a", c) for c in (0.7, 0.5, 0.3)
+    ]
     threshold = choose_threshold(preds, "oos", min_in_scope=0.8)
     result = score(preds, "oos", threshold)
     assert result.in_scope_accuracy >= 0.8
@@ -131,3 +150,50 @@ def test_latency_percentiles_are_in_milliseconds():
     assert p50 == pytest.approx(10.0)
     assert 10.0 < p95 <= 100.0
     assert all(math.isnan(v) for v in latency_ms([]))
+
+
+def _threshold_by_rescoring(predictions, oos_label, min_in_scope):
+    """The former choose_threshold: rescores every candidate (quadratic), kept as the oracle."""
+
+    def or_zero(value):
+        return 0.0 if value is None or math.isnan(value) else value
+
+    candidates = sorted({0.0, *(round(p.confidence, 4) for p in predictions)})
+    best_kept = best_any = None
+    for threshold in candidates:
+        result = score(predictions, oos_label, threshold)
+        inside, recall = or_zero(result.in_scope_accuracy), or_zero(result.oos_recall)
+        if inside >= min_in_scope:
+            key = (recall, inside, -threshold)
+            best_kept = key if best_kept is None or key > best_kept else best_kept
+        pair = (inside + recall, -threshold)
+        best_any = pair if best_any is None or pair > best_any else best_any
+    return -best_kept[2] if best_kept is not None else -best_any[1]
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_the_sweep_picks_the_same_threshold_as_rescoring_every_candidate(seed):
+    rng = random.Random(seed)
+    labels = ["oos", "a", "b", "c"][: rng.randint(1, 4)]
+    if rng.random() < 0.2:
+        labels = [label for label in labels if label != "oos"] or ["a"]
+    digits = rng.choice([2, 3, 4, 6])  # few digits: ties; many: rounding to 4 places
+    preds = [
+        Prediction(
+            rng.choice(labels), rng.choice(["oos", "a", "b", "c"]), round(rng.random(), digits)
+        )
+        for _ in range(rng.randint(0, 80))
+    ]
+    floor = rng.choice([0.0, 0.5, 0.8, 0.95, 1.0])
+    assert choose_threshold(preds, "oos", floor) == _threshold_by_rescoring(preds, "oos", floor)
+
+
+def test_choosing_a_threshold_on_a_large_split_takes_well_under_a_second():
+    rng = random.Random(7)
+    preds = [
+        Prediction(rng.choice(["oos", "a", "b"]), rng.choice(["oos", "a", "b"]), rng.random())
+        for _ in range(20_000)
+    ]
+    started = time.perf_counter()
+    choose_threshold(preds, "oos", 0.9)
+    assert time.perf_counter() - started < 1.0  # rescoring each candidate took minutes
