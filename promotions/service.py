@@ -9,7 +9,7 @@ lines::
         dispatcher.utter_message(text=offer.text, buttons=list(offer.buttons))
 
 and on the quick replies ``service.accept(customer_id)`` / ``decline`` / ``opt_out``, each of
-which returns the sentence to say.
+which returns a status (and, on acceptance, the campaign's message with the code).
 """
 
 from __future__ import annotations
@@ -51,13 +51,6 @@ log = logging.getLogger(__name__)
 # something else, or the customer has to be asked again).
 OFFER_OPEN_FOR = timedelta(hours=48)
 
-NO_OFFER_TEXT = "I don't have an open offer for you right now."
-DECLINED_TEXT = "No problem — I won't bring it up again for a while."
-OPTED_OUT_TEXT = (
-    "Done — I won't send you any more offers. You can turn them back on in your account settings."
-)
-BUDGET_SPENT_TEXT = "I'm sorry — that offer has just run out."
-
 
 @dataclass(frozen=True)
 class OfferDecision:
@@ -76,11 +69,17 @@ class OfferDecision:
 
 @dataclass(frozen=True)
 class OfferReply:
-    """The result of an accept / decline / opt-out: a status code and the sentence to say."""
+    """The result of an accept / decline / opt-out: a status code, and the campaign's text.
+
+    ``text`` is the campaign's own acceptance message (``issued``, ``already_issued``,
+    ``accepted``), rendered from its template; for the other statuses it is None and the
+    chat words the status (``actions.messages.offer_reply``), so no fixed sentence lives
+    in promotions.
+    """
 
     status: str  # issued, already_issued, accepted, no_offer, offer_expired, budget_spent,
     #              declined, opted_out
-    text: str
+    text: str | None = None
     coupon: IssuedCoupon | None = None
 
 
@@ -261,9 +260,7 @@ class PromotionService:
                     code_factory=self.code_factory,
                 )
             except CouponRefused as exc:
-                return OfferReply(
-                    exc.reason, BUDGET_SPENT_TEXT if exc.reason == "budget_spent" else NO_OFFER_TEXT
-                )
+                return OfferReply(exc.reason)
             slots |= coupon_slots(variant.coupon, coupon.expires_at) | {"code": coupon.code}
         self.repo.respond(exposure_id, "accepted", now)
         try:
@@ -290,19 +287,19 @@ class PromotionService:
         if isinstance(found, OfferReply):
             return found
         self.repo.respond(found[0], "declined", now)
-        return OfferReply("declined", DECLINED_TEXT)
+        return OfferReply("declined")
 
     def opt_out(self, customer_id: int | str, now: datetime | None = None) -> OfferReply:
         """Stop all offers to this customer, everywhere, from now on."""
         now = now or self.clock()
         customer_id = as_customer_id(customer_id)
         if customer_id is None:
-            return OfferReply("no_offer", NO_OFFER_TEXT)
+            return OfferReply("no_offer")
         exposure_id = self.repo.open_offer(customer_id)
         if exposure_id is not None:
             self.repo.respond(exposure_id, "opted_out", now)
         self.repo.set_opt_out(customer_id, True)
-        return OfferReply("opted_out", OPTED_OUT_TEXT)
+        return OfferReply("opted_out")
 
     def awaits_answer(self, customer_id: int | str, now: datetime | None = None) -> bool:
         """True when the customer has an open offer, still valid, that they have not answered."""
@@ -321,20 +318,20 @@ class PromotionService:
     ) -> tuple[int, Campaign, Variant] | OfferReply:
         customer = as_customer_id(customer_id)
         if customer is None:
-            return OfferReply("no_offer", NO_OFFER_TEXT)
+            return OfferReply("no_offer")
         exposure_id = self.repo.open_offer(customer, campaign_key)
         if exposure_id is None:
-            return OfferReply("no_offer", NO_OFFER_TEXT)
+            return OfferReply("no_offer")
         exposure = self.repo.exposure(exposure_id)
         if exposure is None:
-            return OfferReply("no_offer", NO_OFFER_TEXT)
+            return OfferReply("no_offer")
         if now - exposure.at > OFFER_OPEN_FOR:
-            return OfferReply("offer_expired", "That offer has expired, I'm afraid.")
+            return OfferReply("offer_expired")
         try:
             campaign = self.repo.campaign(exposure.campaign_key)
         except UnknownCampaign:
-            return OfferReply("no_offer", NO_OFFER_TEXT)
+            return OfferReply("no_offer")
         variant = campaign.variant(exposure.variant_key or "")
         if variant is None:
-            return OfferReply("no_offer", NO_OFFER_TEXT)
+            return OfferReply("no_offer")
         return exposure_id, campaign, variant

@@ -93,3 +93,24 @@ def nothing_found(
         f"I couldn't find anything{within} in stock that matches “{text}”. "
         "You could try a different budget or fewer details — or I can show you what's popular."
     )
+
+
+# What the chat says to an accept / decline / opt-out that has no campaign text of its own
+# (promotions.service.OfferReply.status).
+OFFER_REPLIES = {
+    "no_offer": "I don't have an open offer for you right now.",
+    "offer_expired": "That offer has expired, I'm afraid.",
+    "budget_spent": "I'm sorry — that offer has just run out.",
+    "declined": "No problem — I won't bring it up again for a while.",
+    "opted_out": (
+        "Done — I won't send you any more offers. You can turn them back on in your account "
+        "settings."
+    ),
+}
+
+
+def offer_reply(status: str, campaign_text: str | None) -> str:
+    """The campaign's own message when it has one, else the chat's sentence for ``status``."""
+    if campaign_text:
+        return campaign_text
+    return OFFER_REPLIES.get(status, OFFER_REPLIES["no_offer"])
