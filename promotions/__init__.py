@@ -9,16 +9,19 @@ The public surface (what actions/ and console/ call):
 - ``campaign_results(session_factory) -> ResultsReport`` — what the console shows.
 - ``PromotionRepository`` — campaigns and settings (save, list, status changes).
 - ``scan_redemptions(session_factory)`` — orders carrying a code mark the coupon redeemed.
+- ``Trigger``, ``Matter``, ``OfferPayload`` — the names both sides of the chat depend on
+  (``promotions.triggers``, ``promotions.replies``): import them, never retype the strings.
 """
 
 from promotions.campaigns import Campaign, CampaignError, GlobalSettings, campaign_from_dict
 from promotions.coupons import Redemption, record_redemption, scan_redemptions
 from promotions.decision import Decision, OfferContext, PastOffer, Profile, decide
 from promotions.eligibility import Rule, RuleError
+from promotions.replies import OfferPayload
 from promotions.repository import PromotionRepository
 from promotions.results import ResultsReport, campaign_results
 from promotions.service import OfferDecision, OfferReply, PromotionService
-from promotions.triggers import BLOCKING_MATTERS, TRIGGERS
+from promotions.triggers import BLOCKING_MATTERS, TRIGGERS, Matter, Trigger
 
 __all__ = [
     "BLOCKING_MATTERS",
@@ -27,8 +30,10 @@ __all__ = [
     "CampaignError",
     "Decision",
     "GlobalSettings",
+    "Matter",
     "OfferContext",
     "OfferDecision",
+    "OfferPayload",
     "OfferReply",
     "PastOffer",
     "Profile",
@@ -38,6 +43,7 @@ __all__ = [
     "ResultsReport",
     "Rule",
     "RuleError",
+    "Trigger",
     "campaign_from_dict",
     "campaign_results",
     "decide",
