@@ -219,7 +219,7 @@ def suggest_bought_together(
     if not suggestions:
         return False
     advice = Advice(tuple(suggestions), "bought_together")
-    intro = "By the way, customers who bought that often add:"
+    intro = messages.BOUGHT_TOGETHER_INTRO
     show(dispatcher, services, advisor, tracker, advice, intro, order=order.number)
     return True
 

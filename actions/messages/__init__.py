@@ -19,6 +19,7 @@ goes in ``tests/actions/test_messages.py``.
 from __future__ import annotations
 
 from actions.messages.conversation import (
+    BOUGHT_TOGETHER_INTRO,
     CANT_RECOMMEND,
     CONFIRM_ACCEPT,
     GUEST_NO_OFFER,
@@ -74,6 +75,7 @@ from concierge.formatting import join_words, money
 __all__ = [
     "ASK_CANCEL_YES_NO",
     "ASK_RETURN_NUMBER",
+    "BOUGHT_TOGETHER_INTRO",
     "CANT_RECOMMEND",
     "CONFIRM_ACCEPT",
     "GUEST_NOTHING_TO_STOP",

@@ -59,6 +59,7 @@ RECOMMEND_INTRO_POPULAR = "Here's what other customers love right now:"
 RECOMMEND_INTRO_PERSONAL = "Here are a few things I think you'll like:"
 SEARCH_DOWN_INTRO = "I can't search the catalogue right now, but these are popular at the moment:"
 SEARCH_INTRO = "Here's what I found:"
+BOUGHT_TOGETHER_INTRO = "By the way, customers who bought that often add:"
 SHOW_POPULAR = "Show me popular items"
 
 
