@@ -210,14 +210,11 @@ def run(folder: Path, repeats: int) -> list[tuple[str, int, float, float]]:
             found = len(listing.page(filters).rows)
             times = timed(lambda f=filters: listing.page(f), repeats)
             results.append((label, found, statistics.median(times), p95(times)))
-        inbox = NluInbox(
-            listing_sessions, f"sqlite:///{folder / 'tracker.db'}", fallback_threshold()
-        )
+        inbox = NluInbox(listing_sessions, tracker, fallback_threshold())
         for label, page in (("NLU inbox, first page", 0), ("NLU inbox, page 100", 100)):
             found = len(inbox.page(page).messages)
             times = timed(lambda p=page: inbox.page(p), repeats)
             results.append((label, found, statistics.median(times), p95(times)))
-        inbox.close()
     finally:
         tracker.close()
         engine.dispose()

@@ -1,17 +1,25 @@
-"""Typed application keys shared by the console's handlers."""
+"""Every typed application key of the console, defined once.
+
+``create_app`` (console/app.py) fills each of them; handlers read them with
+``request.app[key]``. A new service object gets its key here, next to the others.
+"""
 
 from __future__ import annotations
 
 from aiohttp import web
+from sqlalchemy.orm import Session, sessionmaker
 
 from concierge.settings import Settings
 from console.chat.hub import ChatHub
 from console.chat.rasa_client import RasaClient
 from console.handoff.desk import HandoffDesk
+from console.metrics import ConsoleMetrics
 from console.signed_cookie import CookieSigner
 from console.staff.accounts import StaffDirectory
 from console.staff.conversation_detail import ConversationReader
+from console.staff.conversation_export import ConversationExporter
 from console.staff.conversation_list import ConversationList
+from console.staff.nlu_inbox import NluInbox
 from console.staff.reviews import ReviewDesk
 from console.staff.sessions import StaffSessions
 from console.staff.sign_in_throttle import SignInThrottle
@@ -29,5 +37,12 @@ throttle_key = web.AppKey("sign_in_throttle", SignInThrottle)
 handoff_desk_key = web.AppKey("handoff_desk", HandoffDesk)
 conversation_list_key = web.AppKey("conversation_list", ConversationList)
 conversation_reader_key = web.AppKey("conversation_reader", ConversationReader)
+conversation_exporter_key = web.AppKey("conversation_exporter", ConversationExporter)
 review_desk_key = web.AppKey("review_desk", ReviewDesk)
 tracker_reader_key = web.AppKey("tracker_reader", TrackerReader)
+nlu_inbox_key = web.AppKey("nlu_inbox", NluInbox)
+console_metrics_key = web.AppKey("console_metrics", ConsoleMetrics)
+# The marketer pages open their own PromotionRepository per request on this factory.
+promotion_sessions_key: web.AppKey[sessionmaker[Session]] = web.AppKey(
+    "promotion_sessions", sessionmaker
+)

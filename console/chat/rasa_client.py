@@ -10,8 +10,9 @@ a single failure path to turn into a friendly notice.
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import aiohttp
 
@@ -51,6 +52,16 @@ class BotMessage:
         }
 
 
+class TurnObserver(Protocol):
+    """Told about every turn the client relays (the console's metrics implement it)."""
+
+    def turn_relayed(self) -> None: ...
+
+    def turn_answered(self, seconds: float, replies: int) -> None: ...
+
+    def turn_failed(self) -> None: ...
+
+
 class RasaClient:
     """Sends customer messages to Rasa and parses the replies."""
 
@@ -59,13 +70,29 @@ class RasaClient:
         base_url: str,
         session: aiohttp.ClientSession,
         timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS,
+        observer: TurnObserver | None = None,
     ) -> None:
+        """``observer`` (optional) hears of each turn, so metering needs no second client."""
         self.webhook_url = base_url.rstrip("/") + WEBHOOK_PATH
         self._session = session
         self._timeout = aiohttp.ClientTimeout(total=timeout_seconds)
+        self._observer = observer
 
     async def send(self, sender_id: str, text: str, *, channel: str = "web") -> list[BotMessage]:
         """Relay one customer message and return the bot's replies for that turn."""
+        if self._observer is None:
+            return await self._send(sender_id, text, channel)
+        self._observer.turn_relayed()
+        started = time.perf_counter()
+        try:
+            replies = await self._send(sender_id, text, channel)
+        except RasaUnavailable:
+            self._observer.turn_failed()
+            raise
+        self._observer.turn_answered(time.perf_counter() - started, len(replies))
+        return replies
+
+    async def _send(self, sender_id: str, text: str, channel: str) -> list[BotMessage]:
         body = {"sender": sender_id, "message": text, "metadata": {"channel": channel}}
         try:
             async with self._session.post(

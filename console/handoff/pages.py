@@ -14,21 +14,10 @@ from typing import Any
 import aiohttp_jinja2
 from aiohttp import web
 
+from console.chat.wording import BACK_TO_BOT_TEXT, agent_joined
 from console.handoff.desk import MAX_AGENT_MESSAGE_CHARS, HandoffError, HandoffItem, LiveMessage
 from console.keys import chat_hub_key, handoff_desk_key, staff_directory_key
 from console.staff.auth import current, requires, see_other
-
-BACK_TO_BOT_TEXT = "You're back with the shop assistant. Ask me anything!"
-
-
-def add_handoff_routes(app: web.Application) -> None:
-    """Register the live handoff pages."""
-    app.router.add_get("/staff/handoffs", queue_page, name="handoffs")
-    app.router.add_get("/staff/handoffs/{handoff_id:\\d+}", live_page, name="handoff")
-    app.router.add_post("/staff/handoffs/{handoff_id:\\d+}/take", take)
-    app.router.add_post("/staff/handoffs/{handoff_id:\\d+}/hand-back", hand_back)
-    app.router.add_get("/staff/handoffs/{handoff_id:\\d+}/messages", messages)
-    app.router.add_post("/staff/handoffs/{handoff_id:\\d+}/messages", reply)
 
 
 def _handoff_id(request: web.Request) -> int:
@@ -84,7 +73,7 @@ async def take(request: web.Request) -> web.StreamResponse:
         f"handoff {item.id}",
         {"sender_id": item.sender_id},
     )
-    joined = f"{agent.display_name} from customer service has joined the chat."
+    joined = agent_joined(agent.display_name)
     await _say(request, item, joined, agent)
     return see_other(f"/staff/handoffs/{item.id}")
 

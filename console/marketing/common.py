@@ -9,6 +9,7 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy.orm import Session, sessionmaker
 
+from console.keys import promotion_sessions_key
 from console.staff.accounts import Account, write_audit
 from console.staff.auth import current
 from promotions.campaigns import Campaign
@@ -18,8 +19,6 @@ from promotions.repository import PromotionRepository, UnknownCampaign, utcnow
 # change campaigns, and the results are the marketers' business).
 MARKETER_ROLES = ("marketer",)
 KEY_PATTERN = "[a-z0-9][a-z0-9_-]{0,63}"
-
-promotion_sessions_key = web.AppKey("promotion_sessions", sessionmaker)
 
 
 def sessions_of(request: web.Request) -> sessionmaker[Session]:

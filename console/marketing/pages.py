@@ -18,15 +18,13 @@ from typing import Any
 import aiohttp_jinja2
 from aiohttp import web
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from console.marketing.common import (
-    KEY_PATTERN,
     MARKETER_ROLES,
     actor_of,
     audit_entry,
     load_campaign,
-    promotion_sessions_key,
     repository_of,
     sessions_of,
 )
@@ -39,7 +37,6 @@ from console.marketing.form import (
     form_from_post,
     parse_number,
 )
-from console.marketing.insights import preview_page, results_page
 from console.staff.auth import requires, see_other
 from promotions.campaigns import (
     STATUSES,
@@ -60,20 +57,6 @@ NOT_STORED = (
 )
 
 logger = logging.getLogger(__name__)
-
-
-def add_campaign_routes(app: web.Application, sessions: sessionmaker[Session]) -> None:
-    """Register the marketer pages on the shop database ``sessions``."""
-    app[promotion_sessions_key] = sessions
-    one = f"/marketing/campaigns/{{key:{KEY_PATTERN}}}"
-    app.router.add_get("/marketing/campaigns", campaign_list, name="campaigns")
-    app.router.add_post("/marketing/campaigns", create_campaign)
-    app.router.add_get("/marketing/campaigns/new", new_campaign, name="campaign_new")
-    app.router.add_post("/marketing/settings", save_settings)
-    app.router.add_get(one, edit_campaign, name="campaign")
-    app.router.add_post(one, update_campaign)
-    app.router.add_get(one + "/preview", preview_page, name="campaign_preview")
-    app.router.add_get(one + "/results", results_page, name="campaign_results")
 
 
 async def _render_list(

@@ -22,14 +22,6 @@ from console.staff.conversation_list import FLAGS, ConversationFilters, FilterEr
 from console.staff.reviews import ReviewError, parse_tags
 
 
-def add_conversation_routes(app: web.Application) -> None:
-    """Register the agent's conversation pages."""
-    app.router.add_get("/staff/conversations", conversations_page, name="conversations")
-    app.router.add_get("/staff/conversations/{session_id:\\d+}", transcript_page, name="transcript")
-    app.router.add_post("/staff/conversations/{session_id:\\d+}/review", update_review)
-    app.router.add_post("/staff/conversations/{session_id:\\d+}/notes", add_note)
-
-
 @requires("agent")
 async def conversations_page(request: web.Request) -> web.StreamResponse:
     """Conversations, newest first, filtered by the query string."""

@@ -7,19 +7,10 @@ from datetime import UTC, datetime
 
 from aiohttp import web
 
-from console.keys import staff_directory_key
+from console.keys import conversation_exporter_key, staff_directory_key
 from console.staff.auth import current, requires
-from console.staff.conversation_export import ConversationExporter, stream_export
+from console.staff.conversation_export import stream_export
 from console.staff.conversation_list import ConversationFilters, FilterError
-
-conversation_exporter_key = web.AppKey("conversation_exporter", ConversationExporter)
-
-
-def add_export_routes(app: web.Application) -> None:
-    """Register the export downloads."""
-    app.router.add_get(
-        "/staff/conversations/export.{fmt:csv|jsonl}", export_conversations, name="export"
-    )
 
 
 @requires("agent")

@@ -14,8 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from aiohttp import web
-from sqlalchemy import JSON, Engine, and_, false, func, or_, select, type_coerce
+from sqlalchemy import JSON, and_, false, func, or_, select, type_coerce
 from sqlalchemy.sql import ColumnElement
 
 from console.models import ConversationReview, NluCorrection
@@ -23,8 +22,8 @@ from console.staff.accounts import write_audit
 from console.staff.tracker_reader import (
     FALLBACK_ACTIONS,
     FALLBACK_INTENTS,
+    TrackerReader,
     events,
-    read_only_engine,
 )
 from console.staff.transcript import window
 from store.db import UnitOfWork
@@ -79,26 +78,17 @@ class Correction:
 class NluInbox(UnitOfWork):
     """Finds doubtful messages in the tracker store and keeps the agents' corrections."""
 
-    def __init__(self, session_factory: object, tracker_url: str, unsure_below: float) -> None:
+    def __init__(
+        self, session_factory: object, tracker: TrackerReader, unsure_below: float
+    ) -> None:
+        """``tracker`` owns the read-only connection to Rasa's store (and closes it)."""
         super().__init__(session_factory)  # type: ignore[arg-type]
-        self._tracker_url = tracker_url
-        self._engine: Engine | None = None
+        self._tracker = tracker
         self.unsure_below = unsure_below
-
-    def _tracker(self) -> Engine | None:
-        # Rasa creates its file on the first conversation, perhaps after the console started.
-        if self._engine is None:
-            self._engine = read_only_engine(self._tracker_url)
-        return self._engine
-
-    def close(self) -> None:
-        """Release the tracker store's connections."""
-        if self._engine is not None:
-            self._engine.dispose()
 
     def page(self, page: int = 0, *, open_only: bool = True, per_page: int = PER_PAGE) -> InboxPage:
         """Doubtful messages, newest first; ``open_only`` leaves out corrected ones."""
-        engine = self._tracker()
+        engine = self._tracker.engine()
         if engine is None:
             return InboxPage([], page, False)
         fallback_intent = events.c.intent_name.in_(FALLBACK_INTENTS)
@@ -176,7 +166,7 @@ class NluInbox(UnitOfWork):
             return [_correction(r) for r in rows]
 
     def _user_message(self, event_id: int) -> InboxMessage | None:
-        engine = self._tracker()
+        engine = self._tracker.engine()
         if engine is None:
             return None
         query = select(
@@ -320,6 +310,3 @@ def _json(raw: str | None) -> dict[str, Any]:
     except json.JSONDecodeError:
         return {}
     return value if isinstance(value, dict) else {}
-
-
-nlu_inbox_key = web.AppKey("nlu_inbox", NluInbox)

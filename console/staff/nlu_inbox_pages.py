@@ -8,20 +8,13 @@ from typing import Any
 import aiohttp_jinja2
 from aiohttp import web
 
+from console.keys import nlu_inbox_key
 from console.staff.auth import current, requires, see_other
 from console.staff.bot_intents import bot_intents
 from console.staff.nlu_export import e2e_stories_yaml, nlu_yaml
-from console.staff.nlu_inbox import CorrectionError, nlu_inbox_key
+from console.staff.nlu_inbox import CorrectionError
 
 MAX_PAGE = 10_000
-
-
-def add_nlu_inbox_routes(app: web.Application) -> None:
-    """Register the NLU inbox pages."""
-    app.router.add_get("/staff/nlu-inbox", inbox_page, name="nlu_inbox")
-    app.router.add_post("/staff/nlu-inbox/{event_id:\\d+}/correct", correct_message)
-    app.router.add_get("/staff/nlu-inbox/corrections.yml", download_nlu, name="nlu_corrections")
-    app.router.add_get("/staff/nlu-inbox/test-stories.yml", download_stories, name="nlu_stories")
 
 
 def _page_number(raw: str | None) -> int:

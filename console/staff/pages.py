@@ -11,21 +11,9 @@ from aiohttp import web
 from console.keys import handoff_desk_key, staff_directory_key
 from console.models import ROLES
 from console.staff.accounts import MIN_PASSWORD_CHARS, AccountError
-from console.staff.auth import current, requires, see_other, sign_in, sign_in_page, sign_out
+from console.staff.auth import current, requires, see_other
 
 AUDIT_PER_PAGE = 50
-
-
-def add_staff_routes(app: web.Application) -> None:
-    """Register sign-in, the staff home and the admin pages."""
-    app.router.add_get("/staff/sign-in", sign_in_page, name="staff_sign_in")
-    app.router.add_post("/staff/sign-in", sign_in)
-    app.router.add_post("/staff/sign-out", sign_out, name="staff_sign_out")
-    app.router.add_get("/staff", staff_home, name="staff_home")
-    app.router.add_get("/admin/accounts", accounts_page, name="admin_accounts")
-    app.router.add_post("/admin/accounts", create_account)
-    app.router.add_post("/admin/accounts/{account_id:\\d+}/active", set_account_active)
-    app.router.add_get("/admin/audit", audit_page, name="admin_audit")
 
 
 @requires("agent", "marketer")

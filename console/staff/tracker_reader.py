@@ -24,6 +24,7 @@ from sqlalchemy import (
     Table,
     Text,
     create_engine,
+    func,
     or_,
     select,
     type_coerce,
@@ -78,7 +79,12 @@ class TrackerReader:
         self._url = url
         self._engine: Engine | None = None
 
-    def _connect(self) -> Engine | None:
+    def engine(self) -> Engine | None:
+        """The read-only engine, opened on first use; None while Rasa has no store yet.
+
+        The one lazily opened tracker-store engine of the console: the conversation list,
+        the transcripts, the NLU inbox and ``/metrics`` all read through it.
+        """
         # Rasa creates the file on its first conversation, maybe after the console started.
         if self._engine is None:
             self._engine = read_only_engine(self._url)
@@ -91,7 +97,7 @@ class TrackerReader:
 
     def events_of(self, sender_id: str, start: float, end: float | None) -> list[TrackerEvent]:
         """The sender's events with ``start <= timestamp < end``, in order."""
-        engine = self._connect()
+        engine = self.engine()
         if engine is None:
             return []
         query = select(events).where(events.c.sender_id == sender_id, events.c.timestamp >= start)
@@ -110,6 +116,24 @@ class TrackerReader:
             for r in rows
         ]
 
+    def fallback_counts(self) -> tuple[int, int]:
+        """(user turns classified ``nlu_fallback``, fallback actions run); zeros without a store."""
+        engine = self.engine()
+        if engine is None:
+            return 0, 0
+        with engine.connect() as conn:
+            intents = conn.scalar(
+                select(func.count()).where(
+                    events.c.type_name == "user", events.c.intent_name.in_(FALLBACK_INTENTS)
+                )
+            )
+            actions = conn.scalar(
+                select(func.count()).where(
+                    events.c.type_name == "action", events.c.action_name.in_(FALLBACK_ACTIONS)
+                )
+            )
+        return intents or 0, actions or 0
+
     def senders_where(
         self,
         *,
@@ -121,7 +145,7 @@ class TrackerReader:
         until: float | None = None,
     ) -> set[str]:
         """Sender ids having at least one event that meets every given condition."""
-        engine = self._connect()
+        engine = self.engine()
         if engine is None:
             return set()
         query = select(events.c.sender_id).distinct()

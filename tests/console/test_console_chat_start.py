@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 from yarl import URL
 
-from console.chat.pages import CLOSE_CHAT_EXPIRED
+from console.chat.socket import CLOSE_CHAT_EXPIRED
 from console.signed_cookie import CHAT_COOKIE
 from store.models import Identity
 from tests.console.chat_helpers import sender_id_of

@@ -9,8 +9,8 @@ import pytest
 from aiohttp.test_utils import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
+from console.chat.wording import BACK_TO_BOT_TEXT
 from console.handoff.desk import HandoffDesk
-from console.handoff.pages import BACK_TO_BOT_TEXT
 from console.staff.accounts import StaffDirectory
 from tests.console.chat_helpers import open_chat
 from tests.console.conftest import FakeRasa

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from concierge.settings import Settings
 from console.app import create_app
-from console.chat.pages import UNAVAILABLE_TEXT
+from console.chat.wording import UNAVAILABLE_TEXT
 from tests.console.chat_helpers import open_chat
 from tests.console.conftest import COOKIE_SECRET, FakeRasa
 from tests.factories import add_customer
