@@ -3,8 +3,8 @@
 ``PromotionService`` wires the pure decision to the database. A Rasa action needs a few
 lines::
 
-    offer = service.offer_for(customer_id, OfferContext(trigger="returning_session_start"),
-                              sender_id=tracker.sender_id)
+    context = OfferContext(Trigger.RETURNING_SESSION_START)
+    offer = service.offer_for(customer_id, context, sender_id=tracker.sender_id)
     if offer.shows_offer:
         dispatcher.utter_message(text=offer.text, buttons=list(offer.buttons))
 
