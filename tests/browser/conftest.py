@@ -1,25 +1,26 @@
-"""Fixtures of the browser tests: the console as a real subprocess, and Debian's chromium."""
+"""Fixtures of the browser tests: the console as a real subprocess, and Debian's chromium.
+
+Every browser test starts its console with :func:`running_console`, which uses the same
+supervisor as ``make demo`` and the integration tests (``concierge.stack.Stack``): the
+console runs in its own process group and is stopped by its PID when the test module
+ends, whether its tests passed or failed.
+"""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
+from concierge.stack import Stack
 from store.db import STORE_DIR
-from tests.factories import add_customer, migrated_store
-from tests.support.servers import free_port
+from tests.factories import add_customer, migrated_store, sqlite_url
+from tests.support.servers import isolated_settings
 
-ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless",
@@ -39,20 +40,26 @@ class Console:
 
     url: str
     customers: dict[str, int]
-    log: Path
 
 
-def _wait_until_serving(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the console exited early:\n{log.read_text()}")
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except (urllib.error.URLError, ConnectionError):
-            time.sleep(0.2)
-    raise RuntimeError(f"the console did not answer at {url} within 30 s:\n{log.read_text()}")
+@contextmanager
+def running_console(var_dir: Path) -> Iterator[str]:
+    """``python -m console`` on the migrated shop in ``var_dir``; yields its base URL.
+
+    Rasa is expected on a free port nobody serves, so the assistant is unreachable
+    unless a test brings its own. The console's log is ``var_dir/logs/console.log``.
+    """
+    settings = replace(
+        isolated_settings(var_dir),
+        db_url=sqlite_url(var_dir),
+        policy_file=STORE_DIR / "shop_policy.yml",
+    )
+    stack = Stack(settings, services=("console",))
+    stack.start(timeout=60)  # stops what it started before raising, if the console fails
+    try:
+        yield settings.console_url
+    finally:
+        stack.stop()
 
 
 @pytest.fixture(scope="module")
@@ -71,37 +78,8 @@ def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
     }
     sessions.kw["bind"].dispose()
 
-    port = free_port()
-    env = {
-        **os.environ,
-        "CONCIERGE_VAR_DIR": str(var_dir),
-        "CONCIERGE_DB_URL": f"sqlite:///{var_dir / 'shop.db'}",
-        "CONCIERGE_POLICY_FILE": str(STORE_DIR / "shop_policy.yml"),
-        "CONCIERGE_HOST": "127.0.0.1",
-        "CONSOLE_PORT": str(port),
-        # Nothing listens here: the assistant is unreachable for these tests.
-        "RASA_PORT": str(free_port()),
-    }
-    log = var_dir / "console.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "console"],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        url = f"http://127.0.0.1:{port}"
-        _wait_until_serving(url + "/", process, log)
-        yield Console(url=url, customers=customers, log=log)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+    with running_console(var_dir) as url:
+        yield Console(url=url, customers=customers)
 
 
 @pytest.fixture(scope="module")

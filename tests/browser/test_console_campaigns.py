@@ -6,9 +6,6 @@ customer, and open its results charts.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,12 +14,11 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from promotions.repository import PromotionRepository
-from store.db import STORE_DIR, make_engine, make_session_factory
-from tests.browser.conftest import ROOT, _wait_until_serving
+from store.db import make_engine, make_session_factory
+from tests.browser.conftest import running_console
 from tests.console.campaign_helpers import save_campaign, seed_experiment
 from tests.console.staff_helpers import PASSWORD, add_account
 from tests.factories import add_customer, migrated_store, sqlite_url
-from tests.support.servers import free_port
 
 pytestmark = pytest.mark.browser
 
@@ -44,37 +40,8 @@ def marketing_console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Mark
     add_account(sessions, "mia@shop.example", "marketer", name="Mia")
     sessions.kw["bind"].dispose()
 
-    port = free_port()
-    env = {
-        **os.environ,
-        "CONCIERGE_VAR_DIR": str(var_dir),
-        "CONCIERGE_DB_URL": f"sqlite:///{var_dir / 'shop.db'}",
-        "CONCIERGE_TRACKER_DB_URL": f"sqlite:///{var_dir / 'tracker.db'}",
-        "CONCIERGE_POLICY_FILE": str(STORE_DIR / "shop_policy.yml"),
-        "CONCIERGE_HOST": "127.0.0.1",
-        "CONSOLE_PORT": str(port),
-        "RASA_PORT": str(free_port()),
-    }
-    log = var_dir / "console.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "console"],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        url = f"http://127.0.0.1:{port}"
-        _wait_until_serving(url + "/healthz", process, log)
+    with running_console(var_dir) as url:
         yield MarketingConsole(url, anna, var_dir)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
 
 
 def test_marketer_fixes_a_broken_rule_previews_and_opens_the_results_chart(

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -13,12 +10,10 @@ import pytest
 import yaml
 from playwright.sync_api import Page, expect
 
-from store.db import STORE_DIR
-from tests.browser.conftest import ROOT, _wait_until_serving
+from tests.browser.conftest import running_console
 from tests.console.conversation_helpers import TrackerFile, add_session
 from tests.console.staff_helpers import PASSWORD, add_account
 from tests.factories import migrated_store
-from tests.support.servers import free_port
 
 pytestmark = pytest.mark.browser
 
@@ -44,37 +39,8 @@ def inbox_console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[InboxCon
     tracker.user("web-odd", t + timedelta(seconds=9), HOSTILE, "greet", 0.31)
     sessions.kw["bind"].dispose()
 
-    port = free_port()
-    env = {
-        **os.environ,
-        "CONCIERGE_VAR_DIR": str(var_dir),
-        "CONCIERGE_DB_URL": f"sqlite:///{var_dir / 'shop.db'}",
-        "CONCIERGE_TRACKER_DB_URL": f"sqlite:///{var_dir / 'tracker.db'}",
-        "CONCIERGE_POLICY_FILE": str(STORE_DIR / "shop_policy.yml"),
-        "CONCIERGE_HOST": "127.0.0.1",
-        "CONSOLE_PORT": str(port),
-        "RASA_PORT": str(free_port()),
-    }
-    log = var_dir / "console.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "console"],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        url = f"http://127.0.0.1:{port}"
-        _wait_until_serving(url + "/healthz", process, log)
+    with running_console(var_dir) as url:
         yield InboxConsole(url)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
 
 
 def test_agent_corrects_an_intent_and_downloads_the_nlu_yaml(

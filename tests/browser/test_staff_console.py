@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -14,12 +11,10 @@ from playwright.sync_api import Browser, Page, expect
 from sqlalchemy.orm import Session, sessionmaker
 
 from console.staff.reviews import ReviewDesk
-from store.db import STORE_DIR
-from tests.browser.conftest import ROOT, _wait_until_serving
+from tests.browser.conftest import running_console
 from tests.console.conversation_helpers import TrackerFile, add_handoff, add_session
 from tests.console.staff_helpers import PASSWORD, add_account
 from tests.factories import add_customer, migrated_store
-from tests.support.servers import free_port
 
 pytestmark = pytest.mark.browser
 
@@ -62,37 +57,10 @@ def staff_console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StaffCon
         "web-refund", t + timedelta(hours=1, seconds=3), "I want my money back", "return", 0.93
     )
 
-    port = free_port()
-    env = {
-        **os.environ,
-        "CONCIERGE_VAR_DIR": str(var_dir),
-        "CONCIERGE_DB_URL": f"sqlite:///{var_dir / 'shop.db'}",
-        "CONCIERGE_TRACKER_DB_URL": f"sqlite:///{var_dir / 'tracker.db'}",
-        "CONCIERGE_POLICY_FILE": str(STORE_DIR / "shop_policy.yml"),
-        "CONCIERGE_HOST": "127.0.0.1",
-        "CONSOLE_PORT": str(port),
-        "RASA_PORT": str(free_port()),
-    }
-    log = var_dir / "console.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "console"],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
     try:
-        url = f"http://127.0.0.1:{port}"
-        _wait_until_serving(url + "/healthz", process, log)
-        yield StaffConsole(url, sessions, anna, by_name)
+        with running_console(var_dir) as url:
+            yield StaffConsole(url, sessions, anna, by_name)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
         sessions.kw["bind"].dispose()
 
 
