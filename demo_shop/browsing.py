@@ -42,12 +42,14 @@ def _purchase_visit(
     span = max(1.0, (order.placed_at - start).total_seconds() - 60)
     events: list[PlannedEvent] = []
     if rng.random() < 0.35:
-        events.append((customer, None, "search", search_query(rng, products[bought[0]].title),
-                       start))
+        events.append(
+            (customer, None, "search", search_query(rng, products[bought[0]].title), start)
+        )
     browsed = list(bought)
     for _ in range(rng.randint(0, 3)):  # alternatives looked at but not bought
-        alternative = picker.pick_product(rng, products[bought[0]].category, "mid",
-                                          order.placed_at, browsed)
+        alternative = picker.pick_product(
+            rng, products[bought[0]].category, "mid", order.placed_at, browsed
+        )
         if alternative is not None:
             browsed.append(alternative)
     rng.shuffle(browsed)
@@ -61,7 +63,10 @@ def _purchase_visit(
 
 
 def _browsing_visit(
-    rng: random.Random, customer: CustomerProfile, moment: datetime, picker: BasketPicker,
+    rng: random.Random,
+    customer: CustomerProfile,
+    moment: datetime,
+    picker: BasketPicker,
     bought_before: list[int],
 ) -> list[PlannedEvent]:
     products = picker.catalogue.products
@@ -91,17 +96,34 @@ def _browsing_visit(
         events.append((customer.id, index, "view", None, moment))
     roll = rng.random()
     if roll < 0.15:  # an abandoned cart
-        events.append((customer.id, rng.choice(viewed), "add_to_cart", None,
-                       moment + timedelta(seconds=rng.randint(10, 90))))
+        events.append(
+            (
+                customer.id,
+                rng.choice(viewed),
+                "add_to_cart",
+                None,
+                moment + timedelta(seconds=rng.randint(10, 90)),
+            )
+        )
     elif roll < 0.2:
-        events.append((customer.id, rng.choice(viewed), "wishlist", None,
-                       moment + timedelta(seconds=rng.randint(10, 90))))
+        events.append(
+            (
+                customer.id,
+                rng.choice(viewed),
+                "wishlist",
+                None,
+                moment + timedelta(seconds=rng.randint(10, 90)),
+            )
+        )
     return events
 
 
 def plan_events(
-    rng: random.Random, customers: list[CustomerProfile], orders: list[PlannedOrder],
-    picker: BasketPicker, calendar: ShopCalendar,
+    rng: random.Random,
+    customers: list[CustomerProfile],
+    orders: list[PlannedOrder],
+    picker: BasketPicker,
+    calendar: ShopCalendar,
 ) -> list[PlannedEvent]:
     """All browsing events of the period, sorted by time."""
     by_customer: dict[int, list[PlannedOrder]] = defaultdict(list)

@@ -12,6 +12,8 @@ import itertools
 import random
 from datetime import date, datetime, timedelta
 
+# Number tables read best as rows:
+# fmt: off
 MONTH_FACTOR = {1: 0.75, 2: 0.72, 3: 0.85, 4: 0.95, 5: 1.0, 6: 1.05, 7: 1.0, 8: 0.92,
                 9: 0.95, 10: 1.05, 11: 1.55, 12: 1.7}
 WEEKDAY_FACTOR = (1.1, 1.0, 1.0, 1.0, 0.9, 0.85, 1.15)  # Monday first
@@ -27,6 +29,7 @@ CATEGORY_MONTH_FACTOR = {
 }
 HOUR_WEIGHTS = (0.2, 0.1, 0.05, 0.05, 0.05, 0.1, 0.3, 0.7, 1.0, 1.1, 1.2, 1.3, 1.6, 1.5,
                 1.2, 1.1, 1.1, 1.2, 1.5, 1.9, 2.0, 1.7, 1.1, 0.5)
+# fmt: on
 _HOUR_CUMULATIVE = list(itertools.accumulate(HOUR_WEIGHTS))
 
 

@@ -90,8 +90,10 @@ def _generic_product(
         feature = rng.choice(features)
         form = rng.random()
         if form < 0.4:
-            title = f"{material} {noun} {feature}" if feature.startswith("with") else (
-                f"{material} {noun}, {feature}"
+            title = (
+                f"{material} {noun} {feature}"
+                if feature.startswith("with")
+                else (f"{material} {noun}, {feature}")
             )
         elif form < 0.7 and free_colour:
             title = f"{colour} {material} {noun}"
@@ -137,10 +139,17 @@ def build_catalogue(rng: random.Random, size: int = 300) -> Catalogue:
             )
             taken.add(titles[k])
             members.append(len(specs))
-            specs.append(dict(title=titles[k], description=description, category=category,
-                              colour=colour if coloured else None,
-                              price=shop_price(rng, low, high), bundle=b,
-                              age_days=rng.uniform(400, 900)))
+            specs.append(
+                dict(
+                    title=titles[k],
+                    description=description,
+                    category=category,
+                    colour=colour if coloured else None,
+                    price=shop_price(rng, low, high),
+                    bundle=b,
+                    age_days=rng.uniform(400, 900),
+                )
+            )
         bundles.append(tuple(members))
 
     per_category = {c: size // len(CATEGORIES) for c in CATEGORIES}
@@ -153,8 +162,17 @@ def build_catalogue(rng: random.Random, size: int = 300) -> Catalogue:
             title, description, colour, price = _generic_product(rng, category, taken)
             # Most of the range is long-listed; some items are new in during the year.
             age = rng.uniform(380, 1100) if rng.random() < 0.85 else rng.uniform(5, 360)
-            specs.append(dict(title=title, description=description, category=category,
-                              colour=colour, price=price, bundle=None, age_days=age))
+            specs.append(
+                dict(
+                    title=title,
+                    description=description,
+                    category=category,
+                    colour=colour,
+                    price=price,
+                    bundle=None,
+                    age_days=age,
+                )
+            )
 
     serial = {c: 1000 for c in CATEGORIES}
     products = []

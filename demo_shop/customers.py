@@ -17,6 +17,8 @@ from typing import Any
 from demo_shop.calendar import ShopCalendar
 from demo_shop.vocabulary import CATEGORIES
 
+# Word tables read best as paragraphs:
+# fmt: off
 FIRST_NAMES = (
     "Oliver", "George", "Harry", "Jack", "Noah", "Leo", "Arthur", "Oscar", "Charlie",
     "Freddie", "Alfie", "Theo", "Henry", "Thomas", "James", "William", "Samuel", "Joshua",
@@ -53,6 +55,7 @@ COUNTRIES = (
     ("Norway", 0.008, ("Oslo", "Bergen")),
     ("Australia", 0.007, ("Sydney", "Melbourne")),
 )
+# fmt: on
 EMAIL_DOMAINS = (("example.com", 0.6), ("example.org", 0.25), ("example.net", 0.15))
 
 # Frequency type -> (share of customers, orders per year low, high, browsing sessions per year)
@@ -117,13 +120,21 @@ class CustomerProfile:
     def row(self) -> dict[str, Any]:
         """The ``customers`` table row."""
         return {
-            "id": self.id, "external_ref": None, "email": self.email,
-            "first_name": self.first_name, "last_name": self.last_name,
-            "country": self.country, "city": self.city, "created_at": self.created_at,
-            "marketing_consent": self.marketing_consent, "email_opt_in": self.email_opt_in,
-            "sms_opt_in": self.sms_opt_in, "offers_opt_out": self.offers_opt_out,
+            "id": self.id,
+            "external_ref": None,
+            "email": self.email,
+            "first_name": self.first_name,
+            "last_name": self.last_name,
+            "country": self.country,
+            "city": self.city,
+            "created_at": self.created_at,
+            "marketing_consent": self.marketing_consent,
+            "email_opt_in": self.email_opt_in,
+            "sms_opt_in": self.sms_opt_in,
+            "offers_opt_out": self.offers_opt_out,
             "preferred_channel": self.preferred_channel,
-            "preferences": self.preferences(), "tags": {},
+            "preferences": self.preferences(),
+            "tags": {},
         }
 
 
@@ -174,12 +185,18 @@ def make_customers(
             created = calendar.sample_time(rng, calendar.start, calendar.now)
         consent = rng.random() < 0.6
         customer = CustomerProfile(
-            id=first_id + offset, first_name=first, last_name=last,
-            email=unique_email(rng, first, last, taken), country=country,
-            city=rng.choice(cities), created_at=created,
+            id=first_id + offset,
+            first_name=first,
+            last_name=last,
+            email=unique_email(rng, first, last, taken),
+            country=country,
+            city=rng.choice(cities),
+            created_at=created,
             categories=favourite_categories(rng),
-            price_band=weighted(rng, PRICE_BANDS), frequency=frequency,
-            orders_per_year=rng.uniform(low, high), browse_per_year=browse,
+            price_band=weighted(rng, PRICE_BANDS),
+            frequency=frequency,
+            orders_per_year=rng.uniform(low, high),
+            browse_per_year=browse,
             marketing_consent=consent,
             email_opt_in=consent and rng.random() < 0.9,
             sms_opt_in=consent and rng.random() < 0.3,

@@ -48,6 +48,8 @@ DEMO_HINTS: dict[str, str] = {
     CLARA_EMAIL: "Say hi: away for three months, she's offered a welcome-back coupon.",
 }
 
+# Word tables read best as paragraphs:
+# fmt: off
 # name -> (customer key, days before now it was placed, status, [(category, title word)])
 FIXTURE_ORDERS: tuple[tuple[str, str, float, str, tuple[tuple[str, str], ...]], ...] = (
     ("anna_history", "anna", 200, "delivered",
@@ -72,6 +74,7 @@ FIXTURE_ORDERS: tuple[tuple[str, str, float, str, tuple[tuple[str, str], ...]], 
     ("clara_last", "clara", CLARA_LAST_ORDER_DAYS, "delivered",
      (("kitchen", "Serving Bowl"), ("home decor", "Cushion"))),
 )
+# fmt: on
 
 
 @dataclass(frozen=True)
@@ -98,33 +101,64 @@ class DemoFixtures:
 
 def _customers(now: datetime) -> dict[str, CustomerProfile]:
     anna = CustomerProfile(
-        id=1, first_name="Anna", last_name="Smith", email=ANNA_EMAIL,
-        country="United Kingdom", city="London", created_at=now - timedelta(days=640),
-        categories={"lighting": 0.55, "home decor": 0.45}, price_band="mid",
-        frequency="loyal", orders_per_year=6.0, browse_per_year=20.0,
-        marketing_consent=True, email_opt_in=True, preferred_channel="web",
+        id=1,
+        first_name="Anna",
+        last_name="Smith",
+        email=ANNA_EMAIL,
+        country="United Kingdom",
+        city="London",
+        created_at=now - timedelta(days=640),
+        categories={"lighting": 0.55, "home decor": 0.45},
+        price_band="mid",
+        frequency="loyal",
+        orders_per_year=6.0,
+        browse_per_year=20.0,
+        marketing_consent=True,
+        email_opt_in=True,
+        preferred_channel="web",
         extra={"demo": True},
     )
     ben = CustomerProfile(
-        id=2, first_name="Ben", last_name="Carter", email=BEN_EMAIL,
-        country="United Kingdom", city="Manchester", created_at=now - timedelta(days=300),
-        categories={"stationery": 0.6, "gifts": 0.4}, price_band="budget",
-        frequency="occasional", orders_per_year=4.0, browse_per_year=8.0,
-        marketing_consent=False, preferred_channel="email", extra={"demo": True},
+        id=2,
+        first_name="Ben",
+        last_name="Carter",
+        email=BEN_EMAIL,
+        country="United Kingdom",
+        city="Manchester",
+        created_at=now - timedelta(days=300),
+        categories={"stationery": 0.6, "gifts": 0.4},
+        price_band="budget",
+        frequency="occasional",
+        orders_per_year=4.0,
+        browse_per_year=8.0,
+        marketing_consent=False,
+        preferred_channel="email",
+        extra={"demo": True},
     )
     clara = CustomerProfile(
-        id=CLARA_ID, first_name="Clara", last_name="Evans", email=CLARA_EMAIL,
-        country="United Kingdom", city="Bristol", created_at=now - timedelta(days=400),
-        categories={"kitchen": 0.6, "gifts": 0.4}, price_band="mid",
-        frequency="occasional", orders_per_year=3.0, browse_per_year=6.0,
-        marketing_consent=True, email_opt_in=True, preferred_channel="web",
+        id=CLARA_ID,
+        first_name="Clara",
+        last_name="Evans",
+        email=CLARA_EMAIL,
+        country="United Kingdom",
+        city="Bristol",
+        created_at=now - timedelta(days=400),
+        categories={"kitchen": 0.6, "gifts": 0.4},
+        price_band="mid",
+        frequency="occasional",
+        orders_per_year=3.0,
+        browse_per_year=6.0,
+        marketing_consent=True,
+        email_opt_in=True,
+        preferred_channel="web",
         extra={"demo": True},
     )
     return {"anna": anna, "ben": ben, "clara": clara}
 
 
-def _product(picker: BasketPicker, category: str, word: str, moment: datetime,
-             taken: list[int]) -> int:
+def _product(
+    picker: BasketPicker, category: str, word: str, moment: datetime, taken: list[int]
+) -> int:
     """The first product of ``category`` whose title has ``word``; a close substitute otherwise."""
     products = picker.catalogue.products
     listed = [i for i, p in enumerate(products) if picker.listed_at[i] <= moment and i not in taken]
@@ -148,11 +182,19 @@ def _lifecycle(rng: random.Random, status: str, placed: datetime, now: datetime)
     tracking = tracking_number(rng, "Royal Mail")
     shipped = placed + timedelta(hours=20)
     if status == "shipped":  # still on its way, due tomorrow
-        return Lifecycle("shipped", None, "Royal Mail", tracking, shipped,
-                         _end_of_day(now + timedelta(days=1)), None)
+        return Lifecycle(
+            "shipped",
+            None,
+            "Royal Mail",
+            tracking,
+            shipped,
+            _end_of_day(now + timedelta(days=1)),
+            None,
+        )
     delivered = shipped + timedelta(days=2, hours=1)
-    return Lifecycle("delivered", None, "Royal Mail", tracking, shipped,
-                     _end_of_day(delivered), delivered)
+    return Lifecycle(
+        "delivered", None, "Royal Mail", tracking, shipped, _end_of_day(delivered), delivered
+    )
 
 
 def plan_fixtures(
@@ -173,18 +215,26 @@ def plan_fixtures(
         order = PlannedOrder(
             customer_id=customer.id if customer else None,
             email=customer.email if customer else GUEST_EMAIL,
-            country="United Kingdom", placed_at=placed,
+            country="United Kingdom",
+            placed_at=placed,
             lines=[(index, 1) for index in lines],
-            lifecycle=_lifecycle(rng, status, placed, now), fixture=name,
+            lifecycle=_lifecycle(rng, status, placed, now),
+            fixture=name,
         )
         orders.append(order)
     returned = next(o for o in orders if o.fixture == "ben_returned")
     assert returned.lifecycle and returned.lifecycle.delivered_at
     requested = returned.lifecycle.delivered_at + timedelta(days=2)
-    ben_return = PlannedReturn(returned, 0, "Arrived damaged", "approved", requested,
-                               requested + timedelta(days=1), fixture="ben_return")
-    return DemoFixtures(list(customers.values()), orders, [ben_return],
-                        [_clara_last_chat(orders)])
+    ben_return = PlannedReturn(
+        returned,
+        0,
+        "Arrived damaged",
+        "approved",
+        requested,
+        requested + timedelta(days=1),
+        fixture="ben_return",
+    )
+    return DemoFixtures(list(customers.values()), orders, [ben_return], [_clara_last_chat(orders)])
 
 
 def _clara_last_chat(orders: list[PlannedOrder]) -> PlannedChat:
@@ -192,5 +242,11 @@ def _clara_last_chat(orders: list[PlannedOrder]) -> PlannedChat:
     last = next(o for o in orders if o.fixture == "clara_last")
     assert last.lifecycle and last.lifecycle.shipped_at
     started = last.lifecycle.shipped_at + timedelta(hours=3, minutes=12)
-    return PlannedChat(CLARA_ID, "web-demo-clara-1", started, started + timedelta(minutes=4),
-                       ("greet", "order_status"), last)
+    return PlannedChat(
+        CLARA_ID,
+        "web-demo-clara-1",
+        started,
+        started + timedelta(minutes=4),
+        ("greet", "order_status"),
+        last,
+    )

@@ -16,50 +16,38 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, Table, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from demo_shop.browsing import PlannedEvent, plan_events
+from demo_shop.browsing import plan_events
 from demo_shop.calendar import ShopCalendar
-from demo_shop.catalogue import Catalogue, build_catalogue
-from demo_shop.customers import CustomerProfile, make_customers
+from demo_shop.catalogue import build_catalogue
+from demo_shop.customers import make_customers
 from demo_shop.fixtures import (
     GUEST_EMAIL,
     GUEST_NAME,
     RESERVED_EMAILS,
-    PlannedChat,
     plan_fixtures,
 )
 from demo_shop.orders import (
     BasketPicker,
     PlannedOrder,
-    PlannedReturn,
     lifecycle,
     plan_customer_orders,
     plan_guest_orders,
     plan_returns,
 )
+from demo_shop.rows import ShopPlan, return_number, table_rows
 from store.bulk_insert import advance_id_sequences, clear_shop_data, insert_rows
 from store.db import make_session_factory
-from store.models import (
-    ChatSession,
-    Customer,
-    Event,
-    Order,
-    OrderLine,
-    Product,
-    Return,
-    SessionOutcome,
-    Shipment,
-)
+from store.models import Customer, Order, Product
 
 DEFAULT_NOW = datetime(2025, 6, 30, 12, 0)
 FIRST_ORDER_NUMBER = 10000
-FIRST_RETURN_NUMBER = 10001
 GUEST_ORDER_SHARE = 0.04
 MIN_CUSTOMERS = 3  # the demo customers Anna, Ben and Clara
 
@@ -103,8 +91,7 @@ class GenerationReport:
     def counts(self) -> dict[str, int]:
         """Rows written per table."""
         data = asdict(self)
-        keys = ("customers", "products", "orders", "order_lines", "shipments", "returns",
-                "events")
+        keys = ("customers", "products", "orders", "order_lines", "shipments", "returns", "events")
         return {key: data[key] for key in keys}
 
 
@@ -160,30 +147,17 @@ def generate(
 
     calendar = ShopCalendar(now, days)
     plan = _plan_shop(seed, customers, products, calendar, say)
-    rows = _rows(plan, calendar)
+    rows = table_rows(plan, calendar)
     with factory() as session, session.begin():
         if replace:
             emptied = clear_shop_data(session)
             say(f"emptied {', '.join(emptied)}")
-        for table, table_rows in rows.items():
-            insert_rows(session, table, table_rows)
-            say(f"wrote {len(table_rows)} {table.name}")
+        for table, table_batch in rows.items():
+            insert_rows(session, table, table_batch)
+            say(f"wrote {len(table_batch)} {table.name}")
         advance_id_sequences(session, rows)
 
     return _report(seed, calendar, plan, rows, time.perf_counter() - started)
-
-
-@dataclass(frozen=True)
-class _ShopPlan:
-    """Everything generated, before it becomes rows."""
-
-    catalogue: Catalogue
-    people: list[CustomerProfile]
-    fixed: list[CustomerProfile]
-    orders: list[PlannedOrder]
-    returns: list[PlannedReturn]
-    events: list[PlannedEvent]
-    chats: list[PlannedChat]
 
 
 def _free_ids(taken: set[int]) -> Iterator[int]:
@@ -192,27 +166,35 @@ def _free_ids(taken: set[int]) -> Iterator[int]:
 
 
 def _plan_shop(
-    seed: int, customers: int, products: int, calendar: ShopCalendar,
+    seed: int,
+    customers: int,
+    products: int,
+    calendar: ShopCalendar,
     say: Callable[[str], None],
-) -> _ShopPlan:
+) -> ShopPlan:
     """Draw the catalogue, customers, orders with their fate, returns and browsing."""
     catalogue = build_catalogue(_stage_rng(seed, "catalogue"), products)
     picker = BasketPicker(catalogue, calendar)
     say(f"catalogue: {len(catalogue.products)} products, {len(catalogue.bundles)} bundles")
     fixtures = plan_fixtures(_stage_rng(seed, "fixtures"), catalogue, calendar, picker)
     drawn = make_customers(
-        _stage_rng(seed, "customers"), customers - len(fixtures.customers), calendar,
-        first_id=1, taken=set(RESERVED_EMAILS),
+        _stage_rng(seed, "customers"),
+        customers - len(fixtures.customers),
+        calendar,
+        first_id=1,
+        taken=set(RESERVED_EMAILS),
     )
     # The demo customers' ids are chosen (see fixtures.CLARA_ID); the rest fill the gaps.
     for person, free in zip(drawn, _free_ids({c.id for c in fixtures.customers}), strict=False):
         person.id = free
     people = fixtures.customers + drawn
     say(f"customers: {len(people)}")
-    orders = plan_customer_orders(_stage_rng(seed, "orders"), people[len(fixtures.customers):],
-                                  calendar, picker)
-    guests = plan_guest_orders(_stage_rng(seed, "guests"),
-                               round(GUEST_ORDER_SHARE * len(orders)), calendar, picker)
+    orders = plan_customer_orders(
+        _stage_rng(seed, "orders"), people[len(fixtures.customers) :], calendar, picker
+    )
+    guests = plan_guest_orders(
+        _stage_rng(seed, "guests"), round(GUEST_ORDER_SHARE * len(orders)), calendar, picker
+    )
     orders = _number_orders(orders + guests + fixtures.orders)
     life_rng = _stage_rng(seed, "lifecycle")
     for order in orders:
@@ -227,32 +209,7 @@ def _plan_shop(
     say(f"orders: {len(orders)} ({guest_count} guest checkouts), returns: {len(returns)}")
     events = plan_events(_stage_rng(seed, "events"), people, orders, picker, calendar)
     say(f"browsing events: {len(events)}")
-    return _ShopPlan(catalogue, people, fixtures.customers, orders, returns, events,
-                     fixtures.chats)
-
-
-def _rows(plan: _ShopPlan, calendar: ShopCalendar) -> dict[Table, list[dict[str, Any]]]:
-    """The table rows of a plan, parents before children."""
-    catalogue, orders = plan.catalogue, plan.orders
-    return {
-        Customer.__table__: [c.row() for c in plan.people],
-        Product.__table__: _product_rows(catalogue, calendar),
-        Order.__table__: [_order_row(o, catalogue) for o in orders],
-        OrderLine.__table__: [
-            {"id": line_id, "order_id": o.id, "product_id": index + 1, "quantity": quantity,
-             "unit_price": catalogue.products[index].price}
-            for o in orders for line_id, (index, quantity) in zip(o.line_ids, o.lines, strict=True)
-        ],
-        Shipment.__table__: _shipment_rows(orders),
-        Return.__table__: [_return_row(n, r, catalogue) for n, r in enumerate(plan.returns)],
-        Event.__table__: [_event_row(n, e) for n, e in enumerate(plan.events)],
-        ChatSession.__table__: [_chat_row(n, c) for n, c in enumerate(plan.chats)],
-        SessionOutcome.__table__: [
-            {"id": n + 1, "session_id": n + 1, "kind": "order_looked_up",
-             "ref": c.looked_up.number, "detail": {"status": "shipped"}, "at": c.ended_at}
-            for n, c in enumerate(plan.chats)
-        ],
-    }
+    return ShopPlan(catalogue, people, fixtures.customers, orders, returns, events, fixtures.chats)
 
 
 def _number_orders(orders: list[PlannedOrder]) -> list[PlannedOrder]:
@@ -267,89 +224,43 @@ def _number_orders(orders: list[PlannedOrder]) -> list[PlannedOrder]:
     return orders
 
 
-def _product_rows(catalogue: Catalogue, calendar: ShopCalendar) -> list[dict[str, Any]]:
-    return [
-        {"id": i + 1, "sku": p.sku, "title": p.title, "description": p.description,
-         "category": p.category, "colour": p.colour, "price": p.price, "stock": p.stock,
-         "created_at": (calendar.now - timedelta(days=p.age_days)).replace(microsecond=0)}
-        for i, p in enumerate(catalogue.products)
-    ]
-
-
-def _order_row(order: PlannedOrder, catalogue: Catalogue) -> dict[str, Any]:
-    assert order.lifecycle is not None
-    total = sum(q * catalogue.products[i].price for i, q in order.lines)
-    return {
-        "id": order.id, "number": order.number, "customer_id": order.customer_id,
-        "email": order.email, "status": order.lifecycle.status, "placed_at": order.placed_at,
-        "cancelled_at": order.lifecycle.cancelled_at, "total": round(total, 2),
-        "currency": "GBP", "country": order.country, "coupon_code": None, "kind": "order",
-    }
-
-
-def _shipment_rows(orders: list[PlannedOrder]) -> list[dict[str, Any]]:
-    rows = []
-    for order in orders:
-        life = order.lifecycle
-        if life is None or life.carrier is None:
-            continue
-        rows.append({
-            "id": len(rows) + 1, "order_id": order.id, "carrier": life.carrier,
-            "tracking_number": life.tracking_number, "shipped_at": life.shipped_at,
-            "estimated_delivery": life.estimated_delivery, "delivered_at": life.delivered_at,
-        })
-    return rows
-
-
-def _return_row(position: int, ret: PlannedReturn, catalogue: Catalogue) -> dict[str, Any]:
-    index, quantity = ret.order.lines[ret.line]
-    refund = 0.0 if ret.status == "rejected" else round(quantity * catalogue.products[index].price, 2)
-    return {
-        "id": position + 1, "number": f"R-{FIRST_RETURN_NUMBER + position}",
-        "order_id": ret.order.id, "order_line_id": ret.order.line_ids[ret.line],
-        "customer_id": ret.order.customer_id, "reason": ret.reason, "status": ret.status,
-        "refund_amount": refund, "created_at": ret.created_at, "updated_at": ret.updated_at,
-    }
-
-
-def _event_row(position: int, event: PlannedEvent) -> dict[str, Any]:
-    customer_id, index, kind, query, at = event
-    return {"id": position + 1, "customer_id": customer_id,
-            "product_id": None if index is None else index + 1, "kind": kind, "query": query,
-            "at": at}
-
-
-def _chat_row(position: int, chat: PlannedChat) -> dict[str, Any]:
-    return {"id": position + 1, "sender_id": chat.sender_id, "customer_id": chat.customer_id,
-            "channel": "web", "started_at": chat.started_at, "last_activity_at": chat.ended_at,
-            "ended_at": chat.ended_at, "turns": len(chat.intents), "intents": list(chat.intents),
-            "open_matter": None, "rating": None}
-
-
 def _report(
-    seed: int, calendar: ShopCalendar, plan: _ShopPlan, rows: dict[Table, list[dict[str, Any]]],
+    seed: int,
+    calendar: ShopCalendar,
+    plan: ShopPlan,
+    rows: dict[Table, list[dict[str, Any]]],
     seconds: float,
 ) -> GenerationReport:
     orders, returns = plan.orders, plan.returns
-    count = {table.name: len(table_rows) for table, table_rows in rows.items()}
+    count = {table.name: len(batch) for table, batch in rows.items()}
     statuses = Counter(o.lifecycle.status for o in orders if o.lifecycle)
-    return_numbers = {
-        r.fixture: f"R-{FIRST_RETURN_NUMBER + n}" for n, r in enumerate(returns) if r.fixture
-    }
+    return_numbers = {r.fixture: return_number(n) for n, r in enumerate(returns) if r.fixture}
     fixture_customers: dict[str, dict[str, Any]] = {
-        c.first_name.lower(): {"id": c.id, "email": c.email, "name": f"{c.first_name} {c.last_name}"}
+        c.first_name.lower(): {
+            "id": c.id,
+            "email": c.email,
+            "name": f"{c.first_name} {c.last_name}",
+        }
         for c in plan.fixed
     }
     fixture_customers["guest"] = {"id": None, "email": GUEST_EMAIL, "name": GUEST_NAME}
     return GenerationReport(
-        seed=seed, now=calendar.now, customers=len(plan.people), products=count["products"],
-        orders=count["orders"], guest_orders=sum(o.customer_id is None for o in orders),
-        order_lines=count["order_lines"], shipments=count["shipments"],
-        returns=count["returns"], events=count["events"],
+        seed=seed,
+        now=calendar.now,
+        customers=len(plan.people),
+        products=count["products"],
+        orders=count["orders"],
+        guest_orders=sum(o.customer_id is None for o in orders),
+        order_lines=count["order_lines"],
+        shipments=count["shipments"],
+        returns=count["returns"],
+        events=count["events"],
         orders_by_status={s: statuses[s] for s in sorted(statuses)},
         fixtures={o.fixture: o.number for o in orders if o.fixture},
-        fixture_customers=fixture_customers, fixture_returns=return_numbers,
-        bundles=plan.catalogue.bundle_skus(), seconds=round(seconds, 2),
+        fixture_customers=fixture_customers,
+        fixture_returns=return_numbers,
+        bundles=plan.catalogue.bundle_skus(),
+        seconds=round(seconds, 2),
     )
 
 

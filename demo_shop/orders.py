@@ -34,8 +34,12 @@ BUNDLE_TAKE_UP = 0.6  # chance of adding each other member of a bundle to the ba
 UK_CARRIERS = (("Royal Mail", 0.45), ("Evri", 0.25), ("DPD", 0.2), ("DHL", 0.1))
 TRANSIT_DAYS = {"Royal Mail": 2, "Evri": 3, "DPD": 1, "DHL": 2}
 RETURN_REASONS = (
-    ("Arrived damaged", 0.22), ("Not as described", 0.15), ("Changed my mind", 0.25),
-    ("Wrong item sent", 0.08), ("Faulty", 0.12), ("Colour differs from the photos", 0.12),
+    ("Arrived damaged", 0.22),
+    ("Not as described", 0.15),
+    ("Changed my mind", 0.25),
+    ("Wrong item sent", 0.08),
+    ("Faulty", 0.12),
+    ("Colour differs from the photos", 0.12),
     ("Arrived too late", 0.06),
 )
 # Share of delivered orders that see a return, by category of the returned line.
@@ -139,7 +143,11 @@ class BasketPicker:
         return rng.choices(names, weights=weights)[0]
 
     def basket(
-        self, rng: random.Random, categories: dict[str, float], band: str, moment: datetime,
+        self,
+        rng: random.Random,
+        categories: dict[str, float],
+        band: str,
+        moment: datetime,
         history: list[int] | None = None,
     ) -> list[tuple[int, int]]:
         """One to four lines: taste-driven picks plus the bundle partners they pull in."""
@@ -162,9 +170,12 @@ class BasketPicker:
             if bundle is None:
                 continue
             for partner in self.catalogue.bundles[bundle]:
-                if (len(chosen) < MAX_LINES and partner not in chosen
-                        and self.listed_at[partner] <= moment
-                        and rng.random() < BUNDLE_TAKE_UP):
+                if (
+                    len(chosen) < MAX_LINES
+                    and partner not in chosen
+                    and self.listed_at[partner] <= moment
+                    and rng.random() < BUNDLE_TAKE_UP
+                ):
                     chosen.append(partner)
         return [(index, self._quantity(rng, index)) for index in chosen]
 
@@ -175,7 +186,9 @@ class BasketPicker:
 
 
 def plan_customer_orders(
-    rng: random.Random, customers: list[CustomerProfile], calendar: ShopCalendar,
+    rng: random.Random,
+    customers: list[CustomerProfile],
+    calendar: ShopCalendar,
     picker: BasketPicker,
 ) -> list[PlannedOrder]:
     """Every random customer's orders over the period, following their frequency and taste."""
@@ -197,13 +210,19 @@ def plan_customer_orders(
             moments.sort()
         history: list[int] = []
         for moment in moments:
-            lines = picker.basket(rng, customer.categories, customer.price_band, moment,
-                                  history if customer.frequency == "loyal" else None)
+            lines = picker.basket(
+                rng,
+                customer.categories,
+                customer.price_band,
+                moment,
+                history if customer.frequency == "loyal" else None,
+            )
             if not lines:
                 continue
             history.extend(index for index, _ in lines if index not in history)
-            orders.append(PlannedOrder(customer.id, customer.email, customer.country,
-                                       moment, lines))
+            orders.append(
+                PlannedOrder(customer.id, customer.email, customer.country, moment, lines)
+            )
     return orders
 
 
@@ -221,8 +240,9 @@ def plan_guest_orders(
         band = weighted(rng, (("budget", 0.4), ("mid", 0.45), ("premium", 0.15)))
         lines = picker.basket(rng, taste, band, moment)
         if lines:
-            orders.append(PlannedOrder(None, f"{local}.{k + 1}@example.net", country,
-                                       moment, lines))
+            orders.append(
+                PlannedOrder(None, f"{local}.{k + 1}@example.net", country, moment, lines)
+            )
     return orders
 
 
@@ -247,11 +267,13 @@ def shipment_times(
     if shipped.weekday() == 6:  # the warehouse does not dispatch on Sundays
         shipped += timedelta(days=1)
     transit = TRANSIT_DAYS[carrier] + (0 if country == "United Kingdom" else 2)
-    estimated = datetime.combine((shipped + timedelta(days=transit)).date(),
-                                 datetime.min.time()) + timedelta(hours=18)
+    estimated = datetime.combine(
+        (shipped + timedelta(days=transit)).date(), datetime.min.time()
+    ) + timedelta(hours=18)
     actual_days = max(1, transit + weighted(rng, ((-1, 0.15), (0, 0.65), (1, 0.12), (3, 0.08))))
-    delivered = datetime.combine((shipped + timedelta(days=actual_days)).date(),
-                                 datetime.min.time()) + timedelta(minutes=rng.randint(480, 1140))
+    delivered = datetime.combine(
+        (shipped + timedelta(days=actual_days)).date(), datetime.min.time()
+    ) + timedelta(minutes=rng.randint(480, 1140))
     return shipped.replace(microsecond=0), estimated, delivered
 
 
@@ -309,6 +331,14 @@ def plan_returns(
             continue
         line = rng.randrange(len(order.lines))
         status, updated = return_status(rng, created, now)
-        returns.append(PlannedReturn(order, line, weighted(rng, RETURN_REASONS), status,
-                                     created, updated.replace(microsecond=0)))
+        returns.append(
+            PlannedReturn(
+                order,
+                line,
+                weighted(rng, RETURN_REASONS),
+                status,
+                created,
+                updated.replace(microsecond=0),
+            )
+        )
     return returns

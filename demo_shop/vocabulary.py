@@ -6,6 +6,8 @@ generated catalogue (and so the demo data fingerprint the models are trained on)
 
 from __future__ import annotations
 
+# Word tables read best as paragraphs:
+# fmt: off
 CATEGORIES = ("home decor", "kitchen", "lighting", "garden", "toys", "stationery", "bags",
               "jewellery", "clothing accessories", "gifts")
 SKU_PREFIX = dict(zip(CATEGORIES, ("HDC", "KIT", "LGT", "GDN", "TOY", "STN", "BAG", "JWL",
@@ -267,3 +269,4 @@ BUNDLES: tuple[tuple[tuple[str, str, float, float], ...], ...] = (
     (("clothing accessories", "Compact Umbrella", 15, 28),
      ("bags", "Waxed Cotton Umbrella Sleeve", 8, 14)),
 )
+# fmt: on

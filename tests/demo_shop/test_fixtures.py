@@ -57,7 +57,9 @@ def at(value: Any) -> datetime:
 def test_clara_is_reported_by_name_with_her_fixed_id(generated):
     report, _ = generated
     assert report.fixture_customers["clara"] == {
-        "id": CLARA_ID, "email": CLARA_EMAIL, "name": "Clara Evans"
+        "id": CLARA_ID,
+        "email": CLARA_EMAIL,
+        "name": "Clara Evans",
     }
     assert {"clara_first", "clara_repeat", "clara_last"} <= set(report.fixtures)
 
@@ -68,10 +70,17 @@ def test_customer_ids_have_no_gap_around_claras_chosen_id(generated):
     assert ids == list(range(1, report.customers + 1))
     emails = [r.email for r in rows(sessions, "SELECT email FROM customers")]
     assert len(set(emails)) == len(emails)
-    fixed = rows(sessions, "SELECT id, email FROM customers WHERE email IN (:a, :b, :c)",
-                 a=ANNA_EMAIL, b=BEN_EMAIL, c=CLARA_EMAIL)
+    fixed = rows(
+        sessions,
+        "SELECT id, email FROM customers WHERE email IN (:a, :b, :c)",
+        a=ANNA_EMAIL,
+        b=BEN_EMAIL,
+        c=CLARA_EMAIL,
+    )
     assert sorted((r.id, r.email) for r in fixed) == [
-        (1, ANNA_EMAIL), (2, BEN_EMAIL), (CLARA_ID, CLARA_EMAIL)
+        (1, ANNA_EMAIL),
+        (2, BEN_EMAIL),
+        (CLARA_ID, CLARA_EMAIL),
     ]
 
 
@@ -79,9 +88,13 @@ def test_clara_consents_and_last_ordered_about_ninety_days_ago(generated):
     report, sessions = generated
     [clara] = rows(sessions, "SELECT * FROM customers WHERE id = :i", i=CLARA_ID)
     assert clara.first_name == "Clara" and clara.marketing_consent and not clara.offers_opt_out
-    orders = rows(sessions, "SELECT o.number, o.status, o.placed_at, o.coupon_code, "
-                            "s.delivered_at FROM orders o JOIN shipments s ON s.order_id = o.id "
-                            "WHERE o.customer_id = :i ORDER BY o.placed_at", i=CLARA_ID)
+    orders = rows(
+        sessions,
+        "SELECT o.number, o.status, o.placed_at, o.coupon_code, "
+        "s.delivered_at FROM orders o JOIN shipments s ON s.order_id = o.id "
+        "WHERE o.customer_id = :i ORDER BY o.placed_at",
+        i=CLARA_ID,
+    )
     assert [o.number for o in orders] == [
         report.fixtures[name] for name in ("clara_first", "clara_repeat", "clara_last")
     ]
@@ -93,13 +106,19 @@ def test_clara_consents_and_last_ordered_about_ninety_days_ago(generated):
 
 def test_clara_chatted_once_before_so_her_next_chat_is_a_return(generated):
     report, sessions = generated
-    chats = rows(sessions, "SELECT id, started_at, ended_at, intents FROM chat_sessions "
-                           "WHERE customer_id = :i", i=CLARA_ID)
+    chats = rows(
+        sessions,
+        "SELECT id, started_at, ended_at, intents FROM chat_sessions WHERE customer_id = :i",
+        i=CLARA_ID,
+    )
     assert len(chats) == 1 and at(chats[0].ended_at) > at(chats[0].started_at)
     assert at(chats[0].started_at) < NOW - timedelta(days=85)
-    outcomes = rows(sessions, "SELECT kind, ref FROM session_outcomes WHERE session_id = :s",
-                    s=chats[0].id)
-    assert [(o.kind, o.ref) for o in outcomes] == [("order_looked_up", report.fixtures["clara_last"])]
+    outcomes = rows(
+        sessions, "SELECT kind, ref FROM session_outcomes WHERE session_id = :s", s=chats[0].id
+    )
+    assert [(o.kind, o.ref) for o in outcomes] == [
+        ("order_looked_up", report.fixtures["clara_last"])
+    ]
     # Nobody else has a past chat: the others' first chat stays a first visit.
     assert rows(sessions, "SELECT COUNT(*) AS n FROM chat_sessions")[0].n == 1
 
@@ -108,10 +127,16 @@ def test_welcome_back_hash_puts_clara_in_an_offer_arm_not_control_or_holdout():
     sample = read_campaign_dir(SAMPLE_DIR)
     [campaign] = [c for c in sample.campaigns if c.key == WELCOME_BACK]
     assert sample.settings is not None
-    arm = assign_arm(CLARA_ID, campaign.key, campaign.control_share,
-                     [(v.key, v.weight) for v in campaign.variants])
-    assert arm != CONTROL, f"customer {CLARA_ID} is in {WELCOME_BACK}'s control group: " \
-                           "choose another CLARA_ID in demo_shop/fixtures.py"
+    arm = assign_arm(
+        CLARA_ID,
+        campaign.key,
+        campaign.control_share,
+        [(v.key, v.weight) for v in campaign.variants],
+    )
+    assert arm != CONTROL, (
+        f"customer {CLARA_ID} is in {WELCOME_BACK}'s control group: "
+        "choose another CLARA_ID in demo_shop/fixtures.py"
+    )
     assert not in_global_holdout(CLARA_ID, sample.settings.holdout_share), (
         f"customer {CLARA_ID} is in the global hold-out: choose another CLARA_ID"
     )
@@ -119,8 +144,9 @@ def test_welcome_back_hash_puts_clara_in_an_offer_arm_not_control_or_holdout():
 
 def test_clara_is_offered_welcome_back_when_she_returns_after_the_demo_history(generated):
     _, sessions = generated
-    history = rows(sessions, "SELECT COUNT(*) AS n FROM promo_exposures WHERE customer_id = :i",
-                   i=CLARA_ID)
+    history = rows(
+        sessions, "SELECT COUNT(*) AS n FROM promo_exposures WHERE customer_id = :i", i=CLARA_ID
+    )
     assert history[0].n == 0, "the simulated history used up Clara's offer"
     later = NOW + timedelta(hours=5)
     offer = PromotionService(sessions).preview(

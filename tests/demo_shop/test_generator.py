@@ -29,7 +29,9 @@ NOW = DEFAULT_NOW
 
 
 @pytest.fixture(scope="module")
-def shop(tmp_path_factory: pytest.TempPathFactory) -> tuple[GenerationReport, sessionmaker[Session], float]:
+def shop(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[GenerationReport, sessionmaker[Session], float]:
     """One full-size generation (3000 customers, a year) shared by the read-only tests."""
     sessions = migrated_store(tmp_path_factory.mktemp("full"))
     started = time.perf_counter()
@@ -83,7 +85,9 @@ def test_same_seed_gives_identical_tables_and_another_seed_differs(tmp_path):
 
 def test_catalogue_spans_ten_categories_with_distinct_price_levels(shop):
     _, sessions, _ = shop
-    products = rows(sessions, "SELECT sku, title, description, category, price, stock FROM products")
+    products = rows(
+        sessions, "SELECT sku, title, description, category, price, stock FROM products"
+    )
     by_category = defaultdict(list)
     for p in products:
         by_category[p.category].append(p)
@@ -91,8 +95,9 @@ def test_catalogue_spans_ten_categories_with_distinct_price_levels(shop):
     assert all(25 <= len(items) <= 35 for items in by_category.values())
     assert len({p.sku for p in products}) == len({p.title for p in products}) == 300
     assert all(re.fullmatch(r"[A-Z]{3}-\d{4}", p.sku) for p in products)
-    assert all(1 <= p.description.count(". ") + 1 <= 2 and p.description.endswith(".")
-               for p in products)
+    assert all(
+        1 <= p.description.count(". ") + 1 <= 2 and p.description.endswith(".") for p in products
+    )
     out_of_stock = sum(p.stock == 0 for p in products)
     assert 5 <= out_of_stock <= 45
     median = {c: statistics.median(p.price for p in items) for c, items in by_category.items()}
@@ -113,8 +118,9 @@ def test_customer_emails_are_unique_and_on_reserved_example_domains(shop):
 
 def test_most_customers_are_british_and_about_sixty_percent_consent(shop):
     _, sessions, _ = shop
-    people = rows(sessions, "SELECT country, marketing_consent, email_opt_in, created_at "
-                            "FROM customers")
+    people = rows(
+        sessions, "SELECT country, marketing_consent, email_opt_in, created_at FROM customers"
+    )
     uk = sum(p.country == "United Kingdom" for p in people) / len(people)
     consent = sum(bool(p.marketing_consent) for p in people) / len(people)
     assert 0.8 < uk < 0.92
@@ -141,27 +147,35 @@ def test_preferences_record_taste_frequency_and_churn(shop):
 
 def _customer_orders(sessions: sessionmaker[Session]) -> dict[int, list[Any]]:
     orders = defaultdict(list)
-    for r in rows(sessions, "SELECT customer_id, placed_at FROM orders "
-                            "WHERE customer_id IS NOT NULL"):
+    for r in rows(
+        sessions, "SELECT customer_id, placed_at FROM orders WHERE customer_id IS NOT NULL"
+    ):
         orders[r.customer_id].append(at(r.placed_at))
     return orders
 
 
 def test_customers_buy_mostly_from_their_favourite_categories(shop):
     _, sessions, _ = shop
-    prefs = {r.id: json.loads(r.preferences)
-             for r in rows(sessions, "SELECT id, preferences FROM customers")}
-    lines = rows(sessions, "SELECT o.customer_id, p.category FROM order_lines l "
-                           "JOIN orders o ON o.id = l.order_id JOIN products p ON p.id = l.product_id "
-                           "WHERE o.customer_id IS NOT NULL")
+    prefs = {
+        r.id: json.loads(r.preferences)
+        for r in rows(sessions, "SELECT id, preferences FROM customers")
+    }
+    lines = rows(
+        sessions,
+        "SELECT o.customer_id, p.category FROM order_lines l "
+        "JOIN orders o ON o.id = l.order_id JOIN products p ON p.id = l.product_id "
+        "WHERE o.customer_id IS NOT NULL",
+    )
     favourite = sum(line.category in prefs[line.customer_id]["categories"] for line in lines)
     assert favourite / len(lines) > 0.75
 
 
 def test_order_counts_follow_purchase_frequency_and_churn(shop):
     _, sessions, _ = shop
-    prefs = {r.id: json.loads(r.preferences)
-             for r in rows(sessions, "SELECT id, preferences FROM customers WHERE id > 2")}
+    prefs = {
+        r.id: json.loads(r.preferences)
+        for r in rows(sessions, "SELECT id, preferences FROM customers WHERE id > 2")
+    }
     orders = _customer_orders(sessions)
     per_type = defaultdict(list)
     for customer_id, p in prefs.items():
@@ -177,12 +191,17 @@ def test_order_counts_follow_purchase_frequency_and_churn(shop):
 
 def test_november_and_december_peak_and_garden_sells_in_summer(shop):
     _, sessions, _ = shop
-    per_month = Counter(at(r.placed_at).month for r in rows(sessions, "SELECT placed_at FROM orders"))
+    per_month = Counter(
+        at(r.placed_at).month for r in rows(sessions, "SELECT placed_at FROM orders")
+    )
     quiet = (per_month[2] + per_month[3]) / 2
     assert min(per_month[11], per_month[12]) > 1.4 * quiet
     assert per_month.most_common(2)[0][0] in (11, 12) and per_month.most_common(2)[1][0] in (11, 12)
-    lines = rows(sessions, "SELECT o.placed_at, p.category FROM order_lines l "
-                           "JOIN orders o ON o.id = l.order_id JOIN products p ON p.id = l.product_id")
+    lines = rows(
+        sessions,
+        "SELECT o.placed_at, p.category FROM order_lines l "
+        "JOIN orders o ON o.id = l.order_id JOIN products p ON p.id = l.product_id",
+    )
     garden = defaultdict(lambda: [0, 0])
     for line in lines:
         month = at(line.placed_at).month
@@ -194,15 +213,19 @@ def test_november_and_december_peak_and_garden_sells_in_summer(shop):
 
 def test_sundays_and_mondays_are_busier_than_saturdays(shop):
     _, sessions, _ = shop
-    weekday = Counter(at(r.placed_at).weekday() for r in rows(sessions, "SELECT placed_at FROM orders"))
+    weekday = Counter(
+        at(r.placed_at).weekday() for r in rows(sessions, "SELECT placed_at FROM orders")
+    )
     assert weekday[6] > 1.15 * weekday[5] and weekday[0] > 1.1 * weekday[5]
 
 
 def test_bundle_partners_are_bought_together_far_more_often_than_by_chance(shop):
     report, sessions, _ = shop
     baskets = defaultdict(set)
-    for r in rows(sessions, "SELECT l.order_id, p.sku FROM order_lines l "
-                            "JOIN products p ON p.id = l.product_id"):
+    for r in rows(
+        sessions,
+        "SELECT l.order_id, p.sku FROM order_lines l JOIN products p ON p.id = l.product_id",
+    ):
         baskets[r.order_id].add(r.sku)
     assert len(report.bundles) >= 15
     for anchor, *partners in report.bundles:
@@ -216,9 +239,12 @@ def test_bundle_partners_are_bought_together_far_more_often_than_by_chance(shop)
 
 def test_order_numbers_start_at_10000_and_follow_placement(shop):
     _, sessions, _ = shop
-    orders = rows(sessions, "SELECT number, placed_at, lines FROM "
-                            "(SELECT o.id, o.number, o.placed_at, COUNT(l.id) AS lines FROM orders o "
-                            "JOIN order_lines l ON l.order_id = o.id GROUP BY o.id) ORDER BY id")
+    orders = rows(
+        sessions,
+        "SELECT number, placed_at, lines FROM "
+        "(SELECT o.id, o.number, o.placed_at, COUNT(l.id) AS lines FROM orders o "
+        "JOIN order_lines l ON l.order_id = o.id GROUP BY o.id) ORDER BY id",
+    )
     assert [o.number for o in orders] == [str(10000 + i) for i in range(len(orders))]
     placed = [at(o.placed_at) for o in orders]
     assert placed == sorted(placed)
@@ -228,9 +254,12 @@ def test_order_numbers_start_at_10000_and_follow_placement(shop):
 
 def test_order_status_and_shipment_match_the_order_age(shop):
     _, sessions, _ = shop
-    orders = rows(sessions, "SELECT o.status, o.placed_at, o.cancelled_at, s.carrier, "
-                            "s.tracking_number, s.shipped_at, s.estimated_delivery, s.delivered_at "
-                            "FROM orders o LEFT JOIN shipments s ON s.order_id = o.id")
+    orders = rows(
+        sessions,
+        "SELECT o.status, o.placed_at, o.cancelled_at, s.carrier, "
+        "s.tracking_number, s.shipped_at, s.estimated_delivery, s.delivered_at "
+        "FROM orders o LEFT JOIN shipments s ON s.order_id = o.id",
+    )
     statuses = Counter(o.status for o in orders)
     assert set(statuses) == {"pending", "processing", "shipped", "delivered", "cancelled"}
     assert 0.01 < statuses["cancelled"] / len(orders) < 0.05
@@ -254,12 +283,15 @@ def test_order_status_and_shipment_match_the_order_age(shop):
 
 def test_returns_follow_delivery_and_their_status_follows_their_age(shop):
     _, sessions, _ = shop
-    returns = rows(sessions, "SELECT r.number, r.status, r.reason, r.refund_amount, r.created_at, "
-                             "r.updated_at, r.customer_id, o.customer_id AS owner, o.status AS "
-                             "order_status, s.delivered_at, l.quantity * l.unit_price AS value "
-                             "FROM returns r JOIN orders o ON o.id = r.order_id "
-                             "JOIN shipments s ON s.order_id = o.id "
-                             "JOIN order_lines l ON l.id = r.order_line_id AND l.order_id = o.id")
+    returns = rows(
+        sessions,
+        "SELECT r.number, r.status, r.reason, r.refund_amount, r.created_at, "
+        "r.updated_at, r.customer_id, o.customer_id AS owner, o.status AS "
+        "order_status, s.delivered_at, l.quantity * l.unit_price AS value "
+        "FROM returns r JOIN orders o ON o.id = r.order_id "
+        "JOIN shipments s ON s.order_id = o.id "
+        "JOIN order_lines l ON l.id = r.order_line_id AND l.order_id = o.id",
+    )
     delivered = rows(sessions, "SELECT COUNT(*) AS n FROM orders WHERE status = 'delivered'")[0].n
     assert 0.03 < len(returns) / delivered < 0.12
     assert len({r.reason for r in returns}) >= 5
@@ -278,18 +310,30 @@ def test_returns_follow_delivery_and_their_status_follows_their_age(shop):
 def test_every_purchase_is_preceded_by_add_to_cart_and_views_follow_taste(shop):
     _, sessions, _ = shop
     carts = defaultdict(list)
-    for e in rows(sessions, "SELECT customer_id, product_id, at FROM events WHERE kind = 'add_to_cart'"):
+    for e in rows(
+        sessions, "SELECT customer_id, product_id, at FROM events WHERE kind = 'add_to_cart'"
+    ):
         carts[(e.customer_id, e.product_id)].append(at(e.at))
-    lines = rows(sessions, "SELECT o.customer_id, l.product_id, o.placed_at FROM order_lines l "
-                           "JOIN orders o ON o.id = l.order_id WHERE o.customer_id IS NOT NULL")
+    lines = rows(
+        sessions,
+        "SELECT o.customer_id, l.product_id, o.placed_at FROM order_lines l "
+        "JOIN orders o ON o.id = l.order_id WHERE o.customer_id IS NOT NULL",
+    )
     for line in lines:
         placed = at(line.placed_at)
-        assert any(placed - timedelta(minutes=5) <= c < placed
-                   for c in carts[(line.customer_id, line.product_id)])
-    prefs = {r.id: json.loads(r.preferences)["categories"]
-             for r in rows(sessions, "SELECT id, preferences FROM customers")}
-    views = rows(sessions, "SELECT e.customer_id, p.category FROM events e "
-                           "JOIN products p ON p.id = e.product_id WHERE e.kind = 'view'")
+        assert any(
+            placed - timedelta(minutes=5) <= c < placed
+            for c in carts[(line.customer_id, line.product_id)]
+        )
+    prefs = {
+        r.id: json.loads(r.preferences)["categories"]
+        for r in rows(sessions, "SELECT id, preferences FROM customers")
+    }
+    views = rows(
+        sessions,
+        "SELECT e.customer_id, p.category FROM events e "
+        "JOIN products p ON p.id = e.product_id WHERE e.kind = 'view'",
+    )
     assert sum(v.category in prefs[v.customer_id] for v in views) / len(views) > 0.7
     kinds = Counter(r.kind for r in rows(sessions, "SELECT kind FROM events"))
     assert kinds["view"] > kinds["add_to_cart"] > kinds["search"] > kinds["wishlist"] > 0
@@ -298,9 +342,13 @@ def test_every_purchase_is_preceded_by_add_to_cart_and_views_follow_taste(shop):
 
 
 def _order(sessions: sessionmaker[Session], number: str) -> Any:
-    found = rows(sessions, "SELECT o.*, s.carrier, s.tracking_number, s.estimated_delivery, "
-                           "s.delivered_at FROM orders o LEFT JOIN shipments s ON s.order_id = o.id "
-                           "WHERE o.number = :n", n=number)
+    found = rows(
+        sessions,
+        "SELECT o.*, s.carrier, s.tracking_number, s.estimated_delivery, "
+        "s.delivered_at FROM orders o LEFT JOIN shipments s ON s.order_id = o.id "
+        "WHERE o.number = :n",
+        n=number,
+    )
     assert len(found) == 1, number
     return found[0]
 
@@ -327,12 +375,19 @@ def test_demo_customers_have_the_orders_the_readme_promises(shop):
     assert cancelled.status == "cancelled" and cancelled.cancelled_at is not None
     guest = _order(sessions, f["guest_delivered"])
     assert guest.customer_id is None and guest.email == "sam.taylor@example.net"
-    returned = rows(sessions, "SELECT r.status, o.number FROM returns r "
-                              "JOIN orders o ON o.id = r.order_id WHERE r.number = :n",
-                    n=report.fixture_returns["ben_return"])
+    returned = rows(
+        sessions,
+        "SELECT r.status, o.number FROM returns r "
+        "JOIN orders o ON o.id = r.order_id WHERE r.number = :n",
+        n=report.fixture_returns["ben_return"],
+    )
     assert [(r.status, r.number) for r in returned] == [("approved", f["ben_returned"])]
-    two_lines = rows(sessions, "SELECT COUNT(*) AS n FROM order_lines l JOIN orders o "
-                               "ON o.id = l.order_id WHERE o.number = :n", n=f["anna_delivered"])
+    two_lines = rows(
+        sessions,
+        "SELECT COUNT(*) AS n FROM order_lines l JOIN orders o "
+        "ON o.id = l.order_id WHERE o.number = :n",
+        n=f["anna_delivered"],
+    )
     assert two_lines[0].n == 2  # so the return flow has to ask which item
 
 
@@ -346,8 +401,12 @@ def test_generating_into_a_database_with_data_is_refused_unless_replacing(tmp_pa
 
     # Another package's tables: one refers to customers, one stands alone.
     with sessions() as session, session.begin():
-        session.execute(text("CREATE TABLE loyalty_cards (id INTEGER PRIMARY KEY, "
-                             "customer_id INTEGER NOT NULL REFERENCES customers(id))"))
+        session.execute(
+            text(
+                "CREATE TABLE loyalty_cards (id INTEGER PRIMARY KEY, "
+                "customer_id INTEGER NOT NULL REFERENCES customers(id))"
+            )
+        )
         session.execute(text("INSERT INTO loyalty_cards VALUES (1, 1)"))
         session.execute(text("CREATE TABLE shop_notes (id INTEGER PRIMARY KEY, body TEXT)"))
         session.execute(text("INSERT INTO shop_notes VALUES (1, 'kept')"))
@@ -361,15 +420,25 @@ def test_generating_into_a_database_with_data_is_refused_unless_replacing(tmp_pa
 
 
 def _cli(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "CONCIERGE_VAR_DIR": str(tmp_path / "var"),
-           "CONCIERGE_DB_URL": sqlite_url(tmp_path, "cli.db")}
-    return subprocess.run([sys.executable, "-m", "store", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=300)
+    env = {
+        **os.environ,
+        "CONCIERGE_VAR_DIR": str(tmp_path / "var"),
+        "CONCIERGE_DB_URL": sqlite_url(tmp_path, "cli.db"),
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "store", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def test_cli_generate_writes_fixture_file_and_needs_force_to_overwrite(tmp_path):
-    done = _cli(tmp_path, "generate", "--customers", "80", "--days", "90",
-                "--now", "2025-06-30T12:00")
+    done = _cli(
+        tmp_path, "generate", "--customers", "80", "--days", "90", "--now", "2025-06-30T12:00"
+    )
     assert done.returncode == 0, done.stderr
     assert "Anna Smith <anna.smith@example.com>" in done.stdout
     document = json.loads((tmp_path / "demo_fixtures.json").read_text())
@@ -377,8 +446,12 @@ def test_cli_generate_writes_fixture_file_and_needs_force_to_overwrite(tmp_path)
     sessions = migrated_store(tmp_path, "cli.db")  # already at head: a no-op upgrade
     for name, number in document["orders"].items():
         order = _order(sessions, number)
-        assert order.email in {"anna.smith@example.com", "ben.carter@example.org",
-                               "clara.evans@example.com", "sam.taylor@example.net"}, name
+        assert order.email in {
+            "anna.smith@example.com",
+            "ben.carter@example.org",
+            "clara.evans@example.com",
+            "sam.taylor@example.net",
+        }, name
 
     again = _cli(tmp_path, "generate", "--customers", "80", "--days", "90")
     assert again.returncode == 1 and "already holds shop data" in again.stderr
