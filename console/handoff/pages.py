@@ -18,6 +18,7 @@ from console.chat.wording import BACK_TO_BOT_TEXT, agent_joined
 from console.handoff.desk import MAX_AGENT_MESSAGE_CHARS, HandoffError, HandoffItem, LiveMessage
 from console.keys import chat_hub_key, handoff_desk_key, staff_directory_key
 from console.staff.auth import current, requires, see_other
+from store.handoff_queue import UNKNOWN
 
 
 def _handoff_id(request: web.Request) -> int:
@@ -63,7 +64,7 @@ async def take(request: web.Request) -> web.StreamResponse:
     try:
         item = await asyncio.to_thread(desk.take, _handoff_id(request), agent.email)
     except HandoffError as exc:
-        if str(exc).startswith("There is no handoff"):
+        if exc.code == UNKNOWN:
             raise web.HTTPNotFound(text=str(exc)) from exc
         return await _render_queue(request, error=str(exc))
     await asyncio.to_thread(
@@ -160,7 +161,7 @@ async def hand_back(request: web.Request) -> web.StreamResponse:
             is_admin="admin" in agent.roles,
         )
     except HandoffError as exc:
-        if str(exc).startswith("There is no handoff"):
+        if exc.code == UNKNOWN:
             raise web.HTTPNotFound(text=str(exc)) from exc
         return await _render_queue(request, error=str(exc))
     await asyncio.to_thread(

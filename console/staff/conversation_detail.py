@@ -5,15 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import Session, sessionmaker
 
-from console.handoff.desk import LiveMessage
-from console.models import HandoffMessage
+from console.handoff.desk import HandoffDesk
 from console.staff.tracker_reader import TrackerReader
 from console.staff.transcript import Turn, turns_of, window
-from store.db import UnitOfWork
-from store.models import ChatSession, Handoff
+from store.session_queries import SessionQueries
 from store.views import OrderView, SessionView
 
 HISTORY_LIMIT = 10
@@ -35,64 +32,30 @@ class ConversationDetail:
         return self.session.started_at
 
 
-class ConversationReader(UnitOfWork):
+class ConversationReader:
     """Loads a chat session, its transcript from the tracker and the customer's other sessions."""
 
-    def __init__(self, session_factory: object, tracker: TrackerReader) -> None:
-        super().__init__(session_factory)  # type: ignore[arg-type]
+    def __init__(self, session_factory: sessionmaker[Session], tracker: TrackerReader) -> None:
+        self._sessions = SessionQueries(session_factory)
+        self._desk = HandoffDesk(session_factory)
         self._tracker = tracker
 
     def load(self, session_id: int) -> ConversationDetail | None:
         """The conversation of chat session ``session_id``, or None."""
-        with self._read() as s:
-            row = s.scalar(
-                select(ChatSession)
-                .where(ChatSession.id == session_id)
-                .options(selectinload(ChatSession.outcomes))
-            )
-            if row is None:
-                return None
-            session = SessionView.of(row)
-            rating = row.rating
-            next_start = s.scalar(
-                select(ChatSession.started_at)
-                .where(ChatSession.sender_id == row.sender_id, ChatSession.id > row.id)
-                .order_by(ChatSession.id)
-                .limit(1)
-            )
-            history: list[SessionView] = []
-            if row.customer_id is not None:
-                history = [
-                    SessionView.of(r)
-                    for r in s.scalars(
-                        select(ChatSession)
-                        .where(ChatSession.customer_id == row.customer_id)
-                        .order_by(ChatSession.started_at.desc())
-                        .limit(HISTORY_LIMIT)
-                        .options(selectinload(ChatSession.outcomes))
-                    )
-                ]
-            handoffs = s.execute(
-                select(Handoff.id, Handoff.status, Handoff.agent).where(
-                    Handoff.session_id == session_id
-                )
-            ).all()
-            live = [
-                LiveMessage(m.id, m.author, m.agent_email, m.text, m.at)
-                for m in s.scalars(
-                    select(HandoffMessage)
-                    .where(HandoffMessage.handoff_id.in_([h.id for h in handoffs]))
-                    .order_by(HandoffMessage.id)
-                )
-            ]
-        start, end = window(session.started_at, next_start)
+        context = self._sessions.context(session_id, HISTORY_LIMIT)
+        if context is None:
+            return None
+        live = [m for h in context.handoffs for m in self._desk.messages(h.id)]
+        live.sort(key=lambda m: m.id)
+        session = context.session
+        start, end = window(session.started_at, context.next_started_at)
         events = self._tracker.events_of(session.sender_id, start, end)
         return ConversationDetail(
             session=session,
             turns=turns_of(events, live),
-            history=history,
-            handoffs=[(h.id, h.status, h.agent) for h in handoffs],
-            rating=rating,
+            history=list(context.history),
+            handoffs=[(h.id, h.status, h.agent) for h in context.handoffs],
+            rating=context.rating,
         )
 
 

@@ -27,7 +27,7 @@ from console.staff.tracker_reader import (
 )
 from console.staff.transcript import window
 from store.db import UnitOfWork
-from store.models import ChatSession
+from store.session_queries import SessionQueries
 
 PER_PAGE = 25
 # Windows of flagged conversations are OR-ed into one query; the newest ones matter most.
@@ -84,6 +84,7 @@ class NluInbox(UnitOfWork):
         """``tracker`` owns the read-only connection to Rasa's store (and closes it)."""
         super().__init__(session_factory)  # type: ignore[arg-type]
         self._tracker = tracker
+        self._session_queries = SessionQueries(session_factory)  # type: ignore[arg-type]
         self.unsure_below = unsure_below
 
     def page(self, page: int = 0, *, open_only: bool = True, per_page: int = PER_PAGE) -> InboxPage:
@@ -186,21 +187,17 @@ class NluInbox(UnitOfWork):
     def _flagged_condition(self) -> ColumnElement[bool]:
         """Tracker time windows of the conversations a reviewer marked "needs fix"."""
         with self._read() as s:
-            flagged = s.execute(
-                select(ChatSession.id, ChatSession.sender_id, ChatSession.started_at)
-                .join(ConversationReview, ConversationReview.session_id == ChatSession.id)
-                .where(ConversationReview.state == "needs_fix")
-                .order_by(ChatSession.started_at.desc())
-                .limit(MAX_FLAGGED_SESSIONS)
-            ).all()
-            windows = []
-            for session_id, sender_id, started_at in flagged:
-                next_start = s.scalar(
-                    select(func.min(ChatSession.started_at)).where(
-                        ChatSession.sender_id == sender_id, ChatSession.id > session_id
+            flagged_ids = list(
+                s.scalars(
+                    select(ConversationReview.session_id).where(
+                        ConversationReview.state == "needs_fix"
                     )
                 )
-                windows.append((sender_id, *window(started_at, next_start)))
+            )
+        windows = [
+            (w.sender_id, *window(w.started_at, w.next_started_at))
+            for w in self._session_queries.windows(flagged_ids, MAX_FLAGGED_SESSIONS)
+        ]
         if not windows:
             return false()
         conditions = []

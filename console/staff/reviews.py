@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
 
 from console.models import REVIEW_STATES, ConversationNote, ConversationReview, ConversationTag
 from console.staff.accounts import write_audit
 from store.db import UnitOfWork
-from store.models import ChatSession
+from store.session_queries import chat_session_exists
 
 MAX_TAGS = 12
 MAX_NOTE_CHARS = 4000
@@ -125,6 +126,6 @@ class ReviewDesk(UnitOfWork):
         return self.review_of(session_id)
 
     @staticmethod
-    def _require_session(s: object, session_id: int) -> None:
-        if s.get(ChatSession, session_id) is None:  # type: ignore[attr-defined]
+    def _require_session(s: Session, session_id: int) -> None:
+        if not chat_session_exists(s, session_id):
             raise ReviewError(f"there is no conversation {session_id}")

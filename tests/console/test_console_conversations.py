@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from console.staff.reviews import ReviewDesk
 from tests.console.conversation_helpers import TrackerFile, add_handoff, add_session
 from tests.console.staff_helpers import add_account, sign_in
-from tests.factories import add_customer
+from tests.factories import add_customer, add_order, add_product
 
 pytestmark = pytest.mark.asyncio
 
@@ -223,6 +223,22 @@ async def test_transcript_shows_intents_entities_slots_actions_and_the_customer(
     assert "Order 10005 is on its way." in body
     assert "anna@example.com" in body and "order looked up" in body
     assert "Rating: 5 / 5" in body
+
+
+async def test_transcript_shows_order_totals_as_the_customer_reads_money(
+    client: TestClient, sessions: sessionmaker[Session], shop: dict[str, int]
+) -> None:
+    # One money format everywhere (concierge.formatting.money): "£39", never "39.00 GBP".
+    lamp = add_product(sessions, title="Brass lamp", price=19.5)
+    whole = add_order(sessions, customer_id=shop["anna_customer"], lines=[(lamp, 2, 19.5)])
+    pence = add_order(sessions, customer_id=shop["anna_customer"], lines=[(lamp, 1, 1250.5)])
+    await signed_in_agent(client, sessions)
+
+    body = await (await client.get(f"/staff/conversations/{shop['anna']}")).text()
+
+    assert f"{whole.number} · delivered · £39<" in body
+    assert f"{pence.number} · delivered · £1,250.50<" in body
+    assert "GBP" not in body
 
 
 async def test_transcript_flags_fallback_and_low_confidence(
