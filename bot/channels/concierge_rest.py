@@ -15,15 +15,15 @@ from __future__ import annotations
 
 import copy
 import logging
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 import structlog
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+from rasa.core.channels.rest import RestInput
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
-
-from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
-from rasa.core.channels.rest import RestInput
 
 logger = logging.getLogger(__name__)
 structlogger = structlog.get_logger()
@@ -42,28 +42,26 @@ class ConciergeRestInput(RestInput):
     """Rasa's REST protocol at ``/webhooks/concierge/webhook`` with graceful replies."""
 
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return "concierge"
 
     def __init__(
         self,
-        empty_message_reply: Text = EMPTY_MESSAGE_REPLY,
-        no_reply_apology: Text = NO_REPLY_APOLOGY,
+        empty_message_reply: str = EMPTY_MESSAGE_REPLY,
+        no_reply_apology: str = NO_REPLY_APOLOGY,
     ) -> None:
         self.empty_message_reply = empty_message_reply
         self.no_reply_apology = no_reply_apology
 
     @classmethod
-    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "ConciergeRestInput":
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> ConciergeRestInput:
         credentials = credentials or {}
         return cls(
             empty_message_reply=credentials.get("empty_message_reply", EMPTY_MESSAGE_REPLY),
             no_reply_apology=credentials.get("no_reply_apology", NO_REPLY_APOLOGY),
         )
 
-    def blueprint(
-        self, on_new_message: Callable[[UserMessage], Awaitable[None]]
-    ) -> Blueprint:
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[None]]) -> Blueprint:
         webhook = Blueprint("concierge_webhook", __name__)
 
         @webhook.route("/", methods=["GET"])
@@ -96,28 +94,26 @@ class ConciergeRestInput(RestInput):
                     )
                 )
             except Exception:  # the processor already logged the cause
-                structlogger.exception(
-                    "concierge.message.failure", text=copy.deepcopy(text[:200])
-                )
+                structlogger.exception("concierge.message.failure", text=copy.deepcopy(text[:200]))
             return response.json(self._replies_or_apology(collector.messages, sender_id))
 
         return webhook
 
     def _replies_or_apology(
-        self, messages: List[Dict[Text, Any]], sender_id: Text
-    ) -> List[Dict[Text, Any]]:
+        self, messages: list[dict[str, Any]], sender_id: str
+    ) -> list[dict[str, Any]]:
         if messages:
             return messages
         logger.warning("Turn of %s produced no reply; sending the apology.", sender_id)
         return [{"recipient_id": sender_id, "text": self.no_reply_apology}]
 
 
-def _request_problem(request: Request) -> Optional[Text]:
+def _request_problem(request: Request) -> str | None:
     """Names what is wrong with a webhook request, or returns None when it is usable."""
     try:
         body = request.json
     except Exception:
-        return "The request body must be JSON: {\"sender\": ..., \"message\": ...}."
+        return 'The request body must be JSON: {"sender": ..., "message": ...}.'
     if not isinstance(body, dict):
         return "The request body must be a JSON object with 'sender' and 'message'."
     if not body.get("sender"):

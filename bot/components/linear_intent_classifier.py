@@ -33,9 +33,7 @@ MODEL_FILE = "linear_intent_classifier.npz"
 META_FILE = "linear_intent_classifier.json"
 
 
-@DefaultV1Recipe.register(
-    DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True
-)
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
 class LinearIntentClassifier(IntentClassifier, GraphComponent):
     """Softmax regression over TF-IDF-weighted sparse and unit-length dense sentence features."""
 
@@ -206,9 +204,7 @@ def sentence_blocks(
 class BlendedSoftmax:
     """TF-IDF + unit length per sparse block, unit length x weight per dense block, softmax."""
 
-    def __init__(
-        self, C: float = 20.0, max_iter: int = 60, dense_weight: float = 1.0
-    ) -> None:
+    def __init__(self, C: float = 20.0, max_iter: int = 60, dense_weight: float = 1.0) -> None:
         self.C = C
         self.max_iter = max_iter
         self.dense_weight = dense_weight
@@ -257,14 +253,20 @@ class BlendedSoftmax:
         if len(self.classes_) == 1:
             return np.ones((sparse_part.shape[0], 1))
         split = sparse_part.shape[1]
-        scores = (np.asarray(sparse_part @ self.coef_[:split]) + dense_part @ self.coef_[split:]
-                  + self.intercept_)
+        scores = (
+            np.asarray(sparse_part @ self.coef_[:split])
+            + dense_part @ self.coef_[split:]
+            + self.intercept_
+        )
         return _softmax(scores)
 
     def to_arrays(self) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
         """Arrays and JSON-able layout that ``from_arrays`` restores."""
-        arrays = {"coef": self.coef_, "intercept": self.intercept_,
-                  "classes": self.classes_.astype(str)}
+        arrays = {
+            "coef": self.coef_,
+            "intercept": self.intercept_,
+            "classes": self.classes_.astype(str),
+        }
         for i, (origin, sparse) in enumerate(self.origins_):
             if sparse:
                 arrays[f"idf_{i}"] = self.idf_[origin]
@@ -282,7 +284,8 @@ class BlendedSoftmax:
         model.origins_ = [(str(o), bool(s)) for o, s in meta["origins"]]
         model.widths_ = {str(o): int(w) for o, w in meta["widths"].items()}
         model.idf_ = {
-            origin: arrays[f"idf_{i}"] for i, (origin, sparse) in enumerate(model.origins_)
+            origin: arrays[f"idf_{i}"]
+            for i, (origin, sparse) in enumerate(model.origins_)
             if sparse
         }
         model.coef_, model.intercept_ = arrays["coef"], arrays["intercept"]
@@ -291,8 +294,12 @@ class BlendedSoftmax:
 
 
 def fit_softmax(
-    sparse_part: sp.csr_matrix, dense_part: np.ndarray, y: np.ndarray, n_classes: int,
-    C: float, max_iter: int,
+    sparse_part: sp.csr_matrix,
+    dense_part: np.ndarray,
+    y: np.ndarray,
+    n_classes: int,
+    C: float,
+    max_iter: int,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Multinomial logistic regression by L-BFGS: min C * cross-entropy + ||W||^2 / 2.
 
@@ -320,8 +327,13 @@ def fit_softmax(
 
     start = np.zeros(width * n_classes + n_classes)
     # The iteration cap is a budget: test accuracy on BANKING77 stops moving by 60.
-    result = minimize(loss_and_gradient, start, jac=True, method="L-BFGS-B",
-                      options={"maxiter": max_iter, "gtol": 1e-5})
+    result = minimize(
+        loss_and_gradient,
+        start,
+        jac=True,
+        method="L-BFGS-B",
+        options={"maxiter": max_iter, "gtol": 1e-5},
+    )
     coef = result.x[: width * n_classes].reshape(width, n_classes)
     return coef, result.x[width * n_classes :]
 

@@ -47,7 +47,8 @@ def resolve_model_path(model_path: str | None) -> Path:
     """The model folder to load: ``model_path`` if given, else the installed package's."""
     path = Path(model_path).expanduser().resolve() if model_path else default_model_path()
     missing = [
-        name for name in ("config.json", "model.safetensors", "tokenizer.json")
+        name
+        for name in ("config.json", "model.safetensors", "tokenizer.json")
         if not (path / name).is_file()
     ]
     if missing:

@@ -35,9 +35,7 @@ from bot.components.minilm_encoder import (
 logger = logging.getLogger(__name__)
 
 
-@DefaultV1Recipe.register(
-    DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False
-)
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
 class MiniLMFeaturizer(DenseFeaturizer, GraphComponent):
     """Sentence (and optionally token) features from all-MiniLM-L6-v2."""
 
@@ -128,9 +126,7 @@ class MiniLMFeaturizer(DenseFeaturizer, GraphComponent):
                 if pieces is not None and spans is not None:
                     tokens = message.get(TOKENS_NAMES[attribute]) or []
                     sequence = token_vectors(tokens, pieces[i], spans[i])
-                self.add_features_to_message(
-                    sequence, sentences[i : i + 1], attribute, message
-                )
+                self.add_features_to_message(sequence, sentences[i : i + 1], attribute, message)
 
 
 def token_vectors(
@@ -141,7 +137,9 @@ def token_vectors(
         return None
     out = np.zeros((len(tokens), pieces.shape[1] if pieces.ndim == 2 else 384), np.float32)
     for row, token in enumerate(tokens):
-        hits = [j for j, (start, end) in enumerate(spans) if start < token.end and end > token.start]
+        hits = [
+            j for j, (start, end) in enumerate(spans) if start < token.end and end > token.start
+        ]
         # Tokens past the truncation point keep a zero vector, as padding would.
         if hits:
             out[row] = pieces[hits].mean(axis=0)

@@ -25,8 +25,20 @@ ORDER_NUMBER, RETURN_NUMBER, EMAIL, AMOUNT = "order_number", "return_number", "e
 ENTITY_LABELS = (PRODUCT, CATEGORY, COLOUR, ORDER_NUMBER, RETURN_NUMBER, EMAIL, AMOUNT)
 
 CURRENCY_SYMBOLS = ["£", "$", "€"]
-CURRENCY_WORDS = ["pound", "pounds", "quid", "gbp", "euro", "euros", "eur", "dollar",
-                  "dollars", "usd", "p", "pence"]
+CURRENCY_WORDS = [
+    "pound",
+    "pounds",
+    "quid",
+    "gbp",
+    "euro",
+    "euros",
+    "eur",
+    "dollar",
+    "dollars",
+    "usd",
+    "p",
+    "pence",
+]
 
 
 class CatalogueError(ValueError):
@@ -83,8 +95,11 @@ def rule_patterns() -> list[dict[str, Any]]:
 def catalogue_patterns(terms: CatalogueTerms) -> list[dict[str, Any]]:
     """Phrase patterns for every title, category and colour (matched case-insensitively)."""
     patterns = []
-    for label, values in ((PRODUCT, terms.titles), (CATEGORY, terms.categories),
-                          (COLOUR, terms.colours)):
+    for label, values in (
+        (PRODUCT, terms.titles),
+        (CATEGORY, terms.categories),
+        (COLOUR, terms.colours),
+    ):
         patterns += [{"label": label, "pattern": value.lower()} for value in values]
     return patterns
 

@@ -20,13 +20,28 @@ from concierge.settings import ROOT
 pytestmark = pytest.mark.rasa
 
 TEMPLATES = {
-    "order_status": ["where is my order {}", "has order {} shipped yet", "track parcel {}",
-                     "when will order {} arrive", "status of my order {}"],
-    "return_item": ["i want to return the {}", "how do i send back the {}", "return my {} please",
-                    "the {} broke, i want a refund", "can i return a {}"],
+    "order_status": [
+        "where is my order {}",
+        "has order {} shipped yet",
+        "track parcel {}",
+        "when will order {} arrive",
+        "status of my order {}",
+    ],
+    "return_item": [
+        "i want to return the {}",
+        "how do i send back the {}",
+        "return my {} please",
+        "the {} broke, i want a refund",
+        "can i return a {}",
+    ],
     "greet": ["hello {}", "hi there {}", "good morning {}", "hey {}", "hiya {}"],
-    "out_of_scope": ["what is the capital of {}", "weather in {} tomorrow",
-                     "who won the match in {}", "book me a flight to {}", "population of {}"],
+    "out_of_scope": [
+        "what is the capital of {}",
+        "weather in {} tomorrow",
+        "who won the match in {}",
+        "book me a flight to {}",
+        "population of {}",
+    ],
 }
 FILLERS = ["lamp", "mug", "vase", "10234", "scarf", "france", "spain", "anna", "paris", "team"]
 
@@ -57,8 +72,13 @@ def write_split(path: Path, per_intent: int, rng: random.Random) -> Path:
 
 
 def harness(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "benchmarks.intents", *args], cwd=ROOT,
-                          capture_output=True, text=True, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "benchmarks.intents", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
 
 
 def test_tiny_data_set_is_trained_scored_and_timed(tmp_path):
@@ -68,8 +88,18 @@ def test_tiny_data_set_is_trained_scored_and_timed(tmp_path):
     config = tmp_path / "light.yml"
     config.write_text(LIGHT_CONFIG)
     out = tmp_path / "run"
-    result = harness("--train", str(train), "--test", str(test), "--config", str(config),
-                     "--oos-label", "out_of_scope", "--out", str(out))
+    result = harness(
+        "--train",
+        str(train),
+        "--test",
+        str(test),
+        "--config",
+        str(config),
+        "--oos-label",
+        "out_of_scope",
+        "--out",
+        str(out),
+    )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "in-scope acc." in result.stdout and "parse latency   p50" in result.stdout
     assert "(chosen on the validation split)" in result.stdout
@@ -92,8 +122,16 @@ def test_tuning_scores_on_held_out_training_data_and_never_reads_the_test_file(t
     # --data points at a folder whose test.csv does not exist: tuning must not need it.
     (tmp_path / "data").mkdir()
     (tmp_path / "data" / "train.csv").write_bytes(train.read_bytes())
-    result = harness("--data", str(tmp_path / "data"), "--tune", "0.25", "--config", str(config),
-                     "--out", str(out))
+    result = harness(
+        "--data",
+        str(tmp_path / "data"),
+        "--tune",
+        "0.25",
+        "--config",
+        str(config),
+        "--out",
+        str(out),
+    )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "scoring on 8 held-out training examples; the test split is not read" in result.stdout
     (record,) = json.loads((out / "results.json").read_text())["results"]

@@ -31,8 +31,10 @@ def nlu_dir(tmp_path: Path, examples: dict[str, list[str]]) -> Path:
     folder = tmp_path / "nlu_data"
     folder.mkdir(parents=True)
     (folder / "lookup_products.yml").write_text(LOOKUP)
-    nlu = [{"intent": intent, "examples": "".join(f"- {e}\n" for e in exs)}
-           for intent, exs in examples.items()]
+    nlu = [
+        {"intent": intent, "examples": "".join(f"- {e}\n" for e in exs)}
+        for intent, exs in examples.items()
+    ]
     (folder / "topic.yml").write_text(yaml.safe_dump({"version": "3.1", "nlu": nlu}))
     return folder
 
@@ -41,8 +43,10 @@ def variants(text: str) -> dict[str, list[str]]:
     """The generated file's examples per intent."""
     data = yaml.safe_load(text)
     assert isinstance(data["nlu"], list)
-    return {item["intent"]: [ln[2:] for ln in item["examples"].splitlines() if ln]
-            for item in data["nlu"]}
+    return {
+        item["intent"]: [ln[2:] for ln in item["examples"].splitlines() if ln]
+        for item in data["nlu"]
+    }
 
 
 def test_the_committed_typo_variants_are_what_the_generator_writes():
@@ -75,13 +79,17 @@ def test_a_longer_word_gets_exactly_one_slip_that_is_not_a_known_word():
 
 
 def test_a_variant_never_repeats_an_example_of_any_intent(tmp_path):
-    folder = nlu_dir(tmp_path, {
-        "greet": ["Hello there, good morning!", "hello there good morning", "Hi!"],
-        "goodbye": ["See you later, have a nice day!", "hi"],
-    })
+    folder = nlu_dir(
+        tmp_path,
+        {
+            "greet": ["Hello there, good morning!", "hello there good morning", "Hi!"],
+            "goodbye": ["See you later, have a nice day!", "hi"],
+        },
+    )
     out = variants(generate(folder))
-    originals = {plain(e) for e in ["Hello there, good morning!", "See you later, have a nice day!",
-                                    "Hi!"]}
+    originals = {
+        plain(e) for e in ["Hello there, good morning!", "See you later, have a nice day!", "Hi!"]
+    }
     produced = [plain(v) for exs in out.values() for v in exs]
     assert produced, out
     assert not originals & set(produced)
@@ -89,10 +97,15 @@ def test_a_variant_never_repeats_an_example_of_any_intent(tmp_path):
 
 
 def test_entities_keep_their_markup_and_get_fresh_values(tmp_path):
-    folder = nlu_dir(tmp_path, {
-        "order_status": ["where is my order [10234](order_number) please",
-                         "the [lamp](product) arrived [broken]{\"entity\": \"return_reason\"}"],
-    })
+    folder = nlu_dir(
+        tmp_path,
+        {
+            "order_status": [
+                "where is my order [10234](order_number) please",
+                'the [lamp](product) arrived [broken]{"entity": "return_reason"}',
+            ],
+        },
+    )
     out = variants(generate(folder))["order_status"]
     assert re.fullmatch(r"\w+ is my order \[C?\d{5,6}\]\(order_number\) \w+", out[0], re.I)
     assert "[10234]" not in out[0]
@@ -101,10 +114,22 @@ def test_entities_keep_their_markup_and_get_fresh_values(tmp_path):
 
 
 def test_editing_one_example_leaves_the_other_variants_alone(tmp_path):
-    before = variants(generate(nlu_dir(tmp_path / "a", {
-        "request_human": ["let me talk to a person", "connect me with an agent"]})))
-    after = variants(generate(nlu_dir(tmp_path / "b", {
-        "request_human": ["let me speak to a person", "connect me with an agent"]})))
+    before = variants(
+        generate(
+            nlu_dir(
+                tmp_path / "a",
+                {"request_human": ["let me talk to a person", "connect me with an agent"]},
+            )
+        )
+    )
+    after = variants(
+        generate(
+            nlu_dir(
+                tmp_path / "b",
+                {"request_human": ["let me speak to a person", "connect me with an agent"]},
+            )
+        )
+    )
     assert before["request_human"][1] == after["request_human"][1]
 
 
