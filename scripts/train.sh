@@ -22,9 +22,9 @@ if [ -f "$MODEL" ] && [ "$(cat models/concierge.fingerprint 2>/dev/null)" = "$FI
   exit 0
 fi
 echo "[train] Training the Rasa model (inputs $FINGERPRINT) ..."
-export SQLALCHEMY_SILENCE_UBER_WARNING=1 RASA_TELEMETRY_ENABLED=false
 start=$(date +%s)
-.venv-rasa/bin/rasa train --data nlu_data bot/data --domain bot/domain --config config.yml \
-  --out models --fixed-model-name concierge
+# `rasa train` with this layout's --domain/--data/--config (the flags make validate, shell
+# and interactive use too: concierge/rasa_cli.py).
+.venv/bin/python -m concierge.rasa_cli train --out models --fixed-model-name concierge
 echo "$FINGERPRINT" > models/concierge.fingerprint
 echo "[train] Trained in $(( $(date +%s) - start )) s."

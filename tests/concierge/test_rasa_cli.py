@@ -1,0 +1,71 @@
+"""Rasa's own commands from the repository root, with this layout's flags and environment."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import replace
+
+import pytest
+
+from concierge.rasa_cli import rasa_command
+from concierge.settings import ROOT, Settings
+from concierge.stack import MODEL_PATH, RASA_BIN, rasa_env
+from tests.support.servers import free_port
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return replace(Settings.from_env(), rasa_port=5099, action_port=5098)
+
+
+def test_validate_and_train_read_the_split_domain_the_bot_data_and_the_nlu_folder(
+    settings: Settings,
+) -> None:
+    for command in ("validate", "train"):
+        line = rasa_command(command, settings)
+        assert line[0] == str(RASA_BIN)
+        joined = " ".join(line)
+        assert "--domain bot/domain" in joined
+        assert "--data nlu_data bot/data" in joined
+        assert "--config config.yml" in joined
+    assert rasa_command("validate", settings)[1:3] == ["data", "validate"]
+
+
+def test_shell_and_interactive_use_the_trained_model_the_endpoints_and_the_rasa_port(
+    settings: Settings,
+) -> None:
+    for command in ("shell", "interactive"):
+        joined = " ".join(rasa_command(command, settings, ["--debug"]))
+        assert f"--model {MODEL_PATH}" in joined
+        assert "--endpoints endpoints.yml" in joined
+        assert "--port 5099" in joined
+        assert joined.endswith("--debug")
+
+
+def test_endpoints_yml_variables_point_at_the_configured_action_server(
+    settings: Settings,
+) -> None:
+    env = rasa_env(settings)
+    assert env["CONCIERGE_ACTION_URL"] == "http://127.0.0.1:5098/webhook"
+    assert not env["CONCIERGE_TRACKER_DB"].startswith("sqlite:")
+    expanded = (ROOT / "endpoints.yml").read_text()
+    assert all(
+        f"${{{name}}}" in expanded for name in ("CONCIERGE_ACTION_URL", "CONCIERGE_TRACKER_DB")
+    )
+
+
+@pytest.mark.skipif(not MODEL_PATH.exists(), reason="needs a trained model (make train)")
+def test_shell_without_a_running_action_server_says_how_to_start_one(tmp_path) -> None:
+    env = dict(os.environ, ACTION_PORT=str(free_port()), CONCIERGE_VAR_DIR=str(tmp_path))
+    done = subprocess.run(
+        [sys.executable, "-m", "concierge.rasa_cli", "shell"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 1
+    assert "make actions" in done.stderr
