@@ -9,9 +9,23 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from enum import StrEnum
 
 HOLDOUT_SALT = "concierge:global-holdout"
-CONTROL = "control"
+
+
+class Arm(StrEnum):
+    """The group an exposure (one recorded assignment) put the customer in."""
+
+    VARIANT = "variant"  # shown one of the campaign's variants
+    CONTROL = "control"  # eligible, shown nothing, measured against the variants
+    HOLDOUT = "holdout"  # in the global hold-out: eligible, never shown any offer
+
+
+# What ``assign_arm`` returns instead of a variant key.
+CONTROL = Arm.CONTROL
+# The arms whose customers were shown nothing: measured against the ones shown an offer.
+NO_OFFER_ARMS: frozenset[Arm] = frozenset({Arm.CONTROL, Arm.HOLDOUT})
 
 
 def unit_interval(customer_id: int | str, salt: str) -> float:

@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from promotions.assignment import Arm
 from promotions.campaigns import CouponSpec, money
 from promotions.models import PromoCoupon, PromoExposure
 from store.db import writing
@@ -77,7 +78,7 @@ def issue_coupon(
         try:
             with writing(sessions) as s:
                 exposure = s.get(PromoExposure, exposure_id)
-                if exposure is None or exposure.arm != "variant" or not exposure.variant_key:
+                if exposure is None or exposure.arm != Arm.VARIANT or not exposure.variant_key:
                     raise CouponRefused("no_offer", "there is no offer shown to accept")
                 if budget is not None:
                     issued = s.scalar(

@@ -14,13 +14,46 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
-from promotions.assignment import CONTROL, assign_arm, in_global_holdout
+from promotions.assignment import CONTROL, Arm, assign_arm, in_global_holdout
 from promotions.campaigns import Campaign, GlobalSettings
 from promotions.triggers import BLOCKING_MATTERS, Matter, Trigger, blocking_matters, parse_trigger
 
-OFFER, CONTROL_OUTCOME, HOLDOUT, NOTHING = "offer", "control", "holdout", "none"
+
+class Outcome(StrEnum):
+    """What ``decide`` chose for this customer at this moment."""
+
+    OFFER = "offer"  # show a campaign's variant
+    CONTROL = "control"  # eligible, in the campaign's control group: show nothing, measure
+    HOLDOUT = "holdout"  # eligible, in the global hold-out: show nothing, ever
+    NOTHING = "none"  # no campaign applies (the reason code says why)
+
+    @property
+    def arm(self) -> Arm | None:
+        """The arm an exposure of this outcome is recorded in; None for nothing."""
+        return _ARM_OF_OUTCOME.get(self)
+
+
+_ARM_OF_OUTCOME = {
+    Outcome.OFFER: Arm.VARIANT,
+    Outcome.CONTROL: Arm.CONTROL,
+    Outcome.HOLDOUT: Arm.HOLDOUT,
+}
+# Short names the decision's callers use.
+OFFER, CONTROL_OUTCOME = Outcome.OFFER, Outcome.CONTROL
+HOLDOUT, NOTHING = Outcome.HOLDOUT, Outcome.NOTHING
+
+
+class Response(StrEnum):
+    """The customer's answer to an offer, as the offer history records it."""
+
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    OPTED_OUT = "opted_out"
+
+
 DEFAULT_SETTINGS = GlobalSettings()
 
 
@@ -72,22 +105,32 @@ class PastOffer:
     """One earlier assignment of this customer (offer shown, control or hold-out)."""
 
     campaign_key: str
-    arm: str  # "variant", "control" or "holdout"
+    arm: Arm
     at: datetime
     variant_key: str | None = None
-    response: str | None = None  # "accepted", "declined", "opted_out"
+    response: Response | None = None
     responded_at: datetime | None = None
+
+    def __post_init__(self) -> None:
+        # Built from database rows: an arm or response this code does not know fails here,
+        # not as a silently uncounted cap further on.
+        object.__setattr__(self, "arm", Arm(self.arm))
+        if self.response is not None:
+            object.__setattr__(self, "response", Response(self.response))
 
 
 @dataclass(frozen=True)
 class Decision:
     """What to do now, and why; ``passed_over`` holds (campaign key, reason) per campaign."""
 
-    outcome: str
+    outcome: Outcome
     reason: str
     campaign_key: str | None = None
     variant_key: str | None = None
     passed_over: tuple[tuple[str, str], ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "outcome", Outcome(self.outcome))
 
     @property
     def shows_offer(self) -> bool:
@@ -185,13 +228,14 @@ def _rejection(
     for slot in sorted(campaign.needs):
         if not available.get(slot):
             return f"missing_slot:{slot}"
-    if any(h.response == "accepted" for h in own):
+    if any(h.response == Response.ACCEPTED for h in own):
         return "already_accepted"
     if campaign.max_per_customer is not None and len(own) >= campaign.max_per_customer:
         return "campaign_cap"
     cooldown_start = now - timedelta(days=campaign.cooldown_days)
     if any(
-        h.response == "declined" and h.responded_at and h.responded_at > cooldown_start for h in own
+        h.response == Response.DECLINED and h.responded_at and h.responded_at > cooldown_start
+        for h in own
     ):
         return "cooldown"
     if (
@@ -205,9 +249,9 @@ def _rejection(
 def _sticky_arm(customer_id: int, campaign: Campaign, own: Sequence[PastOffer]) -> str:
     """The customer's earlier arm in this campaign if still valid, else the hash's choice."""
     for past in own:
-        if past.arm == "control":
+        if past.arm == Arm.CONTROL:
             return CONTROL
-        if past.arm == "variant" and past.variant_key:
+        if past.arm == Arm.VARIANT and past.variant_key:
             variant = campaign.variant(past.variant_key)
             if variant is not None and variant.weight > 0:
                 return variant.key

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from promotions.campaigns import Campaign
 from promotions.coupons import ALPHABET, scan_redemptions
-from promotions.decision import OFFER, OfferContext, PastOffer, decide
+from promotions.decision import OFFER, OfferContext, PastOffer, Response, decide
 from promotions.files import SAMPLE_DIR, read_campaign_dir
 from promotions.models import PromoCampaign, PromoCoupon, PromoExposure
 from promotions.profiles import build_profile, load_facts
@@ -173,7 +173,7 @@ class _History:
         if decision.campaign_key is None:
             return
         campaign = next(c for c in self.campaigns if c.key == decision.campaign_key)
-        arm = {"offer": "variant", "control": "control", "holdout": "holdout"}[decision.outcome]
+        arm = decision.outcome.arm
         message = None
         if decision.outcome == OFFER:
             variant = campaign.variant(decision.variant_key or "")
@@ -201,21 +201,21 @@ class _History:
 
     def _respond(
         self, s: Session, exposure: PromoExposure, campaign: Campaign, band: str | None
-    ) -> tuple[str | None, datetime | None]:
+    ) -> tuple[Response | None, datetime | None]:
         accept = ACCEPT + VARIANT_ACCEPT_BONUS.get(exposure.variant_key or "", 0.0)
         accept += {"high": 0.08, "low": -0.08}.get(band or "", 0.0)
         roll = self.rng.random()
         at = exposure.at + timedelta(seconds=self.rng.randint(5, 90))
         if roll < OPT_OUT:
-            response = "opted_out"
+            response = Response.OPTED_OUT
             s.get(Customer, exposure.customer_id).offers_opt_out = True
             facts, orders = self.facts[exposure.customer_id]
             self.facts[exposure.customer_id] = (replace(facts, opted_out=True), orders)
         elif roll < OPT_OUT + accept:
-            response = "accepted"
+            response = Response.ACCEPTED
             self._issue(s, exposure, campaign, at)
         elif roll < OPT_OUT + accept + DECLINE:
-            response = "declined"
+            response = Response.DECLINED
         else:
             return None, None
         exposure.response, exposure.responded_at = response, at

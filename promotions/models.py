@@ -25,8 +25,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from store.models import Base
 
-ARMS = ("variant", "control", "holdout")
-RESPONSES = ("accepted", "declined", "opted_out")
+# An exposure's ``arm`` and ``response`` hold the values of promotions.assignment.Arm and
+# promotions.decision.Response.
 
 
 class PromoCampaign(Base):

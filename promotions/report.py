@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from promotions.assignment import NO_OFFER_ARMS, Arm
 from promotions.campaigns import money
 from promotions.results import ArmResult, ResultsReport
 
@@ -74,9 +75,9 @@ def format_results(report: ResultsReport) -> str:
             f"redeemed {c.redeemed}"
         )
         rows = [
-            _arm_row(a, a.arm not in ("control", "holdout"))
+            _arm_row(a, a.arm not in NO_OFFER_ARMS)
             for a in c.arms
-            if a.customers or a.arm != "holdout"
+            if a.customers or a.arm != Arm.HOLDOUT
         ]
         out.append("  " + table(HEADERS, rows).replace("\n", "\n  "))
         if c.srm_warning:
@@ -109,5 +110,5 @@ CELL_KEYS = (
 
 def arm_cells(arm: ArmResult) -> dict[str, str]:
     """One arm's row as ``format_results`` prints it, keyed by ``CELL_KEYS``."""
-    row = _arm_row(arm, arm.arm not in ("control", "holdout"))
+    row = _arm_row(arm, arm.arm not in NO_OFFER_ARMS)
     return dict(zip(CELL_KEYS, row, strict=True))

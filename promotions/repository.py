@@ -14,14 +14,16 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
+from promotions.assignment import Arm
 from promotions.campaigns import (
     Campaign,
     GlobalSettings,
     campaign_from_dict,
     campaign_to_dict,
 )
-from promotions.decision import PastOffer
+from promotions.decision import PastOffer, Response
 from promotions.models import PromoCampaign, PromoCoupon, PromoExposure, PromoSettings, PromoVariant
+from promotions.triggers import Trigger
 from store.db import utcnow, writing
 from store.models import ChatSession, Customer
 
@@ -217,8 +219,8 @@ class PromotionRepository:
         *,
         customer_id: int,
         campaign_key: str,
-        arm: str,
-        trigger: str,
+        arm: Arm,
+        trigger: Trigger,
         at: datetime,
         variant_key: str | None = None,
         sender_id: str | None = None,
@@ -251,7 +253,7 @@ class PromotionRepository:
         query = (
             select(PromoExposure.id)
             .join(PromoCampaign, PromoExposure.campaign_id == PromoCampaign.id)
-            .where(PromoExposure.customer_id == customer_id, PromoExposure.arm == "variant")
+            .where(PromoExposure.customer_id == customer_id, PromoExposure.arm == Arm.VARIANT)
             .order_by(PromoExposure.at.desc(), PromoExposure.id.desc())
             .limit(1)
         )
@@ -277,7 +279,7 @@ class PromotionRepository:
                 response=row.response,
             )
 
-    def respond(self, exposure_id: int, response: str, at: datetime) -> None:
+    def respond(self, exposure_id: int, response: Response, at: datetime) -> None:
         """Record the customer's answer to an offer.
 
         The first answer stands, except that a "yes" after a "no" counts: the customer
@@ -288,7 +290,7 @@ class PromotionRepository:
             if exposure is None:
                 return
             if exposure.response is None or (
-                exposure.response == "declined" and response == "accepted"
+                exposure.response == Response.DECLINED and response == Response.ACCEPTED
             ):
                 exposure.response = response
                 exposure.responded_at = at

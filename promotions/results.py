@@ -18,7 +18,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from promotions.assignment import NO_OFFER_ARMS, Arm
 from promotions.campaigns import Campaign
+from promotions.decision import Response
 from promotions.models import PromoCampaign, PromoCoupon, PromoExposure
 from promotions.repository import PromotionRepository
 from promotions.stats import Lift, SampleRatio, lift, sample_ratio_check, wilson_interval
@@ -134,9 +136,9 @@ def campaign_results(
     first: dict[tuple[str, int], tuple[str, datetime]] = {}
     accepted: set[tuple[str, int]] = set()
     for key, customer_id, arm, variant_key, at, response in exposures:
-        label = variant_key if arm == "variant" else arm
+        label = variant_key if arm == Arm.VARIANT else arm
         first.setdefault((key, customer_id), (label, at))
-        if response == "accepted":
+        if response == Response.ACCEPTED:
             accepted.add((key, customer_id))
 
     def outcome(customer_id: int, since: datetime) -> tuple[bool, float]:
@@ -156,19 +158,31 @@ def campaign_results(
         campaign = campaigns.get(key)
         arms = groups.get(key, {})
         control = _arm(
-            key, "control", arms.get("control", []), accepted, redeemed_pairs, outcomes, None
+            key,
+            Arm.CONTROL.value,
+            arms.get(Arm.CONTROL, []),
+            accepted,
+            redeemed_pairs,
+            outcomes,
+            None,
         )
         variant_keys = [v.key for v in campaign.variants] if campaign else []
-        variant_keys += sorted(
-            k for k in arms if k not in variant_keys and k not in ("control", "holdout")
-        )
+        variant_keys += sorted(k for k in arms if k not in variant_keys and k not in NO_OFFER_ARMS)
         rows = [
             _arm(key, v, arms.get(v, []), accepted, redeemed_pairs, outcomes, control)
             for v in variant_keys
         ]
         rows.append(control)
         rows.append(
-            _arm(key, "holdout", arms.get("holdout", []), accepted, redeemed_pairs, outcomes, None)
+            _arm(
+                key,
+                Arm.HOLDOUT.value,
+                arms.get(Arm.HOLDOUT, []),
+                accepted,
+                redeemed_pairs,
+                outcomes,
+                None,
+            )
         )
         expected = _expected_split(campaign) if campaign else {}
         observed = {label: len(arms.get(label, [])) for label in expected}
@@ -177,7 +191,7 @@ def campaign_results(
             if expected
             else None
         )
-        exposed_rows = [r for r in rows if r.arm not in ("control", "holdout")]
+        exposed_rows = [r for r in rows if r.arm not in NO_OFFER_ARMS]
         results.append(
             CampaignResult(
                 key=key,
@@ -200,7 +214,7 @@ def campaign_results(
 
 def _expected_split(campaign: Campaign) -> dict[str, float]:
     total = sum(v.weight for v in campaign.variants if v.weight > 0)
-    split = {"control": campaign.control_share}
+    split = {Arm.CONTROL.value: campaign.control_share}  # plain-string labels, shown as they are
     for v in campaign.variants:
         if v.weight > 0:
             split[v.key] = (1 - campaign.control_share) * v.weight / total
@@ -242,9 +256,7 @@ def _overall(
     """All customers shown any offer against the global hold-out, from their first assignment."""
     earliest: dict[int, tuple[datetime, str]] = {}
     for (_, customer_id), (label, at) in first.items():
-        group = (
-            "holdout" if label == "holdout" else ("control" if label == "control" else "exposed")
-        )
+        group = label if label in NO_OFFER_ARMS else "exposed"
         if customer_id not in earliest or at < earliest[customer_id][0]:
             earliest[customer_id] = (at, group)
     rows: dict[str, list[tuple[bool, float]]] = {"exposed": [], "holdout": []}

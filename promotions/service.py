@@ -39,7 +39,15 @@ from promotions.coupons import (
     new_code,
     record_redemption,
 )
-from promotions.decision import HOLDOUT, NOTHING, OFFER, Decision, OfferContext, Profile, decide
+from promotions.decision import (
+    NOTHING,
+    OFFER,
+    Decision,
+    OfferContext,
+    Profile,
+    Response,
+    decide,
+)
 from promotions.profiles import load_profile
 from promotions.repository import PromotionRepository, UnknownCampaign
 from promotions.templates import MissingSlot, render
@@ -194,15 +202,10 @@ class PromotionService:
         decision = result.decision
         if decision.outcome == NOTHING or campaign is None or profile is None:
             return result
-        arm = (
-            "variant"
-            if decision.outcome == OFFER
-            else ("holdout" if decision.outcome == HOLDOUT else "control")
-        )
         exposure_id = self.repo.record_exposure(
             customer_id=profile.customer_id,
             campaign_key=campaign.key,
-            arm=arm,
+            arm=decision.outcome.arm,
             variant_key=decision.variant_key,
             trigger=context.trigger,
             at=now,
@@ -262,7 +265,7 @@ class PromotionService:
             except CouponRefused as exc:
                 return OfferReply(exc.reason)
             slots |= coupon_slots(variant.coupon, coupon.expires_at) | {"code": coupon.code}
-        self.repo.respond(exposure_id, "accepted", now)
+        self.repo.respond(exposure_id, Response.ACCEPTED, now)
         try:
             text = render(variant.accepted_template, slots)
         except MissingSlot:
@@ -286,7 +289,7 @@ class PromotionService:
         found = self._open_offer(customer_id, campaign_key, now)
         if isinstance(found, OfferReply):
             return found
-        self.repo.respond(found[0], "declined", now)
+        self.repo.respond(found[0], Response.DECLINED, now)
         return OfferReply("declined")
 
     def opt_out(self, customer_id: int | str, now: datetime | None = None) -> OfferReply:
@@ -297,7 +300,7 @@ class PromotionService:
             return OfferReply("no_offer")
         exposure_id = self.repo.open_offer(customer_id)
         if exposure_id is not None:
-            self.repo.respond(exposure_id, "opted_out", now)
+            self.repo.respond(exposure_id, Response.OPTED_OUT, now)
         self.repo.set_opt_out(customer_id, True)
         return OfferReply("opted_out")
 

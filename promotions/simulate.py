@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from promotions.campaigns import Campaign, GlobalSettings
-from promotions.decision import OfferContext, PastOffer, Profile, decide
+from promotions.decision import OfferContext, Outcome, PastOffer, Profile, decide
 from promotions.profiles import load_profiles
 from promotions.repository import PromotionRepository
 from promotions.triggers import PRODUCT_TRIGGERS, TRIGGERS, Trigger
@@ -124,9 +124,9 @@ def summarise(rows: Sequence[SimulatedDecision]) -> dict[str, Counter[str]]:
     summary: dict[str, Counter[str]] = {}
     for row in rows:
         counter = summary.setdefault(row.trigger, Counter())
-        if row.outcome == "offer":
+        if row.outcome == Outcome.OFFER:
             counter[f"offer {row.campaign_key}/{row.variant_key}"] += 1
-        elif row.outcome in ("control", "holdout"):
+        elif row.outcome in (Outcome.CONTROL, Outcome.HOLDOUT):
             counter[f"{row.outcome} {row.campaign_key}"] += 1
         else:
             counter[f"nothing: {row.reason}"] += 1

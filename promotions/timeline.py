@@ -17,6 +17,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from promotions.assignment import Arm
 from promotions.models import PromoCampaign, PromoExposure
 from promotions.repository import PromotionRepository
 from store.db import utcnow
@@ -70,9 +71,9 @@ def campaign_timeline(
 
     counts: dict[date, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
     for customer_id, (arm, at) in first.items():
-        if arm == "holdout":
+        if arm == Arm.HOLDOUT:
             continue
-        shown = arm == "variant"
+        shown = arm == Arm.VARIANT
         counts[at.date()][0 if shown else 1] += 1
         placed = orders.get(customer_id, [])
         start = bisect_right(placed, at)  # strictly after the assignment, as in results

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 import yaml
 
+from promotions.assignment import Arm
 from promotions.campaigns import CampaignError, CouponSpec, campaign_from_dict, campaign_to_dict
-from promotions.decision import OfferContext
+from promotions.decision import OfferContext, Outcome, PastOffer, Response
 from promotions.eligibility import FieldSpec
 from promotions.replies import BUTTON_PAYLOADS, ButtonAction, OfferPayload
 from promotions.triggers import Matter, Trigger, blocking_matters
@@ -84,3 +86,23 @@ def test_coupon_spec_refuses_a_kind_it_cannot_price() -> None:
 def test_field_spec_refuses_an_unknown_type() -> None:
     with pytest.raises(ValueError, match="field type"):
         FieldSpec("date", "a day")  # type: ignore[arg-type]
+
+
+def test_offer_history_refuses_an_arm_or_response_it_does_not_know() -> None:
+    # Past offers are read from database rows: a stray value must not silently escape the caps.
+    at = datetime(2025, 6, 1)
+    assert PastOffer("spring", "control", at).arm is Arm.CONTROL
+    assert PastOffer("spring", "variant", at, "a", "declined").response is Response.DECLINED
+    with pytest.raises(ValueError):
+        PastOffer("spring", "shown", at)
+    with pytest.raises(ValueError):
+        PastOffer("spring", "variant", at, "a", "maybe")
+
+
+def test_each_outcome_is_recorded_in_its_own_arm() -> None:
+    assert {outcome: outcome.arm for outcome in Outcome} == {
+        Outcome.OFFER: Arm.VARIANT,
+        Outcome.CONTROL: Arm.CONTROL,
+        Outcome.HOLDOUT: Arm.HOLDOUT,
+        Outcome.NOTHING: None,
+    }
