@@ -17,7 +17,13 @@ from aiohttp import WSCloseCode, WSMsgType, web
 
 from console.chat.hub import send_frame
 from console.chat.rasa_client import RasaClient, RasaUnavailable
-from console.chat.wording import EMPTY_TEXT, TOO_FAST_TEXT, UNAVAILABLE_TEXT, UNREADABLE_TEXT
+from console.chat.wording import (
+    EMPTY_TEXT,
+    OTHER_SITE_REFUSED,
+    TOO_FAST_TEXT,
+    UNAVAILABLE_TEXT,
+    UNREADABLE_TEXT,
+)
 from console.handoff.desk import HandoffDesk
 from console.keys import chat_hub_key, cookie_signer_key, handoff_desk_key, rasa_client_key
 from console.signed_cookie import CHAT_COOKIE
@@ -36,7 +42,7 @@ async def chat_socket(request: web.Request) -> web.WebSocketResponse:
     """Relay the customer's messages to Rasa and send back its replies."""
     if not _same_origin(request):
         # A page on another site must not drive a customer's chat with their cookie.
-        raise web.HTTPForbidden(text="This chat only accepts connections from its own page.")
+        raise web.HTTPForbidden(text=OTHER_SITE_REFUSED)
     sender_id = request.app[cookie_signer_key].verify(request.cookies.get(CHAT_COOKIE))
     ws = web.WebSocketResponse(heartbeat=25.0, max_msg_size=MAX_FRAME_BYTES)
     await ws.prepare(request)

@@ -15,6 +15,9 @@ TOO_FAST_TEXT = (
     "You're sending messages faster than the assistant can answer — please wait for a reply."
 )
 
+# The answer to a chat socket opened from another site's page.
+OTHER_SITE_REFUSED = "This chat only accepts connections from its own page."
+
 # The front page (customer picker).
 CHAT_ENDED_NOTICE = (
     "Your chat has ended. Pick a customer or continue as a guest to start a new one."
