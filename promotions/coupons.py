@@ -13,13 +13,14 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import cast
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from promotions.assignment import Arm
-from promotions.campaigns import CouponSpec, money
+from promotions.campaigns import CouponKind, CouponSpec, money
 from promotions.models import PromoCoupon, PromoExposure
 from store.db import writing
 from store.models import Order
@@ -128,7 +129,7 @@ def _coupon_of_exposure(sessions: sessionmaker[Session], exposure_id: int) -> Is
             campaign_key=row.campaign.key,
             variant_key=row.variant_key,
             spec=CouponSpec(
-                kind=row.kind,
+                kind=cast(CouponKind, row.kind),  # CouponSpec refuses a kind it cannot price
                 value=row.value,
                 min_basket=row.min_basket,
                 validity_days=max(1, (row.expires_at - row.issued_at).days),

@@ -133,6 +133,14 @@ class Decision:
         object.__setattr__(self, "outcome", Outcome(self.outcome))
 
     @property
+    def arm(self) -> Arm:
+        """The arm the exposure of this decision is recorded in (not for ``NOTHING``)."""
+        arm = self.outcome.arm
+        if arm is None:
+            raise ValueError(f"a {self.outcome!s} decision records no exposure")
+        return arm
+
+    @property
     def shows_offer(self) -> bool:
         """True when the customer is to see a message."""
         return self.outcome == OFFER

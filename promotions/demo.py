@@ -173,7 +173,7 @@ class _History:
         if decision.campaign_key is None:
             return
         campaign = next(c for c in self.campaigns if c.key == decision.campaign_key)
-        arm = decision.outcome.arm
+        arm = decision.arm
         message = None
         if decision.outcome == OFFER:
             variant = campaign.variant(decision.variant_key or "")

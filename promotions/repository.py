@@ -195,10 +195,10 @@ class PromotionRepository:
                 found[exposure.customer_id].append(
                     PastOffer(
                         campaign_key=key,
-                        arm=exposure.arm,
+                        arm=Arm(exposure.arm),
                         at=exposure.at,
                         variant_key=exposure.variant_key,
-                        response=exposure.response,
+                        response=Response(exposure.response) if exposure.response else None,
                         responded_at=exposure.responded_at,
                     )
                 )

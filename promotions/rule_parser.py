@@ -13,13 +13,12 @@ import difflib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any, Literal
 
 from promotions.rule_syntax import (
     COMPARISONS,
     FIELDS,
     Compare,
-    Comparison,
     Constant,
     ExprType,
     FieldRef,
@@ -158,7 +157,7 @@ class _Parser:
     def and_expr(self) -> Typed:
         return self._chain("and", self.not_expr)
 
-    def _chain(self, word: str, sub: Callable[[], Typed]) -> Typed:
+    def _chain(self, word: Literal["and", "or"], sub: Callable[[], Typed]) -> Typed:
         node, typ = sub()
         parts = [node]
         while self.accept("keyword", word):
@@ -168,8 +167,7 @@ class _Parser:
             parts.append(node)
         if len(parts) == 1:
             return node, typ
-        junction = "and" if word == "and" else "or"
-        return Junction(parts[0].column, junction, tuple(parts)), "bool"
+        return Junction(parts[0].column, word, tuple(parts)), "bool"
 
     def not_expr(self) -> Typed:
         tok = self.peek()
@@ -186,7 +184,7 @@ class _Parser:
             self.take()
             right, rtype = self.operand()
             _check_compare(tok, left, ltype, right, rtype)
-            return Compare(tok.column, cast(Comparison, tok.text), left, right), "bool"
+            return Compare(tok.column, tok.text, left, right), "bool"
         negate = False
         if tok.kind == "keyword" and tok.text == "not" and self.tokens[self.i + 1].text == "in":
             self.take()

@@ -205,7 +205,7 @@ class PromotionService:
         exposure_id = self.repo.record_exposure(
             customer_id=profile.customer_id,
             campaign_key=campaign.key,
-            arm=decision.outcome.arm,
+            arm=decision.arm,
             variant_key=decision.variant_key,
             trigger=context.trigger,
             at=now,

@@ -18,7 +18,7 @@ from promotions.campaigns import Campaign, GlobalSettings
 from promotions.decision import OfferContext, Outcome, PastOffer, Profile, decide
 from promotions.profiles import load_profiles
 from promotions.repository import PromotionRepository
-from promotions.triggers import PRODUCT_TRIGGERS, TRIGGERS, Trigger
+from promotions.triggers import PRODUCT_TRIGGERS, TRIGGERS, Trigger, parse_trigger
 from store.models import Product
 
 
@@ -88,7 +88,7 @@ def default_contexts(
     else:
         median = (product, product_price, None)
     contexts = []
-    for trigger in triggers:
+    for trigger in map(parse_trigger, triggers):
         if trigger in PRODUCT_TRIGGERS:
             contexts.append(
                 OfferContext(

@@ -51,7 +51,7 @@ BLOCKING_MATTERS: tuple[Matter, ...] = tuple(Matter)
 
 def blocking_matters(kinds: Iterable[object]) -> frozenset[Matter]:
     """The blocking matters among ``kinds``; anything else (an order, None) is left out."""
-    return frozenset(Matter(kind) for kind in kinds if kind in BLOCKING_MATTERS)
+    return frozenset(Matter(str(kind)) for kind in kinds if kind in BLOCKING_MATTERS)
 
 
 def parse_trigger(value: object) -> Trigger:
