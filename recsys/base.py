@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Self
 
 import numpy as np
 import pandas as pd
@@ -32,7 +33,7 @@ class Recommender:
 
     name = "recommender"
 
-    def fit(self, interactions: Interactions, catalogue: Catalogue) -> Recommender:
+    def fit(self, interactions: Interactions, catalogue: Catalogue) -> Self:
         """Learn from ``interactions``; recommendable items are ``catalogue``'s."""
         self.item_ids_ = catalogue.item_ids
         # First-seen order (not sorted): ids may mix types, e.g. ints and strings.
@@ -54,7 +55,7 @@ class Recommender:
     def _score_unknown(self, n: int) -> np.ndarray:
         return np.zeros((n, len(self.item_ids_)))
 
-    def user_rows(self, user_ids: Sequence[object]) -> np.ndarray:
+    def user_rows(self, user_ids: Sequence[object] | np.ndarray) -> np.ndarray:
         """Row of each user in ``user_items_`` (-1 for users unseen at fit time)."""
         return np.array([self._user_pos_.get(u, -1) for u in user_ids], dtype=np.int64)
 
@@ -115,7 +116,7 @@ def decay_weights(
     """exp-decay weight per timestamp: 1 now, 0.5 after ``half_life_days`` (1 if None)."""
     if half_life_days is None:
         return np.ones(len(timestamps))
-    age = (now - timestamps) / DAY
+    age = np.divide(now - timestamps, DAY)
     return np.power(0.5, np.clip(age, 0, None) / half_life_days)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import scipy.sparse as sp
 from threadpoolctl import threadpool_limits
@@ -84,7 +86,7 @@ class ALS(Recommender):
         self.user_factors_ = np.asarray(model.user_factors)
         self.item_factors_ = np.asarray(model.item_factors)
 
-    def _fit_model(self, als_class: type) -> object:
+    def _fit_model(self, als_class: type) -> Any:
         model = als_class(
             factors=self.factors,
             regularization=self.regularization,

@@ -69,7 +69,10 @@ class TextEmbedder:
         self.model_path = path
         self.batch_size = batch_size
         self._model = SentenceTransformer(str(path), device="cpu")
-        self.dimension = int(self._model.get_embedding_dimension())
+        dimension = self._model.get_embedding_dimension()
+        if dimension is None:
+            raise EmbeddingModelMissing(f"the model at {path} does not say its embedding size")
+        self.dimension = int(dimension)
 
     def encode(self, texts: list[str], *, progress: bool = False) -> np.ndarray:
         """Embeddings of ``texts``, float32, one unit-norm row each."""

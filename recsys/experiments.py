@@ -139,7 +139,7 @@ def compare_recommenders(
         started = time.perf_counter()
         model.fit(data.train, catalogue)
         seconds[name] = time.perf_counter() - started
-        model.label = name  # type: ignore[attr-defined]
+        model.label = name
         for mode in MODES:
             results.append(evaluate_ranking(model, data.test, mode=mode))
     return RecommenderComparison(data.kind, str(data.cutoff), results, params, seconds)

@@ -19,6 +19,9 @@ Serving filters (out of stock, just bought) are applied in ``recommend`` only;
 
 from __future__ import annotations
 
+import functools
+import operator
+
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
@@ -26,7 +29,7 @@ import scipy.sparse as sp
 from recsys.base import DAY, Recommendation, Recommender, decay_weights, row_normalise, top_k
 from recsys.content import profile_scores
 from recsys.ease import ease_weights
-from recsys.interactions import PURCHASE, Catalogue, Interactions, index_of
+from recsys.interactions import PURCHASE, Catalogue, Interactions, index_of, to_seconds
 from recsys.popularity import Popularity
 
 COMPONENTS = ("repeat", "cf", "content", "popularity")
@@ -147,7 +150,7 @@ class Hybrid(Recommender):
     ) -> np.ndarray:
         """Weighted sum of component matrices."""
         weights = weights or self.weights
-        return sum(weights[name] * parts[name] for name in COMPONENTS)
+        return functools.reduce(operator.add, (weights[name] * parts[name] for name in COMPONENTS))
 
     def _score_known(self, rows: np.ndarray) -> np.ndarray:
         return self.blend(self.components(self.user_ids_[rows].tolist()))
@@ -244,9 +247,7 @@ class Hybrid(Recommender):
             return cols
         if include_just_bought:
             return np.zeros(0, dtype=np.int64)
-        today = (
-            np.datetime64(now or self.fitted_at_, "s") - np.datetime64("1970-01-01", "s")
-        ) / DAY
+        today = (to_seconds(now or self.fitted_at_) - np.datetime64("1970-01-01", "s")) / DAY
         return cols[days >= today - self.just_bought_days]
 
     def _reason(

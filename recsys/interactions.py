@@ -11,12 +11,23 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
 from store.colours import COLOUR_WORDS
+
+
+def to_seconds(moment: Any) -> np.datetime64:
+    """``moment`` (datetime64, datetime, Timestamp or ISO text) at one-second resolution.
+
+    One function because numpy's type stubs accept fewer inputs than ``np.datetime64``
+    does at run time.
+    """
+    return np.datetime64(moment, "s")
+
 
 PURCHASE = "purchase"
 COLOURS = tuple(COLOUR_WORDS)  # the words that name a colour (store/colours.py)
@@ -105,12 +116,12 @@ class Interactions:
 
     def before(self, cutoff: np.datetime64) -> Interactions:
         """Rows strictly before ``cutoff``."""
-        return self.subset(self.timestamps < np.datetime64(cutoff, "s"))
+        return self.subset(self.timestamps < to_seconds(cutoff))
 
     def between(self, start: np.datetime64, end: np.datetime64) -> Interactions:
         """Rows in ``[start, end)``."""
         ts = self.timestamps
-        return self.subset((ts >= np.datetime64(start, "s")) & (ts < np.datetime64(end, "s")))
+        return self.subset((ts >= to_seconds(start)) & (ts < to_seconds(end)))
 
     @property
     def end(self) -> np.datetime64:
@@ -312,7 +323,7 @@ def temporal_split(
     end = interactions.end + np.timedelta64(1, "s")
     if cutoff is None:
         cutoff = end - np.timedelta64(test_days, "D")
-    cutoff = np.datetime64(cutoff, "s")
+    cutoff = to_seconds(cutoff)
     train = interactions.before(cutoff)
     test = interactions.between(cutoff, cutoff + np.timedelta64(test_days, "D")).purchases()
     if len(train) == 0 or len(test) == 0:

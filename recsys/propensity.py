@@ -112,7 +112,8 @@ class PropensityModel:
         methods = CALIBRATION_METHODS if self.calibration == "auto" else (self.calibration,)
         self.validation_brier_ = self._compare_calibrations(X, y) if len(methods) > 1 else {}
         if self.validation_brier_:
-            self.calibration_ = min(self.validation_brier_, key=self.validation_brier_.get)
+            brier = self.validation_brier_
+            self.calibration_ = min(brier, key=lambda method: brier[method])
         else:
             self.calibration_ = methods[0]
         self.model_ = self._calibrated(self.calibration_).fit(X, y)

@@ -141,7 +141,7 @@ def write_customer_tags(
     if not tags:
         return 0
     with factory() as session, session.begin():
-        current = dict(session.execute(select(Customer.id, Customer.tags)).all())
+        current: dict[int, Any] = dict(session.execute(select(Customer.id, Customer.tags)).all())
         rows = []
         for customer_id, new in tags.items():
             if customer_id not in current:

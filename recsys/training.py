@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from sqlalchemy.orm import Session, sessionmaker
@@ -172,13 +173,13 @@ def _train_recommender(
     span_days = (interactions.end - interactions.timestamps.min()) / pd.Timedelta(
         days=1
     ).to_timedelta64()
-    params: dict = {}
+    params: dict[str, Any] = {}
     metrics: dict = {}
     if tune and span_days >= MIN_DAYS_TO_TUNE:
         # Hold out the last month to *measure*; tune on the month before it.
         split = temporal_split(interactions, test_days=HORIZON_DAYS)
         tuned = tune_hybrid(split.train, catalogue)
-        params = tuned.params
+        params.update(tuned.params)
         held_out = Hybrid(**params).fit(split.train, catalogue)
         for mode in MODES:
             result = evaluate_ranking(held_out, split.test, mode=mode)

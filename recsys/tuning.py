@@ -8,7 +8,7 @@ NDCG@10 on all purchases and on new-to-the-customer items, so neither view is sa
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -40,7 +40,7 @@ class TuningResult:
     tried: list[dict[str, float]] = field(default_factory=list)
 
 
-def _grid(grid: dict[str, Iterable[float]]) -> list[dict[str, float]]:
+def _grid(grid: Mapping[str, Iterable[float]]) -> list[dict[str, float]]:
     keys = list(grid)
     return [dict(zip(keys, values, strict=True)) for values in itertools.product(*grid.values())]
 

@@ -50,7 +50,8 @@ class Result:
 def run(plan: Plan, env: RasaEnvironment, log=print) -> list[Result]:
     """Trains and evaluates every config of the plan, in order."""
     plan.work_dir.mkdir(parents=True, exist_ok=True)
-    fit, validation = plan.train, []
+    fit = plan.train
+    validation: list[Example] = []
     if plan.oos_label is not None and plan.threshold is None:
         fit, validation = stratified_split(plan.train, plan.validation_fraction, plan.seed)
     if not plan.train_on_oos:
@@ -66,7 +67,7 @@ def run(plan: Plan, env: RasaEnvironment, log=print) -> list[Result]:
         model, train_seconds = train_nlu(env, config, nlu_file, plan.work_dir / "models", name)
         log(f"[{name}] trained in {train_seconds:.0f} s; parsing the test set ...")
         threshold, validation_scores = plan.threshold or 0.0, None
-        if validation:
+        if validation and plan.oos_label is not None:  # a validation split implies OOS
             parsed = parse(
                 env, model, [e.text for e in validation], plan.work_dir, f"{name}-validation"
             )
