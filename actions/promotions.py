@@ -25,7 +25,7 @@ from actions import messages
 from actions.base import EventList, ShopAction, current_session_events, customer_id_of
 from actions.services import STORE_UNAVAILABLE, Services
 from promotions.decision import NOTHING, OfferContext
-from promotions.replies import OfferPayload
+from promotions.replies import OfferPayload, ReplyStatus
 from promotions.service import OfferDecision, OfferReply
 from promotions.triggers import Matter, Trigger, blocking_matters
 
@@ -242,7 +242,7 @@ class ActionAcceptOffer(OfferAnswer):
             return
         reply = services.promotions.accept(customer_id)
         dispatcher.utter_message(text=messages.offer_reply(reply.status, reply.text))
-        if reply.status in ("issued", "already_issued", "accepted"):
+        if reply.status.took_offer:
             _record_reply(services, tracker.sender_id, reply, "offer_accepted")
 
 
@@ -263,7 +263,7 @@ class ActionDeclineOffer(OfferAnswer):
         """Decline and acknowledge it."""
         reply = services.promotions.decline(customer_id)
         dispatcher.utter_message(text=messages.offer_reply(reply.status, reply.text))
-        if reply.status == "declined":
+        if reply.status == ReplyStatus.DECLINED:
             _record_reply(services, tracker.sender_id, reply, "offer_declined")
 
 

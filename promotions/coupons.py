@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from promotions.assignment import Arm
 from promotions.campaigns import CouponKind, CouponSpec, money
 from promotions.models import PromoCoupon, PromoExposure
+from promotions.replies import ReplyStatus
 from store.db import writing
 from store.models import Order
 
@@ -41,9 +42,9 @@ def normalise_code(code: str) -> str:
 
 
 class CouponRefused(Exception):
-    """A coupon cannot be issued; ``reason`` is a code, the message says why."""
+    """A coupon cannot be issued; ``reason`` is the answer's status, the message says why."""
 
-    def __init__(self, reason: str, message: str) -> None:
+    def __init__(self, reason: ReplyStatus, message: str) -> None:
         super().__init__(message)
         self.reason = reason
 
@@ -80,7 +81,7 @@ def issue_coupon(
             with writing(sessions) as s:
                 exposure = s.get(PromoExposure, exposure_id)
                 if exposure is None or exposure.arm != Arm.VARIANT or not exposure.variant_key:
-                    raise CouponRefused("no_offer", "there is no offer shown to accept")
+                    raise CouponRefused(ReplyStatus.NO_OFFER, "there is no offer shown to accept")
                 if budget is not None:
                     issued = s.scalar(
                         select(func.count(PromoCoupon.id)).where(
@@ -88,7 +89,7 @@ def issue_coupon(
                         )
                     )
                     if issued >= budget:
-                        raise CouponRefused("budget_spent", "this offer has run out")
+                        raise CouponRefused(ReplyStatus.BUDGET_SPENT, "this offer has run out")
                 s.add(
                     PromoCoupon(
                         code=code,

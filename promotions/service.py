@@ -49,6 +49,7 @@ from promotions.decision import (
     decide,
 )
 from promotions.profiles import load_profile
+from promotions.replies import ReplyStatus
 from promotions.repository import PromotionRepository, UnknownCampaign
 from promotions.templates import MissingSlot, render
 from store.db import make_engine, make_session_factory, utcnow
@@ -85,8 +86,7 @@ class OfferReply:
     in promotions.
     """
 
-    status: str  # issued, already_issued, accepted, no_offer, offer_expired, budget_spent,
-    #              declined, opted_out
+    status: ReplyStatus
     text: str | None = None
     coupon: IssuedCoupon | None = None
 
@@ -274,8 +274,10 @@ class PromotionService:
             fallback = DEFAULT_ACCEPTED_TEMPLATE if coupon else DEFAULT_THANKS_TEMPLATE
             text = render(fallback, slots)
         if coupon is None:
-            return OfferReply("accepted", text)
-        return OfferReply("issued" if coupon.created else "already_issued", text, coupon)
+            return OfferReply(ReplyStatus.ACCEPTED, text)
+        return OfferReply(
+            ReplyStatus.ISSUED if coupon.created else ReplyStatus.ALREADY_ISSUED, text, coupon
+        )
 
     def decline(
         self,
@@ -290,19 +292,19 @@ class PromotionService:
         if isinstance(found, OfferReply):
             return found
         self.repo.respond(found[0], Response.DECLINED, now)
-        return OfferReply("declined")
+        return OfferReply(ReplyStatus.DECLINED)
 
     def opt_out(self, customer_id: int | str, now: datetime | None = None) -> OfferReply:
         """Stop all offers to this customer, everywhere, from now on."""
         now = now or self.clock()
         customer_id = as_customer_id(customer_id)
         if customer_id is None:
-            return OfferReply("no_offer")
+            return OfferReply(ReplyStatus.NO_OFFER)
         exposure_id = self.repo.open_offer(customer_id)
         if exposure_id is not None:
             self.repo.respond(exposure_id, Response.OPTED_OUT, now)
         self.repo.set_opt_out(customer_id, True)
-        return OfferReply("opted_out")
+        return OfferReply(ReplyStatus.OPTED_OUT)
 
     def awaits_answer(self, customer_id: int | str, now: datetime | None = None) -> bool:
         """True when the customer has an open offer, still valid, that they have not answered."""
@@ -321,20 +323,20 @@ class PromotionService:
     ) -> tuple[int, Campaign, Variant] | OfferReply:
         customer = as_customer_id(customer_id)
         if customer is None:
-            return OfferReply("no_offer")
+            return OfferReply(ReplyStatus.NO_OFFER)
         exposure_id = self.repo.open_offer(customer, campaign_key)
         if exposure_id is None:
-            return OfferReply("no_offer")
+            return OfferReply(ReplyStatus.NO_OFFER)
         exposure = self.repo.exposure(exposure_id)
         if exposure is None:
-            return OfferReply("no_offer")
+            return OfferReply(ReplyStatus.NO_OFFER)
         if now - exposure.at > OFFER_OPEN_FOR:
-            return OfferReply("offer_expired")
+            return OfferReply(ReplyStatus.OFFER_EXPIRED)
         try:
             campaign = self.repo.campaign(exposure.campaign_key)
         except UnknownCampaign:
-            return OfferReply("no_offer")
+            return OfferReply(ReplyStatus.NO_OFFER)
         variant = campaign.variant(exposure.variant_key or "")
         if variant is None:
-            return OfferReply("no_offer")
+            return OfferReply(ReplyStatus.NO_OFFER)
         return exposure_id, campaign, variant
