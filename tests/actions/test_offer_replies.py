@@ -11,4 +11,3 @@ def test_every_answer_without_campaign_text_has_its_own_sentence() -> None:
     statuses = [status for status in ReplyStatus if not status.took_offer]
     sentences = {messages.offer_reply(status, None) for status in statuses}
     assert len(sentences) == len(statuses)
-
