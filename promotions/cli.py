@@ -20,7 +20,7 @@ from pathlib import Path
 import yaml
 from sqlalchemy.orm import Session, sessionmaker
 
-from concierge.settings import Settings
+from concierge.settings import Settings, exits_on_settings_error
 from promotions.campaigns import CampaignError, campaign_to_dict, money
 from promotions.coupons import scan_redemptions
 from promotions.decision import OfferContext
@@ -79,6 +79,7 @@ def _context_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--at", type=datetime.fromisoformat, help="pretend it is this time (ISO)")
 
 
+@exits_on_settings_error
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     args = _parser().parse_args(argv)
