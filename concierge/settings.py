@@ -13,7 +13,9 @@ it lives in ``bot/domain/session.yml`` (``session_config.session_expiration_time
 from __future__ import annotations
 
 import functools
+import json
 import os
+import secrets
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -91,6 +93,62 @@ def _db_url_env(name: str, default: str) -> str:
     return raw
 
 
+# Secrets the services share, by the environment variable that carries each. Outside demo
+# mode a service that needs one refuses to start without it (Settings.require); in demo
+# mode (CONCIERGE_DEMO=1) missing ones are generated once into var/secrets.json.
+SECRET_VARIABLES: dict[str, str] = {
+    "console_secret": "CONSOLE_SECRET",
+    "identity_secret": "CONCIERGE_IDENTITY_SECRET",
+    "channel_secret": "CONCIERGE_CHANNEL_SECRET",
+    "action_token": "CONCIERGE_ACTION_TOKEN",
+    "metrics_token": "CONCIERGE_METRICS_TOKEN",
+}
+
+
+def _flag_env(name: str) -> bool:
+    raw = os.environ.get(name, "").strip().lower()
+    if raw in ("", "0", "false", "no", "off"):
+        return False
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    raise SettingsError(f"{name} must be 1 or 0 (e.g. {name}=1), got {raw!r}.")
+
+
+def _origins_env(name: str) -> tuple[str, ...]:
+    """Comma-separated web origins (``scheme://host[:port]``), as browsers send them."""
+    origins = []
+    for item in os.environ.get(name, "").split(","):
+        origin = item.strip().rstrip("/")
+        if not origin:
+            continue
+        scheme, sep, rest = origin.partition("://")
+        if scheme not in ("http", "https") or not sep or not rest or "/" in rest:
+            raise SettingsError(
+                f"{name} must list origins like https://shop.example,http://127.0.0.1:8081 "
+                f"(scheme and host, no path), got {origin!r}."
+            )
+        origins.append(origin)
+    return tuple(origins)
+
+
+def demo_secrets(var_dir: Path) -> dict[str, str]:
+    """The demo's secrets: read from ``var/secrets.json``, created once (mode 0600)."""
+    path = var_dir / "secrets.json"
+    try:
+        stored = json.loads(path.read_text())
+    except (OSError, ValueError):
+        stored = {}
+    missing = [name for name in SECRET_VARIABLES if not stored.get(name)]
+    if missing:
+        stored.update({name: secrets.token_urlsafe(32) for name in missing})
+        var_dir.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(stored, indent=2))
+        tmp.chmod(0o600)
+        tmp.replace(path)
+    return {name: stored[name] for name in SECRET_VARIABLES}
+
+
 @dataclass(frozen=True)
 class Settings:
     """Where state lives and where each service listens."""
@@ -106,25 +164,64 @@ class Settings:
     console_port: int = 8080
     # The action server's Prometheus figures (action latency); 0 serves none.
     action_metrics_port: int = 0
-    # Signs the web chat cookie; empty means a random secret per console start.
+    # Signs the console's cookies and CSRF tokens.
     console_secret: str = ""
+    # The shop's shared secret for the customer identities its server signs (HMAC / HS256).
+    identity_secret: str = ""
+    # Console -> Rasa `concierge` channel: sent in a header, compared in constant time.
+    channel_secret: str = ""
+    # Rasa -> action server: the action endpoint's token; the action server refuses others.
+    action_token: str = ""
+    # Bearer token that /metrics of the console requires.
+    metrics_token: str = ""
+    # CONCIERGE_DEMO=1: the customer picker, the public customer list and the demo shop page.
+    demo: bool = False
+    # Origins (besides the console's own) whose pages may embed the chat widget.
+    allowed_origins: tuple[str, ...] = ()
+    # Private bind addresses of the internal services (the console binds to `host`).
+    rasa_host: str = "127.0.0.1"
+    action_host: str = "127.0.0.1"
+    # The demo shop page that embeds the widget from another origin (demo mode only).
+    demo_shop_port: int = 8081
 
     @property
     def rasa_url(self) -> str:
-        return f"http://{self.host}:{self.rasa_port}"
+        return f"http://{self.rasa_host}:{self.rasa_port}"
 
     @property
     def action_url(self) -> str:
-        return f"http://{self.host}:{self.action_port}/webhook"
+        return f"http://{self.action_host}:{self.action_port}/webhook"
 
     @property
     def console_url(self) -> str:
         return f"http://{self.host}:{self.console_port}"
 
+    @property
+    def demo_shop_url(self) -> str:
+        return f"http://{self.host}:{self.demo_shop_port}"
+
+    def require(self, *names: str) -> None:
+        """Stop start-up when a secret this service needs is missing, naming its variable."""
+        for name in names:
+            if not getattr(self, name):
+                variable = SECRET_VARIABLES[name]
+                raise SettingsError(
+                    f"{variable} is not set. Set it to a long random value shared by the "
+                    f"services (e.g. `python -c 'import secrets; print(secrets.token_urlsafe(32))'`), "
+                    "or run with CONCIERGE_DEMO=1 to use generated demo secrets."
+                )
+
     @classmethod
     def from_env(cls) -> Settings:
         """Settings from the environment; raises :class:`SettingsError` on unusable values."""
         var_dir = Path(_env("CONCIERGE_VAR_DIR", str(ROOT / "var"))).resolve()
+        demo = _flag_env("CONCIERGE_DEMO")
+        generated = demo_secrets(var_dir) if demo else {}
+        secret_values = {
+            name: _env(variable, "") or generated.get(name, "")
+            for name, variable in SECRET_VARIABLES.items()
+        }
+        host = _env("CONCIERGE_HOST", "127.0.0.1")
         return cls(
             var_dir=var_dir,
             db_url=_db_url_env("CONCIERGE_DB_URL", f"sqlite:///{var_dir / 'concierge.db'}"),
@@ -137,10 +234,15 @@ class Settings:
             policy_file=Path(
                 _env("CONCIERGE_POLICY_FILE", str(ROOT / "store" / "shop_policy.yml"))
             ).resolve(),
-            host=_env("CONCIERGE_HOST", "127.0.0.1"),
+            host=host,
             rasa_port=_port_env("RASA_PORT", 5005),
             action_port=_port_env("ACTION_PORT", 5055),
             console_port=_port_env("CONSOLE_PORT", 8080),
             action_metrics_port=_port_env("ACTION_METRICS_PORT", 5056, lowest=0),
-            console_secret=_env("CONSOLE_SECRET", ""),
+            demo=demo,
+            allowed_origins=_origins_env("CONCIERGE_ALLOWED_ORIGINS"),
+            rasa_host=_env("RASA_HOST", host),
+            action_host=_env("ACTION_HOST", host),
+            demo_shop_port=_port_env("DEMO_SHOP_PORT", 8081),
+            **secret_values,
         )
