@@ -30,11 +30,28 @@ def test_rasa_side_component_tests_pass_in_the_rasa_environment(tmp_path):
         "pytest is missing from .venv-rasa: install bot/requirements.txt there"
     )
     result = subprocess.run(
-        [str(RASA_PYTHON), "-m", "pytest", "tests/rasa_side", "-q", "-p", "no:cacheprovider",
-         # The repository's top conftest imports main-environment code (Python 3.11).
-         "--confcutdir", "tests/rasa_side", "--basetemp", str(tmp_path / "rasa_side"),
-         "-W", "ignore::pytest.PytestConfigWarning", "-W", "ignore::DeprecationWarning"],
-        cwd=ROOT, capture_output=True, text=True, timeout=1700,
+        [
+            str(RASA_PYTHON),
+            "-m",
+            "pytest",
+            "tests/rasa_side",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            # The repository's top conftest imports main-environment code (Python 3.11).
+            "--confcutdir",
+            "tests/rasa_side",
+            "--basetemp",
+            str(tmp_path / "rasa_side"),
+            "-W",
+            "ignore::pytest.PytestConfigWarning",
+            "-W",
+            "ignore::DeprecationWarning",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=1700,
         env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", SQLALCHEMY_SILENCE_UBER_WARNING="1"),
     )
     summary = result.stdout.strip().splitlines()[-1] if result.stdout.strip() else ""

@@ -42,9 +42,13 @@ else:
 def catalogue_file(tmp_path):
     """A catalogue export like the exporter writes it."""
     path = tmp_path / "entities.json"
-    path.write_text(json.dumps({
-        "titles": ["Rattan Wall Mirror", "Speckled Stoneware Mug", "Linen Cushion Cover"],
-        "categories": ["home decor", "kitchen", "lighting"],
-        "colours": ["Sage Green", "Navy", "Dusky Pink"],
-    }))
+    path.write_text(
+        json.dumps(
+            {
+                "titles": ["Rattan Wall Mirror", "Speckled Stoneware Mug", "Linen Cushion Cover"],
+                "categories": ["home decor", "kitchen", "lighting"],
+                "colours": ["Sage Green", "Navy", "Dusky Pink"],
+            }
+        )
+    )
     return path

@@ -46,8 +46,10 @@ nlu:
 def agent(tmp_path_factory):
     folder = tmp_path_factory.mktemp("candidate")
     catalogue = folder / "entities.json"
-    catalogue.write_text('{"titles": ["Rattan Wall Mirror"], "categories": ["home decor"], '
-                         '"colours": ["Sage Green"]}')
+    catalogue.write_text(
+        '{"titles": ["Rattan Wall Mirror"], "categories": ["home decor"], '
+        '"colours": ["Sage Green"]}'
+    )
     spacy_dir = build(catalogue, folder / "spacy_en")
     config = yaml.safe_load((ROOT / "benchmarks/configs/concierge_minilm.yml").read_text())
     for component in config["pipeline"]:
@@ -57,8 +59,12 @@ def agent(tmp_path_factory):
             component["epochs"] = 2  # the pipeline is under test here, not its accuracy
     (folder / "config.yml").write_text(yaml.safe_dump(config))
     (folder / "nlu.yml").write_text(NLU)
-    model = train_nlu(str(folder / "config.yml"), str(folder / "nlu.yml"),
-                      str(folder / "models"), fixed_model_name="candidate")
+    model = train_nlu(
+        str(folder / "config.yml"),
+        str(folder / "nlu.yml"),
+        str(folder / "models"),
+        fixed_model_name="candidate",
+    )
     return Agent.load(model)
 
 
@@ -92,8 +98,10 @@ def test_fit_softmax_reaches_scikit_learns_multinomial_solution():
     reference.fit(sparse.hstack([counts, sparse.csr_matrix(dense)]).tocsr(), y)
     ours = np.asarray(counts @ coef[:30]) + dense @ coef[30:] + intercept
     theirs = reference.decision_function(sparse.hstack([counts, sparse.csr_matrix(dense)]))
+
     # Softmax is shift-invariant per row: compare probabilities, not raw scores.
     def softmax(z):
         e = np.exp(z - z.max(axis=1, keepdims=True))
         return e / e.sum(axis=1, keepdims=True)
+
     assert np.allclose(softmax(ours), softmax(theirs), atol=1e-3)

@@ -14,10 +14,22 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from bot.components.linear_intent_classifier import LinearIntentClassifier
 
 EXAMPLES = {
-    "order_status": ["where is my order", "track my order", "has my parcel shipped",
-                     "when does my order arrive", "order status please", "where's my parcel"],
-    "return_item": ["i want to return the lamp", "how do i send it back", "return my mug",
-                    "can i return this", "i'd like a refund for the vase", "send back the scarf"],
+    "order_status": [
+        "where is my order",
+        "track my order",
+        "has my parcel shipped",
+        "when does my order arrive",
+        "order status please",
+        "where's my parcel",
+    ],
+    "return_item": [
+        "i want to return the lamp",
+        "how do i send it back",
+        "return my mug",
+        "can i return this",
+        "i'd like a refund for the vase",
+        "send back the scarf",
+    ],
     "greet": ["hello", "hi there", "good morning", "hey", "hiya", "good evening"],
 }
 
@@ -38,8 +50,9 @@ def pipeline(model_storage):
         )
         for i, cfg in enumerate([{}, {"analyzer": "char_wb", "min_ngram": 1, "max_ngram": 4}])
     ]
-    data = TrainingData([Message(data={TEXT: t, INTENT: i})
-                         for i, texts in EXAMPLES.items() for t in texts])
+    data = TrainingData(
+        [Message(data={TEXT: t, INTENT: i}) for i, texts in EXAMPLES.items() for t in texts]
+    )
     tokenizer.process_training_data(data)
     for featurizer in featurizers:
         featurizer.train(data)
@@ -63,8 +76,9 @@ def test_unseen_paraphrases_get_the_right_intent(pipeline, model_storage, resour
     data, featurise = pipeline
     model = classifier(model_storage, resource, context)
     model.train(data)
-    messages = model.process(featurise("where is my parcel now", "return the lamp please",
-                                       "hello there"))
+    messages = model.process(
+        featurise("where is my parcel now", "return the lamp please", "hello there")
+    )
     assert [m.get(INTENT)["name"] for m in messages] == ["order_status", "return_item", "greet"]
 
 

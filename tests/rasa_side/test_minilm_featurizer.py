@@ -59,8 +59,9 @@ def test_sequence_features_give_one_vector_per_rasa_token(model_storage, resourc
 
 
 def test_tokens_beyond_the_truncation_point_get_zero_vectors(model_storage, resource, context):
-    featurizer = make({"sequence_features": True, "max_length": 8}, model_storage, resource,
-                      context)
+    featurizer = make(
+        {"sequence_features": True, "max_length": 8}, model_storage, resource, context
+    )
     (message,) = featurizer.process(tokenized("one two three four five six seven eight nine"))
     vectors = message.get_dense_features(TEXT)[0].features
     assert vectors.shape == (9, 384)
@@ -74,11 +75,14 @@ def test_a_20000_character_message_is_featurised(model_storage, resource, contex
     assert np.isfinite(message.get_dense_features(TEXT)[1].features).all()
 
 
-@pytest.mark.parametrize("config, named", [
-    ({"max_length": 1000}, "max_length"),
-    ({"batch_size": 0}, "batch_size"),
-    ({"model_path": "/nonexistent/minilm"}, "/nonexistent/minilm"),
-])
+@pytest.mark.parametrize(
+    "config, named",
+    [
+        ({"max_length": 1000}, "max_length"),
+        ({"batch_size": 0}, "batch_size"),
+        ({"model_path": "/nonexistent/minilm"}, "/nonexistent/minilm"),
+    ],
+)
 def test_unusable_settings_are_refused_by_name(config, named, model_storage, resource, context):
     with pytest.raises(InvalidConfigException, match=named):
         make(config, model_storage, resource, context)

@@ -28,18 +28,23 @@ def found(nlp, text):
 def test_catalogue_titles_colours_and_categories_are_entities(built):
     nlp = spacy.load(built)
     assert found(nlp, "Is the rattan wall mirror available in sage green?") == [
-        ("product", "rattan wall mirror"), ("colour", "sage green")]
+        ("product", "rattan wall mirror"),
+        ("colour", "sage green"),
+    ]
     assert found(nlp, "anything new in Home Decor") == [("category", "Home Decor")]
 
 
-@pytest.mark.parametrize("text, entity", [
-    ("where is order 10234", ("order_number", "10234")),
-    ("my credit note C536379", ("order_number", "C536379")),
-    ("status of return R-10015", ("return_number", "R-10015")),
-    ("my e-mail is anna.b@example.co.uk", ("email", "anna.b@example.co.uk")),
-    ("it cost £45.50", ("amount", "£45.50")),
-    ("refund 20 pounds", ("amount", "20 pounds")),
-])
+@pytest.mark.parametrize(
+    "text, entity",
+    [
+        ("where is order 10234", ("order_number", "10234")),
+        ("my credit note C536379", ("order_number", "C536379")),
+        ("status of return R-10015", ("return_number", "R-10015")),
+        ("my e-mail is anna.b@example.co.uk", ("email", "anna.b@example.co.uk")),
+        ("it cost £45.50", ("amount", "£45.50")),
+        ("refund 20 pounds", ("amount", "20 pounds")),
+    ],
+)
 def test_rules_find_numbers_emails_and_amounts(built, text, entity):
     assert found(spacy.load(built), text) == [entity]
 
@@ -49,8 +54,7 @@ def test_a_four_digit_number_is_not_an_order_number(built):
 
 
 def test_lookup_lemmatizer_travels_inside_the_saved_pipeline(built):
-    assert [t.lemma_ for t in spacy.load(built)("mugs were delivered")] == [
-        "mug", "be", "deliver"]
+    assert [t.lemma_ for t in spacy.load(built)("mugs were delivered")] == ["mug", "be", "deliver"]
 
 
 def test_rasa_spacy_nlp_loads_it_by_path_and_extracts_the_entities(

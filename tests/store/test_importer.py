@@ -23,7 +23,7 @@ ONLINE_RETAIL = ROOT / ".." / "shared" / "data" / "online_retail" / "online_reta
 needs_online_retail = pytest.mark.skipif(
     not ONLINE_RETAIL.exists(),
     reason=f"the UCI Online Retail file is not at {ONLINE_RETAIL.resolve()} "
-           "(the shared data folder next to the repository)",
+    "(the shared data folder next to the repository)",
 )
 
 HEADER = "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country\n"
@@ -67,19 +67,27 @@ def rows(sessions: sessionmaker[Session], sql: str, **params: Any) -> list[Any]:
 
 
 def _order(sessions: sessionmaker[Session], number: str) -> Any:
-    found = rows(sessions, "SELECT o.*, c.external_ref, "
-                           "(SELECT COUNT(*) FROM shipments s WHERE s.order_id = o.id) AS shipments "
-                           "FROM orders o LEFT JOIN customers c ON c.id = o.customer_id "
-                           "WHERE o.number = :n", n=number)
+    found = rows(
+        sessions,
+        "SELECT o.*, c.external_ref, "
+        "(SELECT COUNT(*) FROM shipments s WHERE s.order_id = o.id) AS shipments "
+        "FROM orders o LEFT JOIN customers c ON c.id = o.customer_id "
+        "WHERE o.number = :n",
+        n=number,
+    )
     assert len(found) == 1, number
     return found[0]
 
 
 def _lines(sessions: sessionmaker[Session], number: str) -> list[Any]:
-    return rows(sessions, "SELECT p.sku, p.title, p.category, l.quantity, l.unit_price "
-                          "FROM order_lines l JOIN orders o ON o.id = l.order_id "
-                          "JOIN products p ON p.id = l.product_id WHERE o.number = :n "
-                          "ORDER BY l.id", n=number)
+    return rows(
+        sessions,
+        "SELECT p.sku, p.title, p.category, l.quantity, l.unit_price "
+        "FROM order_lines l JOIN orders o ON o.id = l.order_id "
+        "JOIN products p ON p.id = l.product_id WHERE o.number = :n "
+        "ORDER BY l.id",
+        n=number,
+    )
 
 
 def test_every_odd_line_is_imported_or_skipped_for_a_named_reason(tmp_path):
@@ -89,15 +97,29 @@ def test_every_odd_line_is_imported_or_skipped_for_a_named_reason(tmp_path):
     assert report.lines_read == len(ODD_CASES) and report.adds_up()
     assert (report.order_lines, report.guest_lines, report.cancellation_lines) == (6, 2, 1)
     assert report.skipped == {
-        "malformed": 3, "negative_quantity_outside_credit_note": 1,
-        "positive_quantity_in_credit_note": 1, "zero_quantity": 1, "negative_price": 1,
-        "zero_price": 1, "non_product_code": 3,
+        "malformed": 3,
+        "negative_quantity_outside_credit_note": 1,
+        "positive_quantity_in_credit_note": 1,
+        "zero_quantity": 1,
+        "negative_price": 1,
+        "zero_price": 1,
+        "non_product_code": 3,
     }
     assert report.lines_without_description == 2
     assert (report.customers, report.products) == (3, 3)
-    assert (report.orders, report.guest_orders, report.credit_notes, report.shipments) == (4, 1, 1, 4)
-    assert row_counts_of(sessions) == {"customers": 3, "products": 3, "orders": 5,
-                                       "order_lines": 9, "shipments": 4}
+    assert (report.orders, report.guest_orders, report.credit_notes, report.shipments) == (
+        4,
+        1,
+        1,
+        4,
+    )
+    assert row_counts_of(sessions) == {
+        "customers": 3,
+        "products": 3,
+        "orders": 5,
+        "order_lines": 9,
+        "shipments": 4,
+    }
 
 
 def row_counts_of(sessions: sessionmaker[Session]) -> dict[str, int]:
@@ -112,9 +134,16 @@ def test_odd_lines_become_the_right_orders_customers_and_products(tmp_path):
 
     sale = _order(sessions, "600001")
     assert (sale.external_ref, sale.email, sale.status, sale.kind, sale.total) == (
-        "12346", "customer-12346@example.com", "delivered", "order", 21.2)
+        "12346",
+        "customer-12346@example.com",
+        "delivered",
+        "order",
+        21.2,
+    )
     assert [(line.sku, line.quantity) for line in _lines(sessions, "600001")] == [
-        ("85123A", 6), ("85123A", 2)]  # the lower-case code is the same product; no postage
+        ("85123A", 6),
+        ("85123A", 2),
+    ]  # the lower-case code is the same product; no postage
 
     guest = _order(sessions, "600002")
     assert guest.customer_id is None and guest.email == "guest-600002@example.net"
@@ -126,7 +155,11 @@ def test_odd_lines_become_the_right_orders_customers_and_products(tmp_path):
 
     credit = _order(sessions, "C600004")
     assert (credit.kind, credit.status, credit.total, credit.shipments) == (
-        "credit_note", "cancelled", -12.75, 0)
+        "credit_note",
+        "cancelled",
+        -12.75,
+        0,
+    )
     assert credit.cancelled_at == credit.placed_at
     assert [(line.sku, line.quantity) for line in _lines(sessions, "C600004")] == [("22423", -1)]
 
@@ -168,11 +201,17 @@ def test_first_5000_real_lines_add_up_with_cancellations_and_guests_counted(firs
     assert report.skipped["zero_price"] == 10 and report.skipped["non_product_code"] == 10
     assert report.skipped["negative_quantity_outside_credit_note"] == 2
     assert report.orders == 258
-    stored = rows(sessions, "SELECT kind, customer_id IS NULL AS guest, COUNT(*) AS n "
-                            "FROM order_lines l JOIN orders o ON o.id = l.order_id "
-                            "GROUP BY kind, guest ORDER BY kind, guest")
+    stored = rows(
+        sessions,
+        "SELECT kind, customer_id IS NULL AS guest, COUNT(*) AS n "
+        "FROM order_lines l JOIN orders o ON o.id = l.order_id "
+        "GROUP BY kind, guest ORDER BY kind, guest",
+    )
     assert [(r.kind, bool(r.guest), r.n) for r in stored] == [
-        ("credit_note", False, 69), ("order", False, 3718), ("order", True, 1191)]
+        ("credit_note", False, 69),
+        ("order", False, 3718),
+        ("order", True, 1191),
+    ]
 
 
 @needs_online_retail
@@ -180,17 +219,34 @@ def test_hand_checked_invoice_536365_has_its_seven_lines_and_total(first_5000):
     _, sessions = first_5000
     order = _order(sessions, "536365")
     assert (order.external_ref, order.status, order.kind, order.total, order.country) == (
-        "17850", "delivered", "order", 139.12, "United Kingdom")
+        "17850",
+        "delivered",
+        "order",
+        139.12,
+        "United Kingdom",
+    )
     assert str(order.placed_at).startswith("2010-12-01 08:26:00")
     assert [(line.sku, line.quantity, line.unit_price) for line in _lines(sessions, "536365")] == [
-        ("85123A", 6, 2.55), ("71053", 6, 3.39), ("84406B", 8, 2.75), ("84029G", 6, 3.39),
-        ("84029E", 6, 3.39), ("22752", 2, 7.65), ("21730", 6, 4.25)]
-    shipment = rows(sessions, "SELECT s.* FROM shipments s JOIN orders o ON o.id = s.order_id "
-                              "WHERE o.number = '536365'")
+        ("85123A", 6, 2.55),
+        ("71053", 6, 3.39),
+        ("84406B", 8, 2.75),
+        ("84029G", 6, 3.39),
+        ("84029E", 6, 3.39),
+        ("22752", 2, 7.65),
+        ("21730", 6, 4.25),
+    ]
+    shipment = rows(
+        sessions,
+        "SELECT s.* FROM shipments s JOIN orders o ON o.id = s.order_id WHERE o.number = '536365'",
+    )
     assert len(shipment) == 1 and shipment[0].carrier in ("Royal Mail", "DPD", "Evri")
     credit = _order(sessions, "C536383")
     assert (credit.kind, credit.status, credit.total, credit.external_ref) == (
-        "credit_note", "cancelled", -4.65, "15311")
+        "credit_note",
+        "cancelled",
+        -4.65,
+        "15311",
+    )
 
 
 @needs_online_retail
@@ -217,12 +273,21 @@ def test_whole_file_imports_completely_within_two_minutes(tmp_path):
 
 def test_cli_imports_a_file_and_reports_the_counts(tmp_path):
     csv_path = _write_csv(tmp_path / "odd.csv", ODD_CASES)
-    env = {**os.environ, "CONCIERGE_VAR_DIR": str(tmp_path / "var"),
-           "CONCIERGE_DB_URL": sqlite_url(tmp_path, "cli.db")}
+    env = {
+        **os.environ,
+        "CONCIERGE_VAR_DIR": str(tmp_path / "var"),
+        "CONCIERGE_DB_URL": sqlite_url(tmp_path, "cli.db"),
+    }
 
     def cli(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "store", *args], cwd=ROOT, env=env,
-                              capture_output=True, text=True, timeout=120)
+        return subprocess.run(
+            [sys.executable, "-m", "store", *args],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
 
     done = cli("import-online-retail", str(csv_path), "--limit", "8")
     assert done.returncode == 0, done.stderr
