@@ -86,13 +86,20 @@ def cmd_generate(args: argparse.Namespace, settings: Settings) -> int:
 
     upgrade(args.db_url)
     now = args.now or _current_hour()
-    print(f"Generating demo data into {_shown(args.db_url)} (seed {args.seed}, "
-          f"{args.customers} customers, {args.products} products, {args.days} days to {now})")
+    print(
+        f"Generating demo data into {_shown(args.db_url)} (seed {args.seed}, "
+        f"{args.customers} customers, {args.products} products, {args.days} days to {now})"
+    )
     try:
         report = generate(
-            make_session_factory(make_engine(args.db_url)), seed=args.seed,
-            customers=args.customers, products=args.products, days=args.days, now=now,
-            replace=args.force, progress=_progress,
+            make_session_factory(make_engine(args.db_url)),
+            seed=args.seed,
+            customers=args.customers,
+            products=args.products,
+            days=args.days,
+            now=now,
+            replace=args.force,
+            progress=_progress,
         )
     except GenerationRefused as exc:
         if args.if_missing:
@@ -129,11 +136,17 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
         print(f"error: no Online Retail file at {args.path}", file=sys.stderr)
         return 1
     upgrade(args.db_url)
-    print(f"Importing {args.path} into {_shown(args.db_url)}"
-          + (f" (first {args.limit} lines)" if args.limit else ""))
+    print(
+        f"Importing {args.path} into {_shown(args.db_url)}"
+        + (f" (first {args.limit} lines)" if args.limit else "")
+    )
     try:
-        report = import_online_retail(args.path, make_session_factory(make_engine(args.db_url)),
-                                      limit=args.limit, progress=_progress)
+        report = import_online_retail(
+            args.path,
+            make_session_factory(make_engine(args.db_url)),
+            limit=args.limit,
+            progress=_progress,
+        )
     except OnlineRetailError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -143,15 +156,19 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
 
 def _print_import(report: ImportReport) -> None:
     print(f"Done in {report.seconds:.1f} s. Lines read: {report.lines_read}")
-    print(f"  imported     {report.imported_lines:>8}  (customer sales {report.order_lines}, "
-          f"guest sales {report.guest_lines}, cancellations {report.cancellation_lines})")
+    print(
+        f"  imported     {report.imported_lines:>8}  (customer sales {report.order_lines}, "
+        f"guest sales {report.guest_lines}, cancellations {report.cancellation_lines})"
+    )
     print(f"  skipped      {report.skipped_lines:>8}")
     for reason, count in report.skipped.items():
         if count:
             print(f"    {reason:<40} {count:>8}")
-    print(f"  customers {report.customers}, products {report.products}, orders {report.orders} "
-          f"({report.guest_orders} guest), credit notes {report.credit_notes}, "
-          f"shipments {report.shipments}")
+    print(
+        f"  customers {report.customers}, products {report.products}, orders {report.orders} "
+        f"({report.guest_orders} guest), credit notes {report.credit_notes}, "
+        f"shipments {report.shipments}"
+    )
     if report.lines_without_description:
         print(f"  imported lines without a description: {report.lines_without_description}")
 
@@ -161,13 +178,17 @@ def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
     url = make_url(args.db_url)
     missing_file = url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:")
     if missing_file and not Path(url.database or "").expanduser().exists():
-        print(f"error: there is no database file at {url.database}; run `python -m store init`",
-              file=sys.stderr)
+        print(
+            f"error: there is no database file at {url.database}; run `python -m store init`",
+            file=sys.stderr,
+        )
         return 1
     engine = make_engine(args.db_url)
     if not inspect(engine).has_table("customers"):
-        print(f"error: {_shown(args.db_url)} has no shop tables yet; run `python -m store init`",
-              file=sys.stderr)
+        print(
+            f"error: {_shown(args.db_url)} has no shop tables yet; run `python -m store init`",
+            file=sys.stderr,
+        )
         return 1
     with make_session_factory(engine)() as session:
         counts = row_counts(session)
@@ -184,8 +205,10 @@ def _shown(db_url: str) -> str:
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``python -m store``."""
     parser = argparse.ArgumentParser(prog="python -m store", description=__doc__.split("\n")[0])
-    parser.add_argument("--db-url", help="SQLAlchemy URL of the shop database "
-                                         "(default: CONCIERGE_DB_URL or var/concierge.db)")
+    parser.add_argument(
+        "--db-url",
+        help="SQLAlchemy URL of the shop database (default: CONCIERGE_DB_URL or var/concierge.db)",
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("init", help="create or migrate the schema").set_defaults(run=cmd_init)
 
@@ -194,17 +217,28 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--customers", type=_positive, default=3000)
     gen.add_argument("--products", type=_positive, default=300)
     gen.add_argument("--days", type=_positive, default=365)
-    gen.add_argument("--now", type=_timestamp, default=None,
-                     help="end of the simulated period, UTC (default: the current hour; "
-                          "the tests use demo_shop.generator.DEFAULT_NOW)")
-    gen.add_argument("--force", action="store_true",
-                     help="replace the contents of a database that already holds data")
-    gen.add_argument("--if-missing", action="store_true",
-                     help="do nothing (and succeed) when the database already holds data")
+    gen.add_argument(
+        "--now",
+        type=_timestamp,
+        default=None,
+        help="end of the simulated period, UTC (default: the current hour; "
+        "the tests use demo_shop.generator.DEFAULT_NOW)",
+    )
+    gen.add_argument(
+        "--force",
+        action="store_true",
+        help="replace the contents of a database that already holds data",
+    )
+    gen.add_argument(
+        "--if-missing",
+        action="store_true",
+        help="do nothing (and succeed) when the database already holds data",
+    )
     gen.set_defaults(run=cmd_generate)
 
-    imp = commands.add_parser("import-online-retail",
-                              help="import the UCI Online Retail CSV (plain or gzipped)")
+    imp = commands.add_parser(
+        "import-online-retail", help="import the UCI Online Retail CSV (plain or gzipped)"
+    )
     imp.add_argument("path", type=Path)
     imp.add_argument("--limit", type=_positive, default=None, help="read only the first N lines")
     imp.set_defaults(run=cmd_import)

@@ -29,8 +29,19 @@ from store.models import (
     Shipment,
 )
 
-SHOP_MODELS = (Customer, Identity, Product, Order, OrderLine, Shipment, Return, Event,
-               ChatSession, SessionOutcome, Handoff)
+SHOP_MODELS = (
+    Customer,
+    Identity,
+    Product,
+    Order,
+    OrderLine,
+    Shipment,
+    Return,
+    Event,
+    ChatSession,
+    SessionOutcome,
+    Handoff,
+)
 
 CHUNK_ROWS = 20_000
 
@@ -85,8 +96,9 @@ def clear_shop_data(session: Session) -> list[str]:
     grew = True
     while grew:  # add tables whose foreign keys point at a doomed table, transitively
         before = len(doomed)
-        doomed |= {t.name for t in tables
-                   if any(fk.column.table.name in doomed for fk in t.foreign_keys)}
+        doomed |= {
+            t.name for t in tables if any(fk.column.table.name in doomed for fk in t.foreign_keys)
+        }
         grew = len(doomed) > before
     emptied = [t for t in tables if t.name in doomed]
     for table in reversed(emptied):

@@ -37,16 +37,31 @@ from store.bulk_insert import advance_id_sequences, insert_rows, next_id
 from store.keyword_categories import category_for, colour_for
 from store.models import Customer, Order, OrderLine, Product, Shipment
 
-COLUMNS = ("InvoiceNo", "StockCode", "Description", "Quantity", "InvoiceDate", "UnitPrice",
-           "CustomerID", "Country")
+COLUMNS = (
+    "InvoiceNo",
+    "StockCode",
+    "Description",
+    "Quantity",
+    "InvoiceDate",
+    "UnitPrice",
+    "CustomerID",
+    "Country",
+)
 # Stock codes that are charges or adjustments, not products: postage, carriage, manual
 # entries, discounts, samples, bad-debt adjustments, bank and marketplace fees.
-NON_PRODUCT_CODES = frozenset({"POST", "DOT", "C2", "M", "D", "S", "B", "BANK CHARGES",
-                               "AMAZONFEE", "CRUK"})
+NON_PRODUCT_CODES = frozenset(
+    {"POST", "DOT", "C2", "M", "D", "S", "B", "BANK CHARGES", "AMAZONFEE", "CRUK"}
+)
 GIFT_VOUCHER_PREFIX = "GIFT_"
-SKIP_REASONS = ("malformed", "negative_quantity_outside_credit_note",
-                "positive_quantity_in_credit_note", "zero_quantity", "negative_price",
-                "zero_price", "non_product_code")
+SKIP_REASONS = (
+    "malformed",
+    "negative_quantity_outside_credit_note",
+    "positive_quantity_in_credit_note",
+    "zero_quantity",
+    "negative_price",
+    "zero_price",
+    "non_product_code",
+)
 UK = "United Kingdom"
 
 
@@ -173,7 +188,8 @@ def _parse(path: Path, limit: int | None, report: ImportReport) -> _Parsed:
             invoice, code, description, qty_text, date_text, price_text, customer, country = row
             qty, price = int(qty_text), float(price_text)
             placed = dates.get(date_text) or dates.setdefault(
-                date_text, datetime.fromisoformat(date_text.strip()))
+                date_text, datetime.fromisoformat(date_text.strip())
+            )
         except ValueError:  # a short row unpacks to ValueError too
             report.skipped["malformed"] += 1
             continue
@@ -227,8 +243,10 @@ def import_online_retail(
     report = ImportReport(path=str(path))
     say(f"reading {path}")
     parsed = _parse(path, limit, report)
-    say(f"read {report.lines_read} lines: {len(parsed.lines)} to import, "
-        f"{report.skipped_lines} to skip; writing")
+    say(
+        f"read {report.lines_read} lines: {len(parsed.lines)} to import, "
+        f"{report.skipped_lines} to skip; writing"
+    )
     for invoice in parsed.invoices.values():
         if invoice.credit:
             report.cancellation_lines += invoice.lines
@@ -241,8 +259,9 @@ def import_online_retail(
         customers = _write_customers(session, parsed, report)
         products = _write_products(session, parsed, report)
         _write_orders(session, parsed, customers, products, report)
-        advance_id_sequences(session, [t.__table__ for t in (Customer, Product, Order,
-                                                             OrderLine, Shipment)])
+        advance_id_sequences(
+            session, [t.__table__ for t in (Customer, Product, Order, OrderLine, Shipment)]
+        )
     report.seconds = round(time.perf_counter() - started, 2)
     return report
 
@@ -278,15 +297,26 @@ def _write_customers(session: Session, parsed: _Parsed, report: ImportReport) ->
         if ref in ids:
             continue
         ids[ref] = first + len(rows)
-        rows.append({
-            "id": ids[ref], "external_ref": ref, "email": f"customer-{ref.lower()}@example.com",
-            "first_name": None, "last_name": None,
-            "country": parsed.countries[ref].most_common(1)[0][0], "city": None,
-            "created_at": parsed.customer_since[ref],
-            # Consent is unknown for imported customers, so no marketing.
-            "marketing_consent": False, "email_opt_in": False, "sms_opt_in": False,
-            "offers_opt_out": False, "preferred_channel": None, "preferences": {}, "tags": {},
-        })
+        rows.append(
+            {
+                "id": ids[ref],
+                "external_ref": ref,
+                "email": f"customer-{ref.lower()}@example.com",
+                "first_name": None,
+                "last_name": None,
+                "country": parsed.countries[ref].most_common(1)[0][0],
+                "city": None,
+                "created_at": parsed.customer_since[ref],
+                # Consent is unknown for imported customers, so no marketing.
+                "marketing_consent": False,
+                "email_opt_in": False,
+                "sms_opt_in": False,
+                "offers_opt_out": False,
+                "preferred_channel": None,
+                "preferences": {},
+                "tags": {},
+            }
+        )
     report.customers = insert_rows(session, Customer.__table__, rows)
     return ids
 
@@ -303,16 +333,23 @@ def _write_products(session: Session, parsed: _Parsed, report: ImportReport) -> 
         text = seen.most_common(1)[0][0] if seen else ""
         title = string.capwords(text.lower()) if text else f"Stock item {code}"
         ids[code] = first + len(rows)
-        rows.append({
-            "id": ids[code], "sku": code, "title": title, "description": "",
-            "category": category_for(text), "colour": colour_for(text),
-            # Sale prices when there are any; a credit note alone still tells the price.
-            "price": round(statistics.median(
-                parsed.sale_prices.get(code) or parsed.credit_prices[code]), 2),
-            # The file has no stock levels; a stable made-up level keeps items buyable.
-            "stock": 1 + zlib.crc32(code.encode()) % 250,
-            "created_at": parsed.product_since[code],
-        })
+        rows.append(
+            {
+                "id": ids[code],
+                "sku": code,
+                "title": title,
+                "description": "",
+                "category": category_for(text),
+                "colour": colour_for(text),
+                # Sale prices when there are any; a credit note alone still tells the price.
+                "price": round(
+                    statistics.median(parsed.sale_prices.get(code) or parsed.credit_prices[code]), 2
+                ),
+                # The file has no stock levels; a stable made-up level keeps items buyable.
+                "stock": 1 + zlib.crc32(code.encode()) % 250,
+                "created_at": parsed.product_since[code],
+            }
+        )
     report.products = insert_rows(session, Product.__table__, rows)
     return ids
 
@@ -326,18 +363,31 @@ def _shipment(invoice: str, head: _Invoice, order_id: int, row_id: int) -> dict[
     else:
         carrier = ("Royal Mail", "DPD", "Evri")[h % 3]
         transit = {"Royal Mail": 2, "DPD": 1, "Evri": 3}[carrier]
-        tracking = {"Royal Mail": f"RM{digits[:9]}GB", "DPD": f"155{digits[:11]}",
-                    "Evri": f"H{digits[:15]}"}[carrier]
+        tracking = {
+            "Royal Mail": f"RM{digits[:9]}GB",
+            "DPD": f"155{digits[:11]}",
+            "Evri": f"H{digits[:15]}",
+        }[carrier]
     day = datetime.combine(head.placed_at.date(), datetime.min.time())
     shipped = day + timedelta(days=1, hours=14 + (h >> 4) % 4)
     estimated = day + timedelta(days=1 + transit, hours=18)
     delivered = day + timedelta(days=1 + transit - (h >> 8) % 2, hours=9 + (h >> 12) % 9)
-    return {"id": row_id, "order_id": order_id, "carrier": carrier, "tracking_number": tracking,
-            "shipped_at": shipped, "estimated_delivery": estimated, "delivered_at": delivered}
+    return {
+        "id": row_id,
+        "order_id": order_id,
+        "carrier": carrier,
+        "tracking_number": tracking,
+        "shipped_at": shipped,
+        "estimated_delivery": estimated,
+        "delivered_at": delivered,
+    }
 
 
 def _write_orders(
-    session: Session, parsed: _Parsed, customers: dict[str, int], products: dict[str, int],
+    session: Session,
+    parsed: _Parsed,
+    customers: dict[str, int],
+    products: dict[str, int],
     report: ImportReport,
 ) -> None:
     order_ids: dict[str, int] = {}
@@ -347,27 +397,49 @@ def _write_orders(
     for invoice, head in parsed.invoices.items():
         order_ids[invoice] = first_order + len(orders)
         customer_id = customers.get(head.customer) if head.customer else None
-        email = (f"customer-{head.customer.lower()}@example.com" if head.customer
-                 else f"guest-{invoice.lower()}@example.net")
-        orders.append({
-            "id": order_ids[invoice], "number": invoice, "customer_id": customer_id,
-            "email": email, "status": "cancelled" if head.credit else "delivered",
-            "placed_at": head.placed_at, "cancelled_at": head.placed_at if head.credit else None,
-            "total": round(head.total, 2), "currency": "GBP", "country": head.country,
-            "coupon_code": None, "kind": "credit_note" if head.credit else "order",
-        })
+        email = (
+            f"customer-{head.customer.lower()}@example.com"
+            if head.customer
+            else f"guest-{invoice.lower()}@example.net"
+        )
+        orders.append(
+            {
+                "id": order_ids[invoice],
+                "number": invoice,
+                "customer_id": customer_id,
+                "email": email,
+                "status": "cancelled" if head.credit else "delivered",
+                "placed_at": head.placed_at,
+                "cancelled_at": head.placed_at if head.credit else None,
+                "total": round(head.total, 2),
+                "currency": "GBP",
+                "country": head.country,
+                "coupon_code": None,
+                "kind": "credit_note" if head.credit else "order",
+            }
+        )
         if head.credit:
             report.credit_notes += 1
             continue
         report.orders += 1
         report.guest_orders += customer_id is None
-        shipments.append(_shipment(invoice, head, order_ids[invoice],
-                                   first_shipment + len(shipments)))
+        shipments.append(
+            _shipment(invoice, head, order_ids[invoice], first_shipment + len(shipments))
+        )
     insert_rows(session, Order.__table__, orders)
     report.shipments = insert_rows(session, Shipment.__table__, shipments)
     first_line = next_id(session, OrderLine.__table__)
-    insert_rows(session, OrderLine.__table__, (
-        {"id": first_line + n, "order_id": order_ids[invoice], "product_id": products[code],
-         "quantity": qty, "unit_price": price}
-        for n, (invoice, code, qty, price) in enumerate(parsed.lines)
-    ))
+    insert_rows(
+        session,
+        OrderLine.__table__,
+        (
+            {
+                "id": first_line + n,
+                "order_id": order_ids[invoice],
+                "product_id": products[code],
+                "quantity": qty,
+                "unit_price": price,
+            }
+            for n, (invoice, code, qty, price) in enumerate(parsed.lines)
+        ),
+    )

@@ -105,9 +105,7 @@ class Order(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     number: Mapped[str] = mapped_column(String(32), unique=True, index=True)
     # NULL for guest checkouts; ``email`` is then the only proof of ownership.
-    customer_id: Mapped[int | None] = mapped_column(
-        ForeignKey("customers.id"), index=True
-    )
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), index=True)
     email: Mapped[str] = mapped_column(String(255), index=True)
     status: Mapped[str] = mapped_column(String(20), index=True)
     placed_at: Mapped[datetime] = mapped_column(DateTime, index=True)
@@ -126,9 +124,7 @@ class Order(Base):
     shipments: Mapped[list[Shipment]] = relationship(
         back_populates="order", cascade="all, delete-orphan", order_by="Shipment.id"
     )
-    returns: Mapped[list[Return]] = relationship(
-        back_populates="order", order_by="Return.id"
-    )
+    returns: Mapped[list[Return]] = relationship(back_populates="order", order_by="Return.id")
 
 
 class OrderLine(Base):
@@ -165,9 +161,7 @@ class Return(Base):
     number: Mapped[str] = mapped_column(String(32), unique=True, index=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
     order_line_id: Mapped[int] = mapped_column(ForeignKey("order_lines.id"))
-    customer_id: Mapped[int | None] = mapped_column(
-        ForeignKey("customers.id"), index=True
-    )
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), index=True)
     reason: Mapped[str] = mapped_column(String(255))
     status: Mapped[str] = mapped_column(String(20))
     refund_amount: Mapped[float] = mapped_column(Float)
@@ -200,9 +194,7 @@ class ChatSession(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     sender_id: Mapped[str] = mapped_column(String(255))
-    customer_id: Mapped[int | None] = mapped_column(
-        ForeignKey("customers.id"), index=True
-    )
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), index=True)
     channel: Mapped[str] = mapped_column(String(32))
     started_at: Mapped[datetime] = mapped_column(DateTime, index=True)
     last_activity_at: Mapped[datetime] = mapped_column(DateTime)
