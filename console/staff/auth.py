@@ -16,6 +16,7 @@ import hmac
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote, unquote
 
 import aiohttp_jinja2
 from aiohttp import web
@@ -27,6 +28,11 @@ from console.staff.sessions import STAFF_COOKIE
 STAFF_PREFIXES = ("/staff", "/marketing", "/admin")
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
+STAFF_HOME = "/staff"
+# A sign-in link's target: longer ones are not paths of this console.
+_MAX_NEXT_CHARS = 2000
+# Percent-decodings a target must survive; one more than any layer would apply.
+_DECODE_ROUNDS = 3
 CSRF_FAILED_TEXT = (
     "This form has expired or did not come from the console. Reload the page and try again."
 )
@@ -145,16 +151,39 @@ def see_other(location: str) -> web.Response:
 
 
 def _quote(path: str) -> str:
-    from urllib.parse import quote
-
     return quote(path, safe="")
 
 
 def safe_next(raw: str | None) -> str:
     """A same-site path to go to after sign-in; anything else goes to the staff home."""
-    if raw and raw.startswith("/") and not raw.startswith("//") and "\\" not in raw:
-        return raw
-    return "/staff"
+    return raw if raw and _same_site_path(raw) else STAFF_HOME
+
+
+def _same_site_path(raw: str) -> bool:
+    # Browsers drop tabs and newlines from a URL and read "\\" as "/", so "/\t/evil.example"
+    # becomes "//evil.example": only visible ASCII without backslashes passes. The path part
+    # is checked again after each percent-decoding a proxy or framework might apply, so
+    # "/%2F/evil.example" or "/%252F%252Fevil.example" cannot become "//" on the way either.
+    if len(raw) > _MAX_NEXT_CHARS or not _plain_path(raw):
+        return False
+    path = raw.split("?", 1)[0].split("#", 1)[0]
+    for _ in range(_DECODE_ROUNDS):
+        decoded = unquote(path)
+        if decoded == path:
+            return True
+        if not _plain_path(decoded):
+            return False
+        path = decoded
+    return False
+
+
+def _plain_path(path: str) -> bool:
+    return (
+        path.startswith("/")
+        and not path.startswith("//")
+        and "\\" not in path
+        and all("!" <= char <= "~" for char in path)
+    )
 
 
 async def sign_in_page(request: web.Request) -> web.StreamResponse:
