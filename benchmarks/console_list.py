@@ -21,9 +21,8 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import cast
 
-from sqlalchemy import Table, insert
+from sqlalchemy import insert
 
 from concierge.settings import ROOT
 from console.models import ConversationReview, ConversationTag
@@ -171,8 +170,7 @@ def fill(folder: Path, conversations: int, seed: int = 7) -> None:
             (ConversationTag.__table__, tags),
         ):
             for start in range(0, len(rows), 20_000):
-                # A declarative model's __table__ is a Table; its stub says FromClause.
-                s.execute(insert(cast(Table, table)), rows[start : start + 20_000])
+                s.execute(insert(table), rows[start : start + 20_000])
     engine.dispose()
     with sqlite3.connect(folder / "tracker.db") as conn:
         conn.executescript(RASA_EVENTS_SCHEMA)

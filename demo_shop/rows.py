@@ -124,7 +124,7 @@ def _order_row(order: PlannedOrder, catalogue: Catalogue) -> dict[str, Any]:
 
 
 def _shipment_rows(orders: list[PlannedOrder]) -> list[dict[str, Any]]:
-    rows = []
+    rows: list[dict[str, Any]] = []
     for order in orders:
         life = order.lifecycle
         if life is None or life.carrier is None:

@@ -291,7 +291,7 @@ def _refuse_if_imported(session: Session, path: Path, invoices: list[str]) -> No
 def _write_customers(session: Session, parsed: _Parsed, report: ImportReport) -> dict[str, int]:
     refs = list(parsed.countries)
     ids = _existing(session, Customer.external_ref, refs)  # from an earlier, other file
-    rows = []
+    rows: list[dict[str, Any]] = []
     first = next_id(session, Customer.__table__)
     for ref in refs:
         if ref in ids:
@@ -324,7 +324,7 @@ def _write_customers(session: Session, parsed: _Parsed, report: ImportReport) ->
 def _write_products(session: Session, parsed: _Parsed, report: ImportReport) -> dict[str, int]:
     codes = list(parsed.product_since)
     ids = _existing(session, Product.sku, codes)
-    rows = []
+    rows: list[dict[str, Any]] = []
     first = next_id(session, Product.__table__)
     for code in codes:
         if code in ids:
@@ -391,7 +391,8 @@ def _write_orders(
     report: ImportReport,
 ) -> None:
     order_ids: dict[str, int] = {}
-    orders, shipments = [], []
+    orders: list[dict[str, Any]] = []
+    shipments: list[dict[str, Any]] = []
     first_order = next_id(session, Order.__table__)
     first_shipment = next_id(session, Shipment.__table__)
     for invoice, head in parsed.invoices.items():

@@ -9,7 +9,7 @@ prefixes such as ``C536379`` for credit notes.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -20,6 +20,7 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    Table,
     Text,
     UniqueConstraint,
 )
@@ -30,6 +31,9 @@ class Base(DeclarativeBase):
     """Base class of every table."""
 
     type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+    # Every model here maps a plain table, so say so: SQLAlchemy types ``__table__`` as any
+    # FromClause (a class may map a subquery), which bulk inserts and id lookups cannot take.
+    __table__: ClassVar[Table]
 
 
 # Order statuses, in lifecycle order. ``cancelled`` is terminal; a return does not
