@@ -126,13 +126,13 @@ def build_catalogue(rng: random.Random, size: int = 300) -> Catalogue:
         if sum(len(x) for x in bundles) + len(items) > bundle_budget:
             break
         name = collections[b % len(collections)]
-        colour = rng.choice(COLOURS)
+        collection_colour = rng.choice(COLOURS)
         titles = [f"{name} {noun}" for _, noun, _, _ in items]
         members = []
         for k, (category, noun, low, high) in enumerate(items):
             partners = " and the ".join(t for j, t in enumerate(titles) if j != k)
             coloured = not any(word in noun for word in UNCOLOURED_WORDS)
-            in_colour = f", in {colour.lower()}" if coloured else ""
+            in_colour = f", in {collection_colour.lower()}" if coloured else ""
             description = (
                 f"The {noun.lower()} of our {name} collection{in_colour}. "
                 f"Made to match the {partners}."
@@ -144,7 +144,7 @@ def build_catalogue(rng: random.Random, size: int = 300) -> Catalogue:
                     title=titles[k],
                     description=description,
                     category=category,
-                    colour=colour if coloured else None,
+                    colour=collection_colour if coloured else None,
                     price=shop_price(rng, low, high),
                     bundle=b,
                     age_days=rng.uniform(400, 900),
