@@ -70,7 +70,9 @@ def as_customer_id(value: int | str | None) -> int | None:
 
 def same_email(a: str | None, b: str | None) -> bool:
     """Whether two e-mail addresses are the same, ignoring case and surrounding spaces."""
-    return bool(a and b) and a.strip().casefold() == b.strip().casefold()
+    if not a or not b:
+        return False
+    return a.strip().casefold() == b.strip().casefold()
 
 
 def match_line(order: OrderView, text: str) -> OrderLineView | None:
