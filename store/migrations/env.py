@@ -7,6 +7,7 @@ option that ``store.db.upgrade(url)`` sets, and finally ``concierge.settings``.
 from __future__ import annotations
 
 from logging.config import fileConfig
+from typing import Any
 
 from alembic import context
 
@@ -28,7 +29,8 @@ def _database_url() -> str:
     return Settings.from_env().db_url
 
 
-def _configure(**kwargs: object) -> None:
+def _configure(**kwargs: Any) -> None:
+    """Alembic's configure with this project's options; ``kwargs`` go through unchanged."""
     context.configure(
         target_metadata=target_metadata,
         # SQLite cannot ALTER most things in place; batch mode rebuilds the table.
