@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, func, select, update
+from sqlalchemy import ColumnElement, CursorResult, func, select, update
 
 from store.db import UnitOfWork
 from store.models import Customer, Handoff
@@ -91,11 +92,17 @@ class HandoffQueue(UnitOfWork):
     def take(self, handoff_id: int, agent_email: str) -> HandoffItem:
         """Give a waiting handoff to ``agent_email``; refused if someone else was quicker."""
         with self._write() as s:
-            taken = s.execute(
-                update(Handoff)
-                .where(Handoff.id == handoff_id, Handoff.status == "waiting")
-                .values(status="taken", agent=agent_email, taken_at=self._clock())
-            ).rowcount
+            # An UPDATE without RETURNING gives a CursorResult, which the Session's types
+            # cannot promise (SQLAlchemy's advice is this cast).
+            result = cast(
+                CursorResult[Any],
+                s.execute(
+                    update(Handoff)
+                    .where(Handoff.id == handoff_id, Handoff.status == "waiting")
+                    .values(status="taken", agent=agent_email, taken_at=self._clock())
+                ),
+            )
+            taken = result.rowcount
             if not taken:
                 row = s.get(Handoff, handoff_id)
                 if row is None:
