@@ -26,10 +26,11 @@ def catalogue_terms(db_url: str) -> dict[str, list[str]]:
     """Distinct, sorted product titles, categories and colours in the store."""
     url = make_url(db_url)
     # Opening a missing SQLite file would create an empty database in its place.
-    on_disk = url.drivername.startswith("sqlite") and url.database not in (None, "", ":memory:")
-    if on_disk and not Path(url.database).is_file():
+    database = url.database or ""
+    on_disk = url.drivername.startswith("sqlite") and database not in ("", ":memory:")
+    if on_disk and not Path(database).is_file():
         raise ValueError(
-            f"no store database at {url.database}; generate the demo data first "
+            f"no store database at {database}; generate the demo data first "
             "(`.venv/bin/python -m store generate`)"
         )
     engine = make_engine(db_url)
