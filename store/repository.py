@@ -167,11 +167,11 @@ class ShopRepository(SessionHistory):
 
     def recent_orders(self, customer_id: int, limit: int = 5) -> list[OrderView]:
         """A customer's latest orders, newest first."""
-        customer_id = as_customer_id(customer_id)
+        owner = as_customer_id(customer_id)
         with self._read() as s:
             orders = s.scalars(
                 select(Order)
-                .where(Order.customer_id == customer_id)
+                .where(Order.customer_id == owner)
                 .order_by(Order.placed_at.desc(), Order.id.desc())
                 .limit(limit)
                 .options(*_ORDER_LOAD)
