@@ -177,6 +177,7 @@ class _History:
         message = None
         if decision.outcome == OFFER:
             variant = campaign.variant(decision.variant_key or "")
+            assert variant is not None  # the decision only names the campaign's own variants
             message = render_offer(campaign, variant, profile, context, at)[0]
         exposure = PromoExposure(
             customer_id=customer_id,
@@ -208,7 +209,9 @@ class _History:
         at = exposure.at + timedelta(seconds=self.rng.randint(5, 90))
         if roll < OPT_OUT:
             response = Response.OPTED_OUT
-            s.get(Customer, exposure.customer_id).offers_opt_out = True
+            customer = s.get(Customer, exposure.customer_id)
+            assert customer is not None  # the exposure's foreign key names a customer
+            customer.offers_opt_out = True
             facts, orders = self.facts[exposure.customer_id]
             self.facts[exposure.customer_id] = (replace(facts, opted_out=True), orders)
         elif roll < OPT_OUT + accept:
@@ -224,9 +227,9 @@ class _History:
 
     def _issue(self, s: Session, exposure: PromoExposure, campaign: Campaign, at: datetime) -> None:
         variant = campaign.variant(exposure.variant_key or "")
-        spec = variant.coupon if variant else None
-        if spec is None:
+        if variant is None or variant.coupon is None:
             return
+        spec = variant.coupon
         code = "-".join("".join(self.rng.choice(ALPHABET) for _ in range(4)) for _ in range(3))
         expires = at + timedelta(days=spec.validity_days)
         s.add(

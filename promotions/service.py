@@ -297,13 +297,13 @@ class PromotionService:
     def opt_out(self, customer_id: int | str, now: datetime | None = None) -> OfferReply:
         """Stop all offers to this customer, everywhere, from now on."""
         now = now or self.clock()
-        customer_id = as_customer_id(customer_id)
-        if customer_id is None:
+        customer = as_customer_id(customer_id)
+        if customer is None:
             return OfferReply(ReplyStatus.NO_OFFER)
-        exposure_id = self.repo.open_offer(customer_id)
+        exposure_id = self.repo.open_offer(customer)
         if exposure_id is not None:
             self.repo.respond(exposure_id, Response.OPTED_OUT, now)
-        self.repo.set_opt_out(customer_id, True)
+        self.repo.set_opt_out(customer, True)
         return OfferReply(ReplyStatus.OPTED_OUT)
 
     def awaits_answer(self, customer_id: int | str, now: datetime | None = None) -> bool:
