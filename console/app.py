@@ -35,6 +35,8 @@ from console.staff.conversation_detail import ConversationReader
 from console.staff.conversation_export import ConversationExporter
 from console.staff.conversation_list import ConversationList
 from console.staff.nlu_inbox import NluInbox
+from console.staff.password_checks import PasswordCheckPool
+from console.staff.pseudonyms import Pseudonyms
 from console.staff.reviews import ReviewDesk
 from console.staff.sessions import StaffSessions
 from console.staff.sign_in_throttle import SignInThrottle
@@ -70,6 +72,9 @@ def create_app(
     app[keys.cookie_signer_key] = CookieSigner(secret)
     app[keys.staff_sessions_key] = StaffSessions(secret)
     app[keys.throttle_key] = throttle or SignInThrottle()
+    password_checks = PasswordCheckPool()
+    app[keys.password_checks_key] = password_checks
+    app[keys.pseudonyms_key] = Pseudonyms(secret)
 
     # The shop database: one engine, one session factory for every service below.
     engine = make_engine(settings.db_url)
@@ -96,6 +101,7 @@ def create_app(
     async def databases(app: web.Application) -> AsyncIterator[None]:
         yield
         tracker.close()
+        password_checks.close()
         engine.dispose()
 
     async def rasa_connection(app: web.Application) -> AsyncIterator[None]:

@@ -20,6 +20,8 @@ from console.staff.conversation_detail import ConversationReader
 from console.staff.conversation_export import ConversationExporter
 from console.staff.conversation_list import ConversationList
 from console.staff.nlu_inbox import NluInbox
+from console.staff.password_checks import PasswordCheckPool
+from console.staff.pseudonyms import Pseudonyms
 from console.staff.reviews import ReviewDesk
 from console.staff.sessions import StaffSessions
 from console.staff.sign_in_throttle import SignInThrottle
@@ -34,6 +36,8 @@ cookie_signer_key = web.AppKey("cookie_signer", CookieSigner)
 staff_directory_key = web.AppKey("staff_directory", StaffDirectory)
 staff_sessions_key = web.AppKey("staff_sessions", StaffSessions)
 throttle_key = web.AppKey("sign_in_throttle", SignInThrottle)
+password_checks_key = web.AppKey("password_checks", PasswordCheckPool)
+pseudonyms_key = web.AppKey("pseudonyms", Pseudonyms)
 handoff_desk_key = web.AppKey("handoff_desk", HandoffDesk)
 conversation_list_key = web.AppKey("conversation_list", ConversationList)
 conversation_reader_key = web.AppKey("conversation_reader", ConversationReader)

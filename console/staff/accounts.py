@@ -138,6 +138,13 @@ class StaffDirectory(UnitOfWork):
                 fresh.password_hash = _hasher.hash(password)
             return Account.of(fresh)
 
+    def account_id_for(self, email: str) -> int | None:
+        """The id of the account with ``email``, if there is one."""
+        with self._read() as s:
+            return s.scalar(
+                select(StaffAccount.id).where(StaffAccount.email == email.strip().lower())
+            )
+
     def account(self, account_id: int) -> Account | None:
         """The account with ``account_id``."""
         with self._read() as s:

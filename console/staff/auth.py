@@ -21,14 +21,22 @@ from urllib.parse import quote, unquote
 import aiohttp_jinja2
 from aiohttp import web
 
-from console.keys import staff_directory_key, staff_sessions_key, throttle_key
+from console.keys import (
+    password_checks_key,
+    pseudonyms_key,
+    staff_directory_key,
+    staff_sessions_key,
+    throttle_key,
+)
 from console.staff.accounts import Account
+from console.staff.password_checks import PasswordChecksBusy
 from console.staff.sessions import STAFF_COOKIE
 
 STAFF_PREFIXES = ("/staff", "/marketing", "/admin")
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
 STAFF_HOME = "/staff"
+BUSY_TEXT = "The console is checking many sign-ins right now. Try again in a moment."
 # A sign-in link's target: longer ones are not paths of this console.
 _MAX_NEXT_CHARS = 2000
 # Percent-decodings a target must survive; one more than any layer would apply.
@@ -111,7 +119,7 @@ async def _csrf_ok(request: web.Request, context: StaffContext) -> bool:
         form = await request.post()
         field = form.get(CSRF_FIELD)
         sent = field if isinstance(field, str) else None
-    return bool(sent) and hmac.compare_digest(sent, context.csrf_token)
+    return sent is not None and bool(sent) and hmac.compare_digest(sent, context.csrf_token)
 
 
 def current(request: web.Request) -> StaffContext:
@@ -207,25 +215,44 @@ async def sign_in(request: web.Request) -> web.StreamResponse:
         context = {"error": error, "email": email, "next": target}
         return aiohttp_jinja2.render_template("staff/sign_in.html", request, context, status=status)
 
-    wait = throttle.wait_seconds(*keys)
-    if wait > 0:
+    # Counted before the check: a burst of parallel guesses must not each get one.
+    if not throttle.reserve(*keys):
+        wait = throttle.wait_seconds(*keys)
         return refuse(
             f"Too many failed sign-ins. Wait {int(wait) + 1} seconds, then try again.", 429
         )
     directory = request.app[staff_directory_key]
-    account = await asyncio.to_thread(directory.authenticate, email, password)
-    if account is None:
-        throttle.failed(*keys)
-        await asyncio.to_thread(
-            directory.record, email or "(blank)", "sign_in_failed", email, {"ip": request.remote}
+    try:
+        account = await request.app[password_checks_key].run(
+            directory.authenticate, email, password
         )
+    except PasswordChecksBusy:
+        throttle.release(*keys)
+        return refuse(BUSY_TEXT, 429)
+    if account is None:
+        await _record_failed_sign_in(request, email)
         return refuse("That e-mail and password do not match an active account.", 401)
     throttle.succeeded(*keys)
     await asyncio.to_thread(directory.record, account.email, "signed_in", account.email, {})
-    cookie, _ = request.app[staff_sessions_key].issue(account.id)
+    cookie, _ = await asyncio.to_thread(request.app[staff_sessions_key].issue, account.id)
     response = see_other(target)
     set_staff_cookie(request, response, cookie)
     return response
+
+
+async def _record_failed_sign_in(request: web.Request, email: str) -> None:
+    # What was typed may be a customer's address or even a password in the wrong field:
+    # the audit log names the account it matched, or a keyed pseudonym of the text.
+    directory = request.app[staff_directory_key]
+    account_id = await asyncio.to_thread(directory.account_id_for, email)
+    typed = (
+        f"account {account_id}"
+        if account_id is not None
+        else request.app[pseudonyms_key].of("typed", email)
+    )
+    await asyncio.to_thread(
+        directory.record, "sign-in form", "sign_in_failed", typed, {"ip": request.remote}
+    )
 
 
 async def sign_out(request: web.Request) -> web.StreamResponse:

@@ -2,7 +2,9 @@
 
 After ``free_failures`` failures the next attempt must wait, and every further failure
 doubles the wait (capped). Attempts made during a wait are refused without checking
-the password, so guessing costs time rather than CPU. Kept in memory: one console
+the password, so guessing costs time rather than CPU. An attempt is counted when it is
+admitted (:meth:`SignInThrottle.reserve`), not after its check, so a burst of parallel
+guesses gets no more checks than sequential ones. Kept in memory: one console
 process per shop database is the embedded default; several processes would each keep
 their own counts (a shared store such as Redis replaces this at scale).
 """
@@ -44,6 +46,25 @@ class SignInThrottle:
         """Seconds to wait before an attempt for any of ``keys`` is allowed (0 = now)."""
         now = self._clock()
         return max((self._wait_for(key, now) for key in keys), default=0.0)
+
+    def reserve(self, *keys: str) -> bool:
+        """Admit one attempt for ``keys`` and count it as failed before its password is checked.
+
+        Counting first is what holds under a burst: parallel attempts all arrive before
+        the first check ends, so a count made after checking would let each one guess.
+        A successful attempt gives its reservation back with :meth:`succeeded`.
+        """
+        if self.wait_seconds(*keys) > 0:
+            return False
+        self.failed(*keys)
+        return True
+
+    def release(self, *keys: str) -> None:
+        """Give back a reservation whose password was never checked."""
+        for key in keys:
+            entry = self._failures.get(key)
+            if entry is not None and entry.count > 0:
+                entry.count -= 1
 
     def failed(self, *keys: str) -> None:
         """Count one failed attempt against each key."""

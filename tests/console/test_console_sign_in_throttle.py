@@ -46,3 +46,22 @@ def test_success_forgets_the_failures() -> None:
     throttle.succeeded("email:sam")
 
     assert throttle.wait_seconds("email:sam") == 0.0
+
+
+def test_an_attempt_is_counted_before_its_password_is_checked() -> None:
+    """Parallel guesses cannot all slip in before the first failure is recorded."""
+    throttle = SignInThrottle(free_failures=3, base_wait_seconds=5.0, clock=Clock())
+
+    admitted = [throttle.reserve("email:sam", "ip:10.0.0.1") for _ in range(10)]
+
+    assert admitted == [True, True, True] + [False] * 7
+    assert throttle.wait_seconds("email:sam") == 5.0
+
+
+def test_a_successful_attempt_gives_back_its_reservation() -> None:
+    throttle = SignInThrottle(free_failures=2, base_wait_seconds=5.0, clock=Clock())
+    assert throttle.reserve("email:sam")
+
+    throttle.succeeded("email:sam")
+
+    assert throttle.reserve("email:sam") and throttle.reserve("email:sam")

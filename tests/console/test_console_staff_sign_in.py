@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from typing import Any
 
 import pytest
@@ -49,7 +51,7 @@ async def test_staff_page_sends_a_visitor_to_sign_in_and_back(
 async def test_wrong_password_is_refused_with_a_clear_message(
     client: TestClient, sessions: sessionmaker[Session]
 ) -> None:
-    add_account(sessions, "sam@shop.example")
+    sam = add_account(sessions, "sam@shop.example")
     token = await csrf_of(client)
 
     response = await client.post(
@@ -61,7 +63,32 @@ async def test_wrong_password_is_refused_with_a_clear_message(
     assert "do not match an active account" in await response.text()
     assert (await client.get("/staff", allow_redirects=False)).status == 303
     log = StaffDirectory(sessions).audit_log()
-    assert log[0].action == "sign_in_failed" and log[0].target == "sam@shop.example"
+    assert log[0].action == "sign_in_failed" and log[0].target == f"account {sam}"
+
+
+async def test_a_failed_sign_in_keeps_no_trace_of_what_was_typed(
+    client: TestClient, sessions: sessionmaker[Session], caplog: pytest.LogCaptureFixture
+) -> None:
+    """A mistyped address may be a customer's, or a password typed in the wrong field."""
+    add_account(sessions, "sam@shop.example")
+    typed = ["anna.customer@example.com", "Hunter2-my-password"]
+    caplog.set_level(logging.DEBUG)
+
+    for text in typed:
+        token = await csrf_of(client)
+        response = await client.post(
+            "/staff/sign-in", data={"email": text, "password": "nope-nope", "csrf_token": token}
+        )
+        assert response.status == 401
+
+    entries = [e for e in StaffDirectory(sessions).audit_log() if e.action == "sign_in_failed"]
+    assert len(entries) == 2
+    recorded = " ".join(f"{e.actor_email} {e.target} {e.detail}" for e in entries).lower()
+    logged = caplog.text.lower()
+    for text in typed:
+        assert text.lower() not in recorded and text.lower() not in logged
+    # The same typed text gives the same pseudonym, so repeated guesses still add up.
+    assert entries[0].target.startswith("typed-") and entries[0].target != entries[1].target
 
 
 async def test_sign_in_without_the_csrf_token_is_refused(
@@ -204,3 +231,34 @@ async def test_customer_chat_pages_need_no_staff_cookie(client: TestClient) -> N
 
     assert response.status == 200
     assert STAFF_COOKIE not in response.cookies
+
+
+async def test_a_burst_of_parallel_guesses_gets_no_more_checks_than_the_throttle_allows(
+    aiohttp_client: Any, settings: Settings, sessions: sessionmaker[Session]
+) -> None:
+    add_account(sessions, "sam@shop.example")
+    throttle = SignInThrottle(free_failures=3, base_wait_seconds=60.0)
+    client = await aiohttp_client(
+        create_app(settings, cookie_secret=COOKIE_SECRET, throttle=throttle)
+    )
+    token = await csrf_of(client)
+
+    async def guess(n: int) -> int:
+        response = await client.post(
+            "/staff/sign-in",
+            data={"email": "sam@shop.example", "password": f"guess-{n:04d}", "csrf_token": token},
+        )
+        return response.status
+
+    statuses = await asyncio.gather(*(guess(n) for n in range(200)))
+
+    assert statuses.count(401) == 3
+    assert statuses.count(429) == 197
+    checked = [e for e in StaffDirectory(sessions).audit_log() if e.action == "sign_in_failed"]
+    assert len(checked) == 3
+    right = await client.post(
+        "/staff/sign-in",
+        data={"email": "sam@shop.example", "password": PASSWORD, "csrf_token": token},
+    )
+    assert right.status == 429
+    assert (await client.get("/staff", allow_redirects=False)).status == 303
