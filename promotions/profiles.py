@@ -88,6 +88,7 @@ def load_facts(
     sales: dict[int, list[tuple[datetime, float]]] = defaultdict(list)
     with sessions() as s:
         for customer_id, placed_at, total in s.execute(orders):
+            assert customer_id is not None  # the query leaves guests' orders out
             sales[customer_id].append((placed_at, float(total)))
         return {
             row.id: (

@@ -117,7 +117,9 @@ def campaign_results(
                 select(PromoCampaign.key, PromoCoupon.customer_id)
                 .join(PromoCampaign, PromoCoupon.campaign_id == PromoCampaign.id)
                 .where(PromoCoupon.redeemed_at.is_not(None))
-            ).all()
+            )
+            .tuples()
+            .all()
         )
         customer_ids = {row.customer_id for row in exposures}
         sales: dict[int, list[tuple[datetime, float]]] = defaultdict(list)
@@ -129,6 +131,7 @@ def campaign_results(
                     Order.kind == "order",
                 )
             ):
+                assert customer_id is not None  # only the exposed customers' orders
                 sales[customer_id].append((placed_at, float(total)))
     for orders in sales.values():
         orders.sort()
@@ -136,7 +139,8 @@ def campaign_results(
     first: dict[tuple[str, int], tuple[str, datetime]] = {}
     accepted: set[tuple[str, int]] = set()
     for key, customer_id, arm, variant_key, at, response in exposures:
-        label = variant_key if arm == Arm.VARIANT else arm
+        # A variant exposure always names its variant; were one not to, it counts as "variant".
+        label = variant_key if arm == Arm.VARIANT and variant_key else arm
         first.setdefault((key, customer_id), (label, at))
         if response == Response.ACCEPTED:
             accepted.add((key, customer_id))

@@ -56,14 +56,15 @@ def campaign_timeline(
             first.setdefault(customer_id, (arm, at))
         orders: dict[int, list[datetime]] = defaultdict(list)
         if first:
-            for customer_id, placed_at in s.execute(
+            for buyer, placed_at in s.execute(
                 select(Order.customer_id, Order.placed_at).where(
                     Order.customer_id.in_(list(first)),
                     Order.status != "cancelled",
                     Order.kind == "order",
                 )
             ):
-                orders[customer_id].append(placed_at)
+                assert buyer is not None  # only the assigned customers' orders
+                orders[buyer].append(placed_at)
     if not first:
         return []
     for placed in orders.values():
