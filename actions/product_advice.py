@@ -13,6 +13,7 @@ import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import SupportsInt
 
 import numpy as np
 from sqlalchemy.orm import Session, sessionmaker
@@ -62,7 +63,10 @@ class ProductFacts:
 
     def suggestion(self, product_id: object, reason: str) -> Suggestion:
         """The customer-facing suggestion for a product id."""
-        pid = int(product_id)  # numpy integers from the models
+        # The models' item ids are opaque (numpy integers here); int() is what they support.
+        if not isinstance(product_id, SupportsInt | str):
+            raise TypeError(f"a product id must be a number, got {product_id!r}")
+        pid = int(product_id)
         return Suggestion(pid, self.titles.get(pid, f"product {pid}"), self.prices.get(pid), reason)
 
 
@@ -89,8 +93,8 @@ class PopularityFallback:
         ]
 
 
-def _by_id(ids: Iterable[object], values: Iterable[object], cast: Callable) -> dict:
-    return {int(i): cast(v) for i, v in zip(ids, values, strict=True)}  # type: ignore[arg-type]
+def _by_id(ids: Iterable[SupportsInt], values: Iterable[object], cast: Callable) -> dict:
+    return {int(i): cast(v) for i, v in zip(ids, values, strict=True)}
 
 
 def _model_facts(models: LoadedModels) -> ProductFacts:

@@ -198,6 +198,7 @@ class ActionReturnStatus(ShopAction):
             dispatcher.utter_message(response="utter_ask_order_email")
             return []
         if number is None:
+            assert customer_id is not None  # a guest without a number was asked for one above
             ret = repo.latest_return(customer_id)
             if ret is None:
                 dispatcher.utter_message(text=messages.NO_RETURNS_YET)

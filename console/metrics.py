@@ -75,12 +75,12 @@ class StoreTotals(Collector):
         for kind in OUTCOMES:
             family.add_metric([kind], totals.outcomes.get(kind, 0))
         yield family
-        family = GaugeMetricFamily(
+        handoffs = GaugeMetricFamily(
             "concierge_handoffs", "Handoffs to a person by status.", labels=["status"]
         )
         for status, count in sorted(totals.handoffs.items()):
-            family.add_metric([status], count)
-        yield family
+            handoffs.add_metric([status], count)
+        yield handoffs
 
     def _tracker_families(self) -> Iterator[Metric]:
         fallback_intents, fallback_actions = self._tracker.fallback_counts()

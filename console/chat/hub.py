@@ -65,6 +65,8 @@ class ChatHub:
 
 
 def _agent_message(message: str | Mapping[str, Any]) -> dict[str, Any]:
+    text: object  # whatever the caller sent, checked below
+    name: object
     if isinstance(message, str):
         text, name = message, None
     else:
