@@ -4,6 +4,9 @@
     python -m store generate [--seed 7] [--customers 3000] [--force]
     python -m store import-online-retail ../shared/data/online_retail/online_retail.csv.gz
     python -m store stats
+    python -m store forget --customer ID            (store/privacy_cli.py)
+    python -m store export-customer ID [--out FILE]
+    python -m store retention --guest-days N --days M
 
 The database is ``CONCIERGE_DB_URL`` (default ``var/concierge.db``) unless ``--db-url``
 names another one.
@@ -26,6 +29,7 @@ from concierge.settings import Settings, exits_on_settings_error
 from store.bulk_insert import row_counts
 from store.db import make_engine, make_session_factory, upgrade
 from store.importer import ImportReport, OnlineRetailError, import_online_retail
+from store.privacy_cli import add_commands as add_privacy_commands
 
 if TYPE_CHECKING:
     from demo_shop.generator import GenerationReport
@@ -244,6 +248,7 @@ def build_parser() -> argparse.ArgumentParser:
     imp.set_defaults(run=cmd_import)
 
     commands.add_parser("stats", help="row counts per table").set_defaults(run=cmd_stats)
+    add_privacy_commands(commands)
     return parser
 
 
@@ -255,7 +260,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.db_url = args.db_url or settings.db_url
     started = time.perf_counter()
     code = args.run(args, settings)
-    if code == 0 and args.command != "stats":
+    # The export's JSON may go to standard output: nothing may follow it there.
+    if code == 0 and args.command not in ("stats", "export-customer"):
         print(f"({time.perf_counter() - started:.1f} s in total)")
     return code
 
