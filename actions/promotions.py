@@ -4,7 +4,8 @@ The decision and the coupons belong to ``promotions.service.PromotionService``; 
 works out the conversation moment (which trigger, which matters forbid selling), shows
 the offer and keeps the session history's record of it (``offer_shown``,
 ``offer_withheld`` for control and hold-out, ``offer_accepted``, ``coupon_issued``,
-``offer_declined``, ``offers_opted_out``). ``action_session_start`` and
+``offer_refused`` (a "yes" the shop could not honour), ``offer_declined``,
+``offers_opted_out``). ``action_session_start`` and
 ``action_order_status`` call ``offer_at`` themselves at their trigger points.
 ``action_answer_yes_no`` reads a plain "yes" / "no" typed outside a form: the answer to an
 offer when the bot's reply to the previous message included one, otherwise an
@@ -158,7 +159,7 @@ class ActionOfferPromotion(ShopAction):
 
 def _record_reply(services: Services, sender_id: str, reply: OfferReply, kind: str) -> None:
     detail: dict[str, Any] = {"status": reply.status}
-    ref = None
+    ref = reply.campaign_key if kind == "offer_refused" else None
     if reply.coupon is not None:
         ref = reply.coupon.campaign_key
         detail["variant"] = reply.coupon.variant_key
@@ -244,6 +245,8 @@ class ActionAcceptOffer(OfferAnswer):
         dispatcher.utter_message(text=messages.offer_reply(reply.status, reply.text))
         if reply.status.took_offer:
             _record_reply(services, tracker.sender_id, reply, "offer_accepted")
+        elif reply.status.refused_offer:
+            _record_reply(services, tracker.sender_id, reply, "offer_refused")
 
 
 class ActionDeclineOffer(OfferAnswer):

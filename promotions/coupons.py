@@ -1,10 +1,17 @@
-"""Coupons: unguessable codes, idempotent issuance and redemption by orders.
+"""Coupons: unguessable codes, idempotent issuance within a budget, redemption by orders.
 
 Issuing is idempotent per exposure: the ``promo_coupons.exposure_id`` unique constraint
 lets exactly one insert win however many requests race, and the losers read the winner's
 coupon back after the ``IntegrityError``. On SQLite the write transaction starts with
 ``BEGIN IMMEDIATE``, because a deferred WAL transaction that read an older snapshot cannot
 upgrade to a writer ("database is locked") — this way the loser waits and then collides.
+
+The budget is a counter on the campaign row, taken with one conditional
+``UPDATE ... SET coupons_issued = coupons_issued + 1 WHERE ... coupons_issued < coupon_budget``
+in the issuing transaction: the database checks and counts in one step, and on PostgreSQL
+the row lock it takes makes concurrent issuers of one campaign queue and re-read the count,
+so no two of them spend the last coupon (a count of rows followed by an insert would let
+them). A transaction that fails afterwards rolls its count back with it.
 """
 
 from __future__ import annotations
@@ -13,15 +20,16 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import cast
+from typing import Any, cast
 
-from sqlalchemy import func, select
+from sqlalchemy import CursorResult, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from promotions.acceptance import acceptance_refusal
 from promotions.assignment import Arm
 from promotions.campaigns import CouponKind, CouponSpec, money
-from promotions.models import PromoCoupon, PromoExposure
+from promotions.models import PromoCampaign, PromoCoupon, PromoExposure
 from promotions.replies import ReplyStatus
 from store.db import writing
 from store.models import Order
@@ -68,10 +76,14 @@ def issue_coupon(
     spec: CouponSpec,
     now: datetime,
     *,
-    budget: int | None = None,
     code_factory: Callable[[], str] = new_code,
 ) -> IssuedCoupon:
-    """The coupon of ``exposure_id``, issuing it on first call (idempotent, race-safe)."""
+    """The coupon of ``exposure_id``, issuing it on first call (idempotent, race-safe).
+
+    ``spec`` is the coupon as the offer showed it. Raises ``CouponRefused`` when the offer
+    cannot be honoured now (``promotions.acceptance.acceptance_refusal``) or the campaign's
+    budget is spent.
+    """
     existing = _coupon_of_exposure(sessions, exposure_id)
     if existing is not None:
         return existing
@@ -82,42 +94,81 @@ def issue_coupon(
                 exposure = s.get(PromoExposure, exposure_id)
                 if exposure is None or exposure.arm != Arm.VARIANT or not exposure.variant_key:
                     raise CouponRefused(ReplyStatus.NO_OFFER, "there is no offer shown to accept")
-                if budget is not None:
-                    issued = s.scalar(
-                        select(func.count(PromoCoupon.id)).where(
-                            PromoCoupon.campaign_id == exposure.campaign_id
-                        )
-                    )
-                    if issued >= budget:
-                        raise CouponRefused(ReplyStatus.BUDGET_SPENT, "this offer has run out")
-                s.add(
-                    PromoCoupon(
-                        code=code,
-                        exposure_id=exposure_id,
-                        customer_id=exposure.customer_id,
-                        campaign_id=exposure.campaign_id,
-                        variant_key=exposure.variant_key,
-                        sender_id=exposure.sender_id,
-                        chat_session_id=exposure.chat_session_id,
-                        kind=spec.kind,
-                        value=spec.value,
-                        min_basket=spec.min_basket,
-                        currency=spec.currency,
-                        issued_at=now,
-                        expires_at=now + timedelta(days=spec.validity_days),
-                    )
+                issued_meanwhile = s.scalar(
+                    select(PromoCoupon.id).where(PromoCoupon.exposure_id == exposure_id)
                 )
+                if issued_meanwhile is None:
+                    _check_and_count(s, exposure, now)
+                    s.add(_coupon_row(code, exposure, spec, now))
         except IntegrityError:
             # Either another request issued this exposure's coupon first (return it), or
-            # the random code collided with another coupon's (draw again).
+            # the random code collided with another coupon's (draw again). The count taken
+            # above was rolled back with the insert.
             existing = _coupon_of_exposure(sessions, exposure_id)
             if existing is not None:
                 return existing
             continue
         found = _coupon_of_exposure(sessions, exposure_id)
-        assert found is not None  # committed just above
-        return replace(found, created=True)
+        assert found is not None  # committed just above, or by the request that won
+        return found if issued_meanwhile is not None else replace(found, created=True)
     raise RuntimeError(f"could not draw a unique coupon code in {_CODE_ATTEMPTS} attempts")
+
+
+def check_acceptance(sessions: sessionmaker[Session], exposure_id: int, now: datetime) -> None:
+    """Re-check an offer that gives no coupon; raises ``CouponRefused`` as issuing would."""
+    with sessions() as s:
+        exposure = s.get(PromoExposure, exposure_id)
+        if exposure is None:
+            raise CouponRefused(ReplyStatus.NO_OFFER, "there is no offer shown to accept")
+        refusal = acceptance_refusal(s, exposure, now)
+    if refusal is not None:
+        raise CouponRefused(refusal, f"the offer cannot be honoured now: {refusal}")
+
+
+def _check_and_count(s: Session, exposure: PromoExposure, now: datetime) -> None:
+    """Re-check the offer and count one coupon against the budget; raise ``CouponRefused``."""
+    refusal = acceptance_refusal(s, exposure, now)
+    if refusal is not None:
+        raise CouponRefused(refusal, f"the offer cannot be honoured now: {refusal}")
+    counted = s.execute(
+        update(PromoCampaign)
+        .where(
+            PromoCampaign.id == exposure.campaign_id,
+            # Repeated here so that a pause committed while this request waited for the
+            # row lock (PostgreSQL re-reads the row) still stops the coupon.
+            PromoCampaign.status == "active",
+            or_(
+                PromoCampaign.coupon_budget.is_(None),
+                PromoCampaign.coupons_issued < PromoCampaign.coupon_budget,
+            ),
+        )
+        .values(coupons_issued=PromoCampaign.coupons_issued + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if cast(CursorResult[Any], counted).rowcount == 1:
+        return
+    status = s.scalar(select(PromoCampaign.status).where(PromoCampaign.id == exposure.campaign_id))
+    if status != "active":
+        raise CouponRefused(ReplyStatus.OFFER_WITHDRAWN, "the campaign was stopped")
+    raise CouponRefused(ReplyStatus.BUDGET_SPENT, "this offer has run out")
+
+
+def _coupon_row(code: str, exposure: PromoExposure, spec: CouponSpec, now: datetime) -> PromoCoupon:
+    return PromoCoupon(
+        code=code,
+        exposure_id=exposure.id,
+        customer_id=exposure.customer_id,
+        campaign_id=exposure.campaign_id,
+        variant_key=exposure.variant_key,
+        sender_id=exposure.sender_id,
+        chat_session_id=exposure.chat_session_id,
+        kind=spec.kind,
+        value=spec.value,
+        min_basket=spec.min_basket,
+        currency=spec.currency,
+        issued_at=now,
+        expires_at=now + timedelta(days=spec.validity_days),
+    )
 
 
 def _coupon_of_exposure(sessions: sessionmaker[Session], exposure_id: int) -> IssuedCoupon | None:
@@ -211,6 +262,6 @@ def scan_redemptions(sessions: sessionmaker[Session]) -> list[Redemption]:
                 .where(Order.coupon_code.is_not(None), Order.status != "cancelled")
                 .order_by(Order.placed_at, Order.id)
             )
-            if number not in redeemed
+            if number not in redeemed and code is not None  # the query left NULLs out
         ]
     return [record_redemption(sessions, number, code) for number, code in pending]

@@ -52,6 +52,9 @@ class Response(StrEnum):
     ACCEPTED = "accepted"
     DECLINED = "declined"
     OPTED_OUT = "opted_out"
+    # Said yes, but the shop could not honour it (campaign stopped, offers switched off,
+    # budget spent): no coupon, and not counted as an acceptance.
+    REFUSED = "refused"
 
 
 DEFAULT_SETTINGS = GlobalSettings()

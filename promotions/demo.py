@@ -18,9 +18,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from promotions.acceptance import ShownOffer
 from promotions.campaigns import Campaign
 from promotions.coupons import ALPHABET, scan_redemptions
 from promotions.decision import OFFER, OfferContext, PastOffer, Response, decide
@@ -102,7 +103,7 @@ class _History:
         self.campaigns: list[Campaign] = repo.campaigns(statuses=["active"])
         self.facts = load_facts(sessions)
         self.history: dict[int, list[PastOffer]] = defaultdict(list)
-        self.issued: dict[str, int] = defaultdict(int)
+        self.issued: dict[str, int] = defaultdict(int, repo.coupons_issued())
         self.counts: dict[str, int] = defaultdict(int)
         with sessions() as s:
             self.products = list(
@@ -174,11 +175,12 @@ class _History:
             return
         campaign = next(c for c in self.campaigns if c.key == decision.campaign_key)
         arm = decision.arm
-        message = None
+        message, offer_spec = None, None
         if decision.outcome == OFFER:
             variant = campaign.variant(decision.variant_key or "")
             assert variant is not None  # the decision only names the campaign's own variants
             message = render_offer(campaign, variant, profile, context, at)[0]
+            offer_spec = ShownOffer.of(variant).to_json()
         exposure = PromoExposure(
             customer_id=customer_id,
             campaign_id=self.campaign_ids[campaign.key],
@@ -187,6 +189,7 @@ class _History:
             trigger=context.trigger,
             sender_id=f"demo-{customer_id}-{len(history) + 1}",
             message=message,
+            offer_spec=offer_spec,
             at=at,
         )
         s.add(exposure)
@@ -249,6 +252,12 @@ class _History:
             )
         )
         self.issued[campaign.key] += 1
+        # The budget's counter, as promotions.coupons.issue_coupon keeps it.
+        s.execute(
+            update(PromoCampaign)
+            .where(PromoCampaign.id == exposure.campaign_id)
+            .values(coupons_issued=PromoCampaign.coupons_issued + 1)
+        )
         self.counts["coupons"] += 1
         self._use_code(
             s,

@@ -48,6 +48,10 @@ class PromoCampaign(Base):
     max_per_customer: Mapped[int | None] = mapped_column(Integer)
     cooldown_days: Mapped[int] = mapped_column(Integer)
     coupon_budget: Mapped[int | None] = mapped_column(Integer)
+    # Coupons issued so far, counted up atomically as each is issued (never recounted from
+    # promo_coupons), so the budget holds under concurrent accepts on any database and
+    # after erasure removes coupon rows (revision 0007_offer_acceptance).
+    coupons_issued: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(DateTime)
     updated_at: Mapped[datetime] = mapped_column(DateTime)
 
@@ -103,6 +107,10 @@ class PromoExposure(Base):
     sender_id: Mapped[str | None] = mapped_column(String(255), index=True)
     chat_session_id: Mapped[int | None] = mapped_column(ForeignKey("chat_sessions.id"))
     message: Mapped[str | None] = mapped_column(Text)
+    # What accepting this offer gives, as it was shown (promotions.acceptance.ShownOffer):
+    # a later edit of the campaign does not change it. None for control, hold-out and
+    # offers recorded before revision 0007_offer_acceptance.
+    offer_spec: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     at: Mapped[datetime] = mapped_column(DateTime)
     response: Mapped[str | None] = mapped_column(String(16))
     responded_at: Mapped[datetime | None] = mapped_column(DateTime)

@@ -52,6 +52,8 @@ class ReplyStatus(StrEnum):
     NO_OFFER = "no_offer"  # no open offer to answer
     OFFER_EXPIRED = "offer_expired"  # the open offer is too old to take
     BUDGET_SPENT = "budget_spent"  # the campaign's coupons ran out
+    OFFER_WITHDRAWN = "offer_withdrawn"  # the campaign was paused or ended since it was shown
+    OFFERS_OFF = "offers_off"  # the customer opted out or withdrew consent since it was shown
     DECLINED = "declined"
     OPTED_OUT = "opted_out"
 
@@ -59,3 +61,12 @@ class ReplyStatus(StrEnum):
     def took_offer(self) -> bool:
         """True when the customer now has the offer (and its coupon, if it has one)."""
         return self in (ReplyStatus.ISSUED, ReplyStatus.ALREADY_ISSUED, ReplyStatus.ACCEPTED)
+
+    @property
+    def refused_offer(self) -> bool:
+        """True when the customer said yes to an open offer the shop could not honour."""
+        return self in (
+            ReplyStatus.BUDGET_SPENT,
+            ReplyStatus.OFFER_WITHDRAWN,
+            ReplyStatus.OFFERS_OFF,
+        )

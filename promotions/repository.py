@@ -10,8 +10,9 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from promotions.assignment import Arm
@@ -22,7 +23,7 @@ from promotions.campaigns import (
     campaign_to_dict,
 )
 from promotions.decision import PastOffer, Response
-from promotions.models import PromoCampaign, PromoCoupon, PromoExposure, PromoSettings, PromoVariant
+from promotions.models import PromoCampaign, PromoExposure, PromoSettings, PromoVariant
 from promotions.triggers import Trigger
 from store.db import utcnow, writing
 from store.models import ChatSession, Customer
@@ -51,6 +52,7 @@ class ExposureView:
     trigger: str
     at: datetime
     response: str | None
+    offer_spec: dict[str, Any] | None = None  # promotions.acceptance.ShownOffer.to_json
 
 
 class PromotionRepository:
@@ -205,11 +207,13 @@ class PromotionRepository:
         return dict(found)
 
     def coupons_issued(self) -> dict[str, int]:
-        """Number of coupons issued per campaign key (for coupon budgets)."""
-        query = (
-            select(PromoCampaign.key, func.count(PromoCoupon.id))
-            .join(PromoCoupon, PromoCoupon.campaign_id == PromoCampaign.id)
-            .group_by(PromoCampaign.key)
+        """Number of coupons issued per campaign key (for coupon budgets).
+
+        Read from the campaigns' counters, which issuing keeps (promotions.coupons): the
+        same number the budget is enforced against, whatever erasure removed since.
+        """
+        query = select(PromoCampaign.key, PromoCampaign.coupons_issued).where(
+            PromoCampaign.coupons_issued > 0
         )
         with self.sessions() as s:
             return {key: count for key, count in s.execute(query)}
@@ -225,8 +229,12 @@ class PromotionRepository:
         variant_key: str | None = None,
         sender_id: str | None = None,
         message: str | None = None,
+        offer_spec: dict[str, Any] | None = None,
     ) -> int:
-        """Store one assignment (offer shown, control or hold-out) and return its id."""
+        """Store one assignment (offer shown, control or hold-out) and return its id.
+
+        ``offer_spec`` is what accepting the shown offer gives (``ShownOffer.to_json``).
+        """
         with writing(self.sessions) as s:
             campaign_id = s.scalar(
                 select(PromoCampaign.id).where(PromoCampaign.key == campaign_key)
@@ -242,6 +250,7 @@ class PromotionRepository:
                 sender_id=sender_id,
                 chat_session_id=_open_chat_session(s, sender_id),
                 message=message,
+                offer_spec=offer_spec,
                 at=at,
             )
             s.add(exposure)
@@ -277,21 +286,25 @@ class PromotionRepository:
                 trigger=row.trigger,
                 at=row.at,
                 response=row.response,
+                offer_spec=row.offer_spec,
             )
 
     def respond(self, exposure_id: int, response: Response, at: datetime) -> None:
         """Record the customer's answer to an offer.
 
-        The first answer stands, except that a "yes" after a "no" counts: the customer
-        changed their mind and took the offer.
+        The first answer stands, except that a "yes" after a "no" counts (the customer
+        changed their mind), and so does a "yes" honoured after one the shop refused (the
+        campaign was resumed).
         """
+        overrides = {
+            Response.ACCEPTED: (Response.DECLINED, Response.REFUSED),
+            Response.REFUSED: (Response.DECLINED,),
+        }
         with writing(self.sessions) as s:
             exposure = s.get(PromoExposure, exposure_id)
             if exposure is None:
                 return
-            if exposure.response is None or (
-                exposure.response == Response.DECLINED and response == Response.ACCEPTED
-            ):
+            if exposure.response is None or exposure.response in overrides.get(response, ()):
                 exposure.response = response
                 exposure.responded_at = at
 

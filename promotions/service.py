@@ -10,6 +10,9 @@ lines::
 
 and on the quick replies ``service.accept(customer_id)`` / ``decline`` / ``opt_out``, each of
 which returns a status (and, on acceptance, the campaign's message with the code).
+
+Accepting honours the offer as it was shown (stored on the exposure) and re-checks what
+may have changed since: see ``promotions.acceptance``.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from concierge.settings import Settings
+from promotions.acceptance import ShownOffer
 from promotions.campaigns import (
     DEFAULT_ACCEPTED_TEMPLATE,
     DEFAULT_THANKS_TEMPLATE,
@@ -35,6 +39,7 @@ from promotions.coupons import (
     CouponRefused,
     IssuedCoupon,
     Redemption,
+    check_acceptance,
     issue_coupon,
     new_code,
     record_redemption,
@@ -50,7 +55,7 @@ from promotions.decision import (
 )
 from promotions.profiles import load_profile
 from promotions.replies import ReplyStatus
-from promotions.repository import PromotionRepository, UnknownCampaign
+from promotions.repository import ExposureView, PromotionRepository, UnknownCampaign
 from promotions.templates import MissingSlot, render
 from store.db import make_engine, make_session_factory, utcnow
 
@@ -89,6 +94,7 @@ class OfferReply:
     status: ReplyStatus
     text: str | None = None
     coupon: IssuedCoupon | None = None
+    campaign_key: str | None = None  # the answered offer's campaign, when there was one
 
 
 def offer_slots(
@@ -202,6 +208,7 @@ class PromotionService:
         decision = result.decision
         if decision.outcome == NOTHING or campaign is None or profile is None:
             return result
+        variant = campaign.variant(decision.variant_key or "") if result.shows_offer else None
         exposure_id = self.repo.record_exposure(
             customer_id=profile.customer_id,
             campaign_key=campaign.key,
@@ -211,6 +218,7 @@ class PromotionService:
             at=now,
             sender_id=sender_id,
             message=result.text,
+            offer_spec=ShownOffer.of(variant).to_json() if variant else None,
         )
         return replace(result, exposure_id=exposure_id)
 
@@ -244,40 +252,45 @@ class PromotionService:
         campaign_key: str | None = None,
         now: datetime | None = None,
     ) -> OfferReply:
-        """Accept the customer's open offer: issue its coupon (idempotent) and say the code."""
+        """Accept the customer's open offer: issue its coupon (idempotent) and say the code.
+
+        The customer gets the offer as it was shown. A campaign paused or ended since, an
+        opt-out or withdrawn consent since, or a spent budget refuse it: the answer is
+        recorded as refused and no coupon is issued.
+        """
         now = now or self.clock()
         found = self._open_offer(customer_id, campaign_key, now)
         if isinstance(found, OfferReply):
             return found
-        exposure_id, campaign, variant = found
-        slots: dict[str, Any] = {"first_name": self.repo.first_name(int(customer_id))}
+        exposure, shown = found
+        exposure_id = exposure.id
         coupon = None
-        if variant.coupon is not None:
-            try:
-                coupon = issue_coupon(
-                    self.sessions,
-                    exposure_id,
-                    variant.coupon,
-                    now,
-                    budget=campaign.coupon_budget,
-                    code_factory=self.code_factory,
-                )
-            except CouponRefused as exc:
-                return OfferReply(exc.reason)
-            slots |= coupon_slots(variant.coupon, coupon.expires_at) | {"code": coupon.code}
-        self.repo.respond(exposure_id, Response.ACCEPTED, now)
         try:
-            text = render(variant.accepted_template, slots)
+            if shown.coupon is None:
+                check_acceptance(self.sessions, exposure_id, now)
+            else:
+                coupon = issue_coupon(
+                    self.sessions, exposure_id, shown.coupon, now, code_factory=self.code_factory
+                )
+        except CouponRefused as exc:
+            self.repo.respond(exposure_id, Response.REFUSED, now)
+            log.info("acceptance of exposure %s refused: %s", exposure_id, exc.reason)
+            return OfferReply(exc.reason, campaign_key=exposure.campaign_key)
+        self.repo.respond(exposure_id, Response.ACCEPTED, now)
+        slots: dict[str, Any] = {"first_name": self.repo.first_name(int(customer_id))}
+        if coupon is not None:
+            slots |= coupon_slots(coupon.spec, coupon.expires_at) | {"code": coupon.code}
+        try:
+            text = render(shown.accepted_template, slots)
         except MissingSlot:
             # The coupon exists now; the customer must get its code even if, say, their
             # name was removed since the offer was shown.
             fallback = DEFAULT_ACCEPTED_TEMPLATE if coupon else DEFAULT_THANKS_TEMPLATE
             text = render(fallback, slots)
         if coupon is None:
-            return OfferReply(ReplyStatus.ACCEPTED, text)
-        return OfferReply(
-            ReplyStatus.ISSUED if coupon.created else ReplyStatus.ALREADY_ISSUED, text, coupon
-        )
+            return OfferReply(ReplyStatus.ACCEPTED, text, campaign_key=exposure.campaign_key)
+        status = ReplyStatus.ISSUED if coupon.created else ReplyStatus.ALREADY_ISSUED
+        return OfferReply(status, text, coupon, campaign_key=exposure.campaign_key)
 
     def decline(
         self,
@@ -291,8 +304,8 @@ class PromotionService:
         found = self._open_offer(customer_id, campaign_key, now)
         if isinstance(found, OfferReply):
             return found
-        self.repo.respond(found[0], Response.DECLINED, now)
-        return OfferReply(ReplyStatus.DECLINED)
+        self.repo.respond(found[0].id, Response.DECLINED, now)
+        return OfferReply(ReplyStatus.DECLINED, campaign_key=found[0].campaign_key)
 
     def opt_out(self, customer_id: int | str, now: datetime | None = None) -> OfferReply:
         """Stop all offers to this customer, everywhere, from now on."""
@@ -311,8 +324,7 @@ class PromotionService:
         found = self._open_offer(customer_id, None, now or self.clock())
         if isinstance(found, OfferReply):
             return False
-        exposure = self.repo.exposure(found[0])
-        return exposure is not None and exposure.response is None
+        return found[0].response is None
 
     def record_redemption(self, order_number: str, coupon_code: str) -> Redemption:
         """Mark a coupon redeemed by an order (see ``promotions.coupons.record_redemption``)."""
@@ -320,7 +332,7 @@ class PromotionService:
 
     def _open_offer(
         self, customer_id: int | str, campaign_key: str | None, now: datetime
-    ) -> tuple[int, Campaign, Variant] | OfferReply:
+    ) -> tuple[ExposureView, ShownOffer] | OfferReply:
         customer = as_customer_id(customer_id)
         if customer is None:
             return OfferReply(ReplyStatus.NO_OFFER)
@@ -332,11 +344,18 @@ class PromotionService:
             return OfferReply(ReplyStatus.NO_OFFER)
         if now - exposure.at > OFFER_OPEN_FOR:
             return OfferReply(ReplyStatus.OFFER_EXPIRED)
+        shown = self._shown_offer(exposure)
+        if shown is None:
+            return OfferReply(ReplyStatus.NO_OFFER)
+        return exposure, shown
+
+    def _shown_offer(self, exposure: ExposureView) -> ShownOffer | None:
+        """The offer as shown; for an exposure stored before shown offers were, as it is now."""
+        if exposure.offer_spec is not None:
+            return ShownOffer.from_json(exposure.offer_spec)
         try:
             campaign = self.repo.campaign(exposure.campaign_key)
         except UnknownCampaign:
-            return OfferReply(ReplyStatus.NO_OFFER)
+            return None
         variant = campaign.variant(exposure.variant_key or "")
-        if variant is None:
-            return OfferReply(ReplyStatus.NO_OFFER)
-        return exposure_id, campaign, variant
+        return ShownOffer.of(variant) if variant is not None else None

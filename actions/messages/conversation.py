@@ -102,6 +102,11 @@ OFFER_REPLIES = {
     "no_offer": "I don't have an open offer for you right now.",
     "offer_expired": "That offer has expired, I'm afraid.",
     "budget_spent": "I'm sorry — that offer has just run out.",
+    "offer_withdrawn": "I'm sorry — that offer has ended since I mentioned it, so I can't apply it.",
+    "offers_off": (
+        "I can't apply that offer, as offers are switched off for your account. You can turn "
+        "them back on in your account settings."
+    ),
     "declined": "No problem — I won't bring it up again for a while.",
     "opted_out": (
         "Done — I won't send you any more offers. You can turn them back on in your account "
