@@ -13,7 +13,8 @@ from console.keys import promotion_sessions_key
 from console.staff.accounts import Account, write_audit
 from console.staff.auth import current
 from promotions.campaigns import Campaign
-from promotions.repository import PromotionRepository, UnknownCampaign, utcnow
+from promotions.repository import PromotionRepository, UnknownCampaign
+from store.db import utcnow
 
 # Admins pass every role check anyway; agents do not get in (issue #6: an agent cannot
 # change campaigns, and the results are the marketers' business).

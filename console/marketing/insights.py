@@ -20,10 +20,10 @@ from promotions.campaigns import Campaign
 from promotions.decision import OfferContext
 from promotions.preview import preview_campaign
 from promotions.report import arm_cells
-from promotions.repository import utcnow
 from promotions.results import campaign_results
 from promotions.timeline import campaign_timeline
-from promotions.triggers import TRIGGERS
+from promotions.triggers import TRIGGERS, Trigger
+from store.db import utcnow
 
 MAX_PRODUCT_CHARS = 120
 
@@ -78,7 +78,7 @@ def _preview_request(campaign: Campaign, typed: dict[str, str]) -> tuple[int, Of
             return f"Basket value must be a number like 45.50, got {typed['basket']!r}."
     product = " ".join(typed["product"].split()) or None
     return int(typed["customer"]), OfferContext(
-        trigger=typed["trigger"], product=product, basket_value=basket
+        trigger=Trigger(typed["trigger"]), product=product, basket_value=basket
     )
 
 

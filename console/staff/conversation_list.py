@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import Select, and_, exists, or_, select
+from sqlalchemy import ColumnElement, Exists, Select, and_, exists, or_, select
 
 from console.models import REVIEW_STATES, ConversationReview, ConversationTag
 from console.staff.tracker_reader import TrackerReader
@@ -23,6 +23,10 @@ PER_PAGE = 25
 LOW_CONFIDENCE_BELOW = 0.5
 MAX_PAGE = 10_000
 FLAGS = ("low_confidence", "fallback", "handoff", "offer_shown", "offer_accepted")
+
+# A session with its customer's first name, last name and e-mail and its review state.
+# The last two are None at run time when the outer joins find nothing; ``_row`` takes that.
+_Listed = Select[ChatSession, str | None, str | None, str, str]
 
 
 class FilterError(ValueError):
@@ -117,7 +121,7 @@ class ConversationList(UnitOfWork):
             rows = [_row(*r) for r in s.execute(query).all()]
         return ConversationPage(rows[:per_page], filters.page, len(rows) > per_page)
 
-    def _store_query(self, f: ConversationFilters) -> Select[tuple[object, ...]]:
+    def _store_query(self, f: ConversationFilters) -> _Listed:
         query = (
             select(
                 ChatSession,
@@ -192,13 +196,13 @@ class ConversationList(UnitOfWork):
         return found
 
 
-def _has_outcome(kind: str) -> object:
+def _has_outcome(kind: str) -> Exists:
     return exists().where(
         and_(SessionOutcome.session_id == ChatSession.id, SessionOutcome.kind == kind)
     )
 
 
-def _customer_matches(text: str) -> object:
+def _customer_matches(text: str) -> ColumnElement[bool]:
     if text.isdigit():
         return ChatSession.customer_id == int(text)
     pattern = f"%{text.replace('%', '').replace('_', '')}%"

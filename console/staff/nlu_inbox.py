@@ -253,8 +253,10 @@ def _users_answered_by_fallback() -> Any:
 
 def _message(row: Any, corrected: str | None) -> InboxMessage:
     data = _json(row.data)
-    parse = data.get("parse_data") if isinstance(data.get("parse_data"), dict) else {}
-    intent = parse.get("intent") if isinstance(parse.get("intent"), dict) else {}
+    raw_parse = data.get("parse_data")
+    parse = raw_parse if isinstance(raw_parse, dict) else {}
+    raw_intent = parse.get("intent")
+    intent = raw_intent if isinstance(raw_intent, dict) else {}
     confidence = intent.get("confidence")
     reasons = tuple(
         label

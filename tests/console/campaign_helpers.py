@@ -10,8 +10,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from promotions.campaigns import GlobalSettings, campaign_from_dict
 from promotions.coupons import scan_redemptions
-from promotions.repository import PromotionRepository, utcnow
+from promotions.repository import PromotionRepository
 from promotions.service import PromotionService
+from store.db import utcnow
 from tests.factories import add_customer, add_order, add_product
 
 GOOD_RULE = "orders_count >= 0 and consent == true"
