@@ -34,6 +34,7 @@ from console.staff.bot_intents import fallback_threshold
 from console.staff.conversation_detail import ConversationReader
 from console.staff.conversation_export import ConversationExporter
 from console.staff.conversation_list import ConversationList
+from console.staff.erasure_desk import ErasureDesk
 from console.staff.nlu_inbox import NluInbox
 from console.staff.password_checks import PasswordCheckPool
 from console.staff.pseudonyms import Pseudonyms
@@ -94,6 +95,10 @@ def create_app(
     app[keys.conversation_reader_key] = reader
     app[keys.conversation_exporter_key] = ConversationExporter(listing, reader)
     app[keys.nlu_inbox_key] = NluInbox(sessions, tracker, fallback_threshold())
+    # Erasure writes to the tracker store and scrubs the services' logs (var/logs).
+    app[keys.erasure_desk_key] = ErasureDesk(
+        app[keys.repository_key], sessions, settings.tracker_db_url, settings.var_dir / "logs"
+    )
 
     metrics = ConsoleMetrics(StoreTotals(ChatTotalsQuery(sessions), tracker))
     app[keys.console_metrics_key] = metrics

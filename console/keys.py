@@ -19,6 +19,7 @@ from console.staff.accounts import StaffDirectory
 from console.staff.conversation_detail import ConversationReader
 from console.staff.conversation_export import ConversationExporter
 from console.staff.conversation_list import ConversationList
+from console.staff.erasure_desk import ErasureDesk
 from console.staff.nlu_inbox import NluInbox
 from console.staff.password_checks import PasswordCheckPool
 from console.staff.pseudonyms import Pseudonyms
@@ -45,6 +46,7 @@ conversation_exporter_key = web.AppKey("conversation_exporter", ConversationExpo
 review_desk_key = web.AppKey("review_desk", ReviewDesk)
 tracker_reader_key = web.AppKey("tracker_reader", TrackerReader)
 nlu_inbox_key = web.AppKey("nlu_inbox", NluInbox)
+erasure_desk_key = web.AppKey("erasure_desk", ErasureDesk)
 console_metrics_key = web.AppKey("console_metrics", ConsoleMetrics)
 # The marketer pages open their own PromotionRepository per request on this factory.
 promotion_sessions_key: web.AppKey[sessionmaker[Session]] = web.AppKey(

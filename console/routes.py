@@ -18,7 +18,7 @@ from console.handoff import pages as handoff
 from console.marketing import insights as campaign_insights
 from console.marketing import pages as campaigns
 from console.marketing.common import KEY_PATTERN
-from console.staff import auth, conversation_pages, export_pages, nlu_inbox_pages
+from console.staff import auth, conversation_pages, erasure_pages, export_pages, nlu_inbox_pages
 from console.staff import pages as staff
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -44,6 +44,8 @@ def add_routes(app: web.Application) -> None:
     router.add_post("/admin/accounts", staff.create_account)
     router.add_post("/admin/accounts/{account_id:\\d+}/active", staff.set_account_active)
     router.add_get("/admin/audit", staff.audit_page, name="admin_audit")
+    router.add_get("/admin/customers/forget", erasure_pages.forget_page, name="admin_forget")
+    router.add_post("/admin/customers/forget", erasure_pages.forget_customer)
 
     # Staff: conversation review.
     one_conversation = "/staff/conversations/{session_id:\\d+}"
