@@ -8,7 +8,9 @@ budget. Each test shows an offer, changes one of those, then accepts, on a real 
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -21,10 +23,11 @@ from promotions.replies import ReplyStatus
 from promotions.repository import PromotionRepository
 from promotions.service import OfferReply, PromotionService
 from promotions.triggers import Trigger
-from store.db import make_engine, make_session_factory
+from store.db import make_engine, make_session_factory, upgrade
 from store.models import Customer
-from tests.factories import add_customer
+from tests.factories import add_customer, sqlite_url
 from tests.promotions.conftest import FakeClock, campaign_dict, make_campaign
+from tests.promotions.postgres import throwaway_cluster, unavailable_reason
 
 RETURNING = OfferContext(Trigger.RETURNING_SESSION_START)
 
@@ -190,47 +193,73 @@ def test_a_refused_acceptance_can_be_taken_once_the_campaign_is_resumed(
     assert response_of(sessions, exposure_id) == "accepted"
 
 
+@pytest.fixture(scope="module")
+def postgres_cluster() -> Iterator[str]:
+    reason = unavailable_reason()
+    if reason is not None:
+        pytest.skip(f"no throwaway PostgreSQL on this machine: {reason}")
+    with throwaway_cluster() as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def race_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A migrated, empty shop database: a SQLite file, then a real PostgreSQL server."""
+    url = (
+        sqlite_url(tmp_path)
+        if request.param == "sqlite"
+        else request.getfixturevalue("postgres_cluster")
+    )
+    upgrade(url)
+    return url
+
+
 def test_twenty_parallel_accepts_against_a_budget_of_five_issue_exactly_five(
-    repo: PromotionRepository, sessions: sessionmaker[Session], clock: FakeClock
+    race_url: str, clock: FakeClock
 ) -> None:
     racers = 20
+    engine = make_engine(race_url)
+    sessions = make_session_factory(engine)
+    repo = PromotionRepository(sessions, clock)
     repo.save_settings(GlobalSettings(holdout_share=0.0))
     repo.save_campaign(make_campaign("tiny", caps={"max_per_customer": 1, "coupon_budget": 5}))
     shower = PromotionService(sessions, clock=clock)
     customers = [add_customer(sessions, marketing_consent=True) for _ in range(racers)]
     for customer in customers:
         shown(shower, customer)  # every offer is shown before anyone accepts
-    url = sessions.kw["bind"].url.render_as_string(hide_password=False)
     barrier = threading.Barrier(racers, timeout=30)
     replies: dict[int, OfferReply] = {}
     errors: list[BaseException] = []
 
     def accept(customer_id: int) -> None:
         # Its own engine and session per thread, as separate action server workers have.
-        engine = make_engine(url)
+        own = make_engine(race_url)
         try:
-            service = PromotionService(make_session_factory(engine), clock=clock)
+            service = PromotionService(make_session_factory(own), clock=clock)
             barrier.wait()
             replies[customer_id] = service.accept(customer_id)
         except BaseException as exc:  # collected so the test fails with the real error
             errors.append(exc)
         finally:
-            engine.dispose()
+            own.dispose()
 
     threads = [threading.Thread(target=accept, args=(c,)) for c in customers]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    assert errors == []
-    statuses = sorted(r.status for r in replies.values())
-    assert statuses == [ReplyStatus.BUDGET_SPENT] * 15 + [ReplyStatus.ISSUED] * 5
-    assert coupons(sessions) == 5
-    with sessions() as s:
-        assert s.scalar(select(PromoCampaign.coupons_issued)) == 5
-        refused = s.scalar(
-            select(func.count())
-            .select_from(PromoExposure)
-            .where(PromoExposure.response == "refused")
-        )
-    assert refused == 15
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+        assert errors == []
+        statuses = sorted(r.status for r in replies.values())
+        assert statuses == [ReplyStatus.BUDGET_SPENT] * 15 + [ReplyStatus.ISSUED] * 5
+        assert coupons(sessions) == 5
+        with sessions() as s:
+            assert s.scalar(select(PromoCampaign.coupons_issued)) == 5
+            refused = s.scalar(
+                select(func.count())
+                .select_from(PromoExposure)
+                .where(PromoExposure.response == "refused")
+            )
+        assert refused == 15
+    finally:
+        engine.dispose()
