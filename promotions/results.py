@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Set
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -117,9 +117,7 @@ def campaign_results(
                 select(PromoCampaign.key, PromoCoupon.customer_id)
                 .join(PromoCampaign, PromoCoupon.campaign_id == PromoCampaign.id)
                 .where(PromoCoupon.redeemed_at.is_not(None))
-            )
-            .tuples()
-            .all()
+            ).all()
         )
         customer_ids = {row.customer_id for row in exposures}
         sales: dict[int, list[tuple[datetime, float]]] = defaultdict(list)
@@ -230,7 +228,7 @@ def _arm(
     label: str,
     customers: list[int],
     accepted: set[tuple[str, int]],
-    redeemed: set[tuple[str, int]],
+    redeemed: Set[tuple[str, int]],  # only read, so the query's rows (tuples too) qualify
     outcomes: dict[tuple[str, int], tuple[bool, float]],
     control: ArmResult | None,
 ) -> ArmResult:
