@@ -22,7 +22,9 @@ from concierge.formatting import money
 from concierge.settings import Settings
 from console import keys
 from console.chat.hub import ChatHub
+from console.chat.identity import IdentityVerifier
 from console.chat.rasa_client import DEFAULT_TIMEOUT_SECONDS, RasaClient
+from console.chat.start_guard import StartLimiter, trusted_origins
 from console.handoff.desk import HandoffDesk
 from console.metrics import ConsoleMetrics, StoreTotals
 from console.middleware import page_latency, security_headers
@@ -39,6 +41,7 @@ from console.staff.nlu_inbox import NluInbox
 from console.staff.password_checks import PasswordCheckPool
 from console.staff.pseudonyms import Pseudonyms
 from console.staff.reviews import ReviewDesk
+from console.staff.session_store import SqlStaffSessionStore
 from console.staff.sessions import StaffSessions
 from console.staff.sign_in_throttle import SignInThrottle
 from console.staff.tracker_reader import TrackerReader
@@ -71,7 +74,9 @@ def create_app(
     )
     secret = secret or secrets.token_bytes(32)
     app[keys.cookie_signer_key] = CookieSigner(secret)
-    app[keys.staff_sessions_key] = StaffSessions(secret)
+    app[keys.identity_verifier_key] = IdentityVerifier(settings.identity_secret)
+    app[keys.chat_start_limiter_key] = StartLimiter()
+    app[keys.trusted_origins_key] = trusted_origins(settings)
     app[keys.throttle_key] = throttle or SignInThrottle()
     password_checks = PasswordCheckPool()
     app[keys.password_checks_key] = password_checks
@@ -82,6 +87,7 @@ def create_app(
     sessions = make_session_factory(engine)
     app[keys.repository_key] = ShopRepository(sessions, policy=load_policy(settings.policy_file))
     app[keys.staff_directory_key] = StaffDirectory(sessions)
+    app[keys.staff_sessions_key] = StaffSessions(secret, SqlStaffSessionStore(sessions))
     app[keys.handoff_desk_key] = HandoffDesk(sessions)
     app[keys.review_desk_key] = ReviewDesk(sessions)
     app[keys.promotion_sessions_key] = sessions

@@ -11,7 +11,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from concierge.settings import Settings
 from console.chat.hub import ChatHub
+from console.chat.identity import IdentityVerifier
 from console.chat.rasa_client import RasaClient
+from console.chat.start_guard import StartLimiter
 from console.handoff.desk import HandoffDesk
 from console.metrics import ConsoleMetrics
 from console.signed_cookie import CookieSigner
@@ -34,6 +36,11 @@ repository_key = web.AppKey("repository", ShopRepository)
 rasa_client_key = web.AppKey("rasa_client", RasaClient)
 chat_hub_key = web.AppKey("chat_hub", ChatHub)
 cookie_signer_key = web.AppKey("cookie_signer", CookieSigner)
+# The customer chat's start: the shop-signed identity check, the rate limit, the origins
+# (besides the console's own) whose pages may embed the widget.
+identity_verifier_key = web.AppKey("identity_verifier", IdentityVerifier)
+chat_start_limiter_key = web.AppKey("chat_start_limiter", StartLimiter)
+trusted_origins_key: web.AppKey[frozenset[str]] = web.AppKey("trusted_origins", frozenset)
 staff_directory_key = web.AppKey("staff_directory", StaffDirectory)
 staff_sessions_key = web.AppKey("staff_sessions", StaffSessions)
 throttle_key = web.AppKey("sign_in_throttle", SignInThrottle)

@@ -13,6 +13,7 @@ from aiohttp import web
 
 from console import ops_pages
 from console.chat import pages as chat
+from console.chat import widget
 from console.chat.socket import chat_socket
 from console.handoff import pages as handoff
 from console.marketing import insights as campaign_insights
@@ -34,6 +35,10 @@ def add_routes(app: web.Application) -> None:
     router.add_post("/chat/start", chat.start_chat, name="chat_start")
     router.add_get("/chat", chat.chat_page, name="chat")
     router.add_get("/ws/chat", chat_socket, name="chat_socket")
+    # The widget a shop embeds: its script, the framed chat, the chat start it calls.
+    router.add_get("/widget.js", widget.widget_script, name="widget_script")
+    router.add_get("/widget", widget.widget_page, name="widget")
+    router.add_post("/widget/session", widget.widget_session, name="widget_session")
 
     # Staff: sign-in, home, admin.
     router.add_get("/staff/sign-in", auth.sign_in_page, name="staff_sign_in")

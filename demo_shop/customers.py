@@ -76,6 +76,11 @@ def weighted(rng: random.Random, pairs: tuple[tuple[Any, float], ...]) -> Any:
     return rng.choices([v for v, _ in pairs], weights=[w for _, w in pairs])[0]
 
 
+def demo_external_ref(customer_id: int) -> str:
+    """The demo shop's account id of a customer (a real shop has its own ids)."""
+    return f"shop-{customer_id:06d}"
+
+
 @dataclass
 class CustomerProfile:
     """A customer row plus the hidden taste the order simulation follows."""
@@ -121,7 +126,8 @@ class CustomerProfile:
         """The ``customers`` table row."""
         return {
             "id": self.id,
-            "external_ref": None,
+            # The demo shop's own id for the customer: what its page signs identities with.
+            "external_ref": demo_external_ref(self.id),
             "email": self.email,
             "first_name": self.first_name,
             "last_name": self.last_name,

@@ -48,6 +48,7 @@ class Customer(Base):
     __tablename__ = "customers"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # The shop's own id for this customer: what its server signs identities with.
     external_ref: Mapped[str | None] = mapped_column(String(64), unique=True)
     email: Mapped[str] = mapped_column(String(255), unique=True, index=True)
     first_name: Mapped[str | None] = mapped_column(String(100))
@@ -75,7 +76,7 @@ class Customer(Base):
 
 
 class Identity(Base):
-    """Maps a channel's user id (e.g. a web chat sender id) to a customer."""
+    """Maps a channel's user id (e.g. a web chat sender id) to a customer, on proof."""
 
     __tablename__ = "identities"
     __table_args__ = (UniqueConstraint("channel", "channel_user_id"),)
@@ -85,6 +86,9 @@ class Identity(Base):
     channel_user_id: Mapped[str] = mapped_column(String(255))
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    # The shop's own id of the customer (``Customer.external_ref``) whose signed identity
+    # proved this link; NULL for links made otherwise. Finds every chat of a shop account.
+    external_id: Mapped[str | None] = mapped_column(String(64), index=True)
 
     customer: Mapped[Customer] = relationship(back_populates="identities")
 

@@ -123,6 +123,32 @@ class ShopRepository(SessionHistory):
             elif identity.customer_id != customer_id:
                 identity.customer_id = customer_id
 
+    def link_vouched_customer(
+        self, channel: str, channel_user_id: str, external_id: str
+    ) -> CustomerView | None:
+        """Link a chat to the customer whose shop id ``external_id`` the shop's server signed.
+
+        The link records that id (``Identity.external_id``). None, and nothing linked,
+        when no customer has it as ``external_ref``.
+        """
+        with self._write() as s:
+            customer = s.scalar(select(Customer).where(Customer.external_ref == external_id))
+            if customer is None:
+                return None
+            identity = s.scalar(
+                select(Identity).where(
+                    Identity.channel == channel, Identity.channel_user_id == channel_user_id
+                )
+            )
+            if identity is None:
+                identity = Identity(
+                    channel=channel, channel_user_id=channel_user_id, created_at=self._clock()
+                )
+                s.add(identity)
+            identity.customer_id = customer.id
+            identity.external_id = external_id
+            return CustomerView.of(customer)
+
     def get_customer(self, customer_id: int) -> CustomerView | None:
         """One customer by id."""
         with self._read() as s:

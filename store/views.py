@@ -37,6 +37,8 @@ class CustomerView:
     marketing_consent: bool
     offers_opt_out: bool
     tags: dict[str, Any]
+    # The shop's own id for the customer (what its server signs identities with).
+    external_ref: str | None = None
 
     @classmethod
     def of(cls, row: Customer) -> CustomerView:
@@ -51,6 +53,7 @@ class CustomerView:
             marketing_consent=bool(row.marketing_consent),
             offers_opt_out=bool(row.offers_opt_out),
             tags=dict(row.tags or {}),
+            external_ref=row.external_ref,
         )
 
 

@@ -66,6 +66,10 @@ def migrated_store(tmp_path: Path, name: str = "shop.db") -> sessionmaker[Sessio
     return make_session_factory(make_engine(url))
 
 
+# add_customer's default: a made-up shop id (pass None for a customer without one).
+_SHOP_REF = "\0shop-ref"
+
+
 def add_customer(
     sessions: sessionmaker[Session],
     *,
@@ -80,9 +84,9 @@ def add_customer(
     tags: dict[str, Any] | None = None,
     preferences: dict[str, Any] | None = None,
     created_at: datetime | None = None,
-    external_ref: str | None = None,
+    external_ref: str | None = _SHOP_REF,
 ) -> int:
-    """Insert a customer and return its id (a unique e-mail is made up when none given)."""
+    """Insert a customer and return its id (a unique e-mail and shop id are made up)."""
     n = next(_serial)
     customer = Customer(
         email=email or f"customer{n}@example.com",
@@ -96,7 +100,8 @@ def add_customer(
         tags=dict(tags or {}),
         preferences=dict(preferences or {}),
         created_at=created_at or _now() - timedelta(days=365),
-        external_ref=external_ref,
+        # The shop's own id, so the demo picker can sign the customer in; None means None.
+        external_ref=f"shop-{n}" if external_ref is _SHOP_REF else external_ref,
     )
     with sessions() as s, s.begin():
         s.add(customer)

@@ -11,12 +11,12 @@ import asyncio
 import json
 import logging
 from typing import Any
-from urllib.parse import urlsplit
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
 from console.chat.hub import send_frame
 from console.chat.rasa_client import RasaClient, RasaUnavailable
+from console.chat.start_guard import origin_trusted
 from console.chat.wording import (
     EMPTY_TEXT,
     OTHER_SITE_REFUSED,
@@ -25,7 +25,13 @@ from console.chat.wording import (
     UNREADABLE_TEXT,
 )
 from console.handoff.desk import HandoffDesk
-from console.keys import chat_hub_key, cookie_signer_key, handoff_desk_key, rasa_client_key
+from console.keys import (
+    chat_hub_key,
+    cookie_signer_key,
+    handoff_desk_key,
+    rasa_client_key,
+    trusted_origins_key,
+)
 from console.signed_cookie import CHAT_COOKIE
 
 log = logging.getLogger(__name__)
@@ -36,15 +42,21 @@ MAX_FRAME_BYTES = 4 * 1024 * 1024
 MAX_PENDING_MESSAGES = 10
 # Closing code the page reads as "this chat has expired, start again".
 CLOSE_CHAT_EXPIRED = 4401
+# The subprotocol the chat page and the widget speak (the widget adds its ticket).
+CHAT_PROTOCOL = "concierge-chat"
 
 
 async def chat_socket(request: web.Request) -> web.WebSocketResponse:
     """Relay the customer's messages to Rasa and send back its replies."""
-    if not _same_origin(request):
+    if not origin_trusted(request, request.app[trusted_origins_key], required=False):
         # A page on another site must not drive a customer's chat with their cookie.
         raise web.HTTPForbidden(text=OTHER_SITE_REFUSED)
-    sender_id = request.app[cookie_signer_key].verify(request.cookies.get(CHAT_COOKIE))
-    ws = web.WebSocketResponse(heartbeat=25.0, max_msg_size=MAX_FRAME_BYTES)
+    signer = request.app[cookie_signer_key]
+    ticket = _ticket(request)
+    sender_id = signer.verify(ticket) if ticket else signer.verify(request.cookies.get(CHAT_COOKIE))
+    ws = web.WebSocketResponse(
+        heartbeat=25.0, max_msg_size=MAX_FRAME_BYTES, protocols=(CHAT_PROTOCOL,)
+    )
     await ws.prepare(request)
     if sender_id is None:
         await ws.close(code=CLOSE_CHAT_EXPIRED, message=b"chat expired")
@@ -77,10 +89,18 @@ async def chat_socket(request: web.Request) -> web.WebSocketResponse:
     return ws
 
 
-def _same_origin(request: web.Request) -> bool:
-    origin = request.headers.get("Origin")
-    # Non-browser clients send no Origin; browsers always do on a WebSocket handshake.
-    return origin is None or urlsplit(origin).netloc == request.host
+def _ticket(request: web.Request) -> str | None:
+    """The widget's chat ticket, offered as a subprotocol ``ticket.<signed sender id>``.
+
+    The widget's frame may get no cookie (third-party cookies blocked), and a ticket in
+    the URL would land in access logs; the subprotocol header does neither.
+    """
+    offered = request.headers.get("Sec-WebSocket-Protocol", "")
+    for protocol in offered.split(","):
+        name, _, value = protocol.strip().partition(".")
+        if name == "ticket" and value:
+            return value
+    return None
 
 
 async def _accept_customer_frame(

@@ -23,6 +23,12 @@ CHAT_ENDED_NOTICE = (
     "Your chat has ended. Pick a customer or continue as a guest to start a new one."
 )
 CHOOSE_A_CUSTOMER = "Choose a customer from the list, or continue as a guest."
+# A chat start without the page's form token (an old tab, or another site's form).
+START_AGAIN = "That chat could not be started from here. Please start it again below."
+# Too many chat starts from one address in a minute.
+TOO_MANY_CHATS = (
+    "Too many chats were started from here just now. Please wait a minute and try again."
+)
 
 # A person takes a chat over, then hands it back to the bot.
 BACK_TO_BOT_TEXT = "You're back with the shop assistant. Ask me anything!"
@@ -31,6 +37,14 @@ BACK_TO_BOT_TEXT = "You're back with the shop assistant. Ask me anything!"
 def no_such_customer(customer_id: object) -> str:
     """The front page's answer to a customer id that is not (or no longer) in the shop."""
     return f"There is no customer with id {customer_id}. Choose one from the list."
+
+
+def no_shop_account(customer_id: object) -> str:
+    """The demo picker's answer to a customer the shop has no account id for."""
+    return (
+        f"Customer {customer_id} has no shop account id, so the demo cannot sign them in. "
+        "Regenerate the demo data (delete var/concierge.db, then make demo)."
+    )
 
 
 def agent_joined(agent_name: str) -> str:

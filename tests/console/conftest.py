@@ -28,6 +28,8 @@ from tests.factories import migrated_store, sqlite_url
 from tests.support.servers import free_port
 
 COOKIE_SECRET = b"console-tests-secret-0123456789"
+# The shop's identity secret: demo mode's customer picker signs with it, as a shop would.
+IDENTITY_SECRET = "console-tests-identity-secret-0123456789"
 
 
 @pytest.fixture
@@ -48,6 +50,8 @@ def make_settings(tmp_path: Path, rasa_port: int) -> Settings:
         host="127.0.0.1",
         rasa_port=rasa_port,
         console_port=free_port(),
+        demo=True,
+        identity_secret=IDENTITY_SECRET,
     )
 
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from concierge.settings import Settings
 from console.app import create_app
 from console.chat.wording import UNAVAILABLE_TEXT
-from tests.console.chat_helpers import open_chat
+from tests.console.chat_helpers import open_chat, start_chat
 from tests.console.conftest import COOKIE_SECRET, FakeRasa
 from tests.factories import add_customer
 
@@ -231,7 +231,7 @@ async def test_socket_without_a_chat_cookie_is_closed_as_expired(client: TestCli
 
 
 async def test_socket_opened_by_another_site_is_refused(client: TestClient) -> None:
-    await client.post("/chat/start", data={"guest": "1"}, allow_redirects=False)
+    await start_chat(client, guest="1")
 
     response = await client.get(
         "/ws/chat",

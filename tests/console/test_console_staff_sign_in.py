@@ -16,6 +16,7 @@ from console.signed_cookie import CHAT_COOKIE
 from console.staff.accounts import StaffDirectory
 from console.staff.sessions import STAFF_COOKIE
 from console.staff.sign_in_throttle import SignInThrottle
+from tests.console.chat_helpers import start_chat
 from tests.console.conftest import COOKIE_SECRET
 from tests.console.staff_helpers import PASSWORD, add_account, csrf_of, sign_in
 
@@ -195,7 +196,7 @@ async def test_forged_or_chat_cookies_do_not_sign_anyone_in(
     client: TestClient, sessions: sessionmaker[Session]
 ) -> None:
     add_account(sessions, "boss@shop.example", "admin")
-    started = await client.post("/chat/start", data={"guest": "1"}, allow_redirects=False)
+    started = await start_chat(client, guest="1")
     chat_cookie = started.cookies[CHAT_COOKIE].value
 
     for value in ["1:abc.9999999999.deadbeef", chat_cookie, chat_cookie.replace("web-", "1:")]:

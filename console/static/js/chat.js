@@ -1,4 +1,8 @@
 // The customer chat page: one WebSocket to /ws/chat, messages rendered as text only.
+// The same script runs the widget's frame (data-mode="widget", see console/chat/widget.py):
+// there it first takes the shop-signed identity from the embedding page (postMessage, only
+// from a trusted origin), trades it for a chat ticket at /widget/session, and offers the
+// ticket as a WebSocket subprotocol instead of relying on a (third-party) cookie.
 //
 // Every piece of text from the customer, the assistant or an agent goes into the page
 // through textContent (never parsed as HTML), so markup in a message shows literally.
@@ -14,6 +18,11 @@ const sendButton = document.getElementById("send-button");
 const counter = document.getElementById("char-counter");
 
 const MAX_CHARS = Number(chat.dataset.maxChars) || 1000;
+const WIDGET = chat.dataset.mode === "widget";
+const PARENT_ORIGINS = [location.origin, ...(chat.dataset.parentOrigins || "").split(" ").filter(Boolean)];
+// A frame opened without a page to hand it an identity chats as a guest after this wait.
+const IDENTITY_WAIT_MS = 2000;
+const CHAT_PROTOCOL = "concierge-chat";
 const CLOSE_CHAT_EXPIRED = 4401;
 const CLOSE_TOO_BIG = 1009;
 const OFFLINE_TEXT = "You're offline, so that message wasn't sent. We're reconnecting — press Retry in a moment.";
@@ -25,6 +34,7 @@ const state = {
   pending: new Map(), // message id -> {li, text}
   reconnectDelay: 500,
   ended: false,
+  ticket: null, // the widget's signed sender id; the full page uses its cookie instead
 };
 
 function el(tag, className, attrs = {}) {
@@ -191,16 +201,21 @@ function endChat() {
   input.disabled = true;
   sendButton.disabled = true;
   setStatus("ended", "");
-  statusBar.replaceChildren("This chat has ended. ");
-  const link = el("a", "", { href: "/", "data-testid": "start-again" });
-  link.textContent = "Start a new chat";
-  statusBar.append(link);
+  if (WIDGET) {
+    statusBar.replaceChildren("This chat has ended. Reload the page to start a new one.");
+  } else {
+    statusBar.replaceChildren("This chat has ended. ");
+    const link = el("a", "", { href: "/", "data-testid": "start-again" });
+    link.textContent = "Start a new chat";
+    statusBar.append(link);
+  }
   statusBar.hidden = false;
 }
 
 function connect() {
   const scheme = location.protocol === "https:" ? "wss" : "ws";
-  const ws = new WebSocket(`${scheme}://${location.host}/ws/chat`);
+  const url = `${scheme}://${location.host}/ws/chat`;
+  const ws = state.ticket ? new WebSocket(url, [CHAT_PROTOCOL, `ticket.${state.ticket}`]) : new WebSocket(url);
   state.ws = ws;
   ws.addEventListener("open", () => {
     state.reconnectDelay = 500;
@@ -255,6 +270,59 @@ for (const starter of document.querySelectorAll("[data-testid='starter']")) {
   starter.addEventListener("click", () => sendMessage(starter.dataset.text));
 }
 
+function receiveIdentity() {
+  // The embedding page answers "ready" with the identity its server signed (or none).
+  return new Promise((resolve) => {
+    if (window.parent === window) {
+      resolve(null);
+      return;
+    }
+    const timer = setTimeout(() => resolve(null), IDENTITY_WAIT_MS);
+    window.addEventListener("message", function onMessage(event) {
+      if (event.source !== window.parent || !PARENT_ORIGINS.includes(event.origin)) return;
+      if (!event.data || event.data.type !== "concierge:identity") return;
+      clearTimeout(timer);
+      window.removeEventListener("message", onMessage);
+      resolve(typeof event.data.identity === "string" ? event.data.identity : null);
+    });
+    window.parent.postMessage({ type: "concierge:ready" }, "*");
+  });
+}
+
+function showWho(customer) {
+  const who = document.getElementById("chat-identity");
+  const name = el("strong", "");
+  name.textContent = customer ? customer.name : "guest";
+  who.replaceChildren(customer ? "Signed in as " : "Chatting as ", name);
+  if (customer) document.getElementById("chat-greeting").textContent = `Hi ${customer.name}! How can we help?`;
+}
+
+async function startWidget() {
+  const identity = await receiveIdentity();
+  let answer = null;
+  try {
+    const response = await fetch("/widget/session", {
+      method: "POST",
+      credentials: "omit",
+      headers: { "Content-Type": "application/json", "X-Concierge-Widget": "1" },
+      body: JSON.stringify({ identity }),
+    });
+    if (response.ok) answer = await response.json();
+  } catch {
+    answer = null;
+  }
+  if (!answer || !answer.ticket) {
+    state.ended = true;
+    input.disabled = true;
+    setStatus("ended", "The chat could not start just now. Please reload the page to try again.");
+    return;
+  }
+  state.ticket = answer.ticket;
+  showWho(answer.customer);
+  connect();
+}
+
 refreshComposer();
-connect();
+if (WIDGET) startWidget();
+else connect();
 input.focus();
