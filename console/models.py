@@ -1,7 +1,8 @@
-"""The console's own tables: staff accounts, audit log, reviews, handoff messages, NLU corrections.
+"""The console's own tables: staff accounts and sessions, audit log, reviews, handoffs, NLU.
 
 Declared on ``store.models.Base`` so one Alembic history (revision ``0003_console``)
-covers them together with the shop's tables (``0004_console_nlu`` adds the NLU corrections).
+covers them together with the shop's tables (``0004_console_nlu`` adds the NLU corrections,
+``0006_staff_sessions`` the server-side staff sessions).
 """
 
 from __future__ import annotations
@@ -31,6 +32,20 @@ class StaffAccount(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     last_sign_in_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class StaffSession(Base):
+    """A signed-in staff session; deleting the row ends it, whatever copies of the cookie exist.
+
+    Keyed by a SHA-256 of the cookie's nonce, so the table alone cannot be replayed as cookies.
+    """
+
+    __tablename__ = "staff_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("staff_accounts.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    expires_at: Mapped[datetime] = mapped_column(DateTime, index=True)
 
 
 class AuditEntry(Base):

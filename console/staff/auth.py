@@ -1,7 +1,9 @@
 """Staff sign-in: session cookies, CSRF tokens, role checks, the sign-in and sign-out pages.
 
 The staff cookie holds ``<account id>:<nonce>`` signed with a key derived from the
-console secret (a customer's chat cookie can never pass for it). Every visitor of a
+console secret (a customer's chat cookie can never pass for it); a signed-in cookie
+counts only while its session is kept on the server (console/staff/sessions.py), so
+signing out ends every copy of it. Every visitor of a
 staff page gets one, signed in or not (account id 0), so the sign-in form itself is
 CSRF-protected. The CSRF token is an HMAC of the nonce; a new nonce is issued at
 sign-in, so a token seen before signing in is worthless afterwards. The account is
@@ -92,9 +94,8 @@ async def staff_context(request: web.Request, handler: Handler) -> web.StreamRes
     else:
         account_id, nonce = parsed
         if account_id:
-            account = await asyncio.to_thread(request.app[staff_directory_key].account, account_id)
-            if account is None or not account.active:
-                account = None
+            account = await asyncio.to_thread(_signed_in_account, request.app, account_id, nonce)
+            if account is None:
                 new_cookie, nonce = sessions.issue(0)
     context = StaffContext(account=account, csrf_token=sessions.csrf_token(nonce), nonce=nonce)
     request[staff_request_key] = context
@@ -105,6 +106,15 @@ async def staff_context(request: web.Request, handler: Handler) -> web.StreamRes
     if new_cookie is not None and not response.prepared:
         set_staff_cookie(request, response, new_cookie)
     return response
+
+
+def _signed_in_account(app: web.Application, account_id: int, nonce: str) -> Account | None:
+    # Both checks on every request: a session ended by sign-out (a copied cookie) or an
+    # account disabled or stripped of its roles takes effect at once.
+    if not app[staff_sessions_key].is_live(account_id, nonce):
+        return None
+    account = app[staff_directory_key].account(account_id)
+    return account if account is not None and account.active else None
 
 
 async def _csrf_ok(request: web.Request, context: StaffContext) -> bool:
@@ -256,8 +266,12 @@ async def _record_failed_sign_in(request: web.Request, email: str) -> None:
 
 
 async def sign_out(request: web.Request) -> web.StreamResponse:
-    """End the session: the browser gets a fresh signed-out cookie."""
-    cookie, _ = request.app[staff_sessions_key].issue(0)
+    """End the session on the server (every copy of its cookie) and give a signed-out cookie."""
+    sessions = request.app[staff_sessions_key]
+    context = current(request)
+    if context.account is not None:
+        await asyncio.to_thread(sessions.end, context.nonce)
+    cookie, _ = sessions.issue(0)
     response = see_other("/staff/sign-in")
     set_staff_cookie(request, response, cookie)
     return response

@@ -8,7 +8,7 @@ from typing import Any
 import aiohttp_jinja2
 from aiohttp import web
 
-from console.keys import handoff_desk_key, staff_directory_key
+from console.keys import handoff_desk_key, staff_directory_key, staff_sessions_key
 from console.models import ROLES
 from console.staff.accounts import MIN_PASSWORD_CHARS, AccountError
 from console.staff.auth import current, requires, see_other
@@ -84,15 +84,16 @@ async def set_account_active(request: web.Request) -> web.StreamResponse:
             request, error="You cannot disable your own account.", status=400
         )
     form = await request.post()
+    active = form.get("active") == "1"
     try:
         await asyncio.to_thread(
-            request.app[staff_directory_key].set_active,
-            account_id,
-            form.get("active") == "1",
-            actor=actor.email,
+            request.app[staff_directory_key].set_active, account_id, active, actor=actor.email
         )
     except AccountError as exc:
         return await _render_accounts(request, error=str(exc), status=404)
+    if not active:
+        # Ended, not just refused while disabled: re-enabling must not revive a copied cookie.
+        await asyncio.to_thread(request.app[staff_sessions_key].end_all, account_id)
     return see_other("/admin/accounts")
 
 
