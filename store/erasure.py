@@ -132,7 +132,8 @@ def linked_sender_ids(s: Session, customer_id: int, tracker: TrackerStore | None
     ]
     senders = {sender for q in queries for sender in s.scalars(q) if sender}
     if email:
-        # Guest chats about the customer's orders (a guest proves an order with its e-mail).
+        # Guest chats about the customer's orders (a guest proves an order with its e-mail);
+        # another customer's chat that asked about her order stays theirs.
         numbers = select(Order.number).where(
             or_(Order.customer_id == customer_id, func.lower(Order.email) == email.lower())
         )
@@ -140,7 +141,7 @@ def linked_sender_ids(s: Session, customer_id: int, tracker: TrackerStore | None
             s.scalars(
                 select(ChatSession.sender_id)
                 .join(SessionOutcome, SessionOutcome.session_id == ChatSession.id)
-                .where(SessionOutcome.ref.in_(numbers))
+                .where(ChatSession.customer_id.is_(None), SessionOutcome.ref.in_(numbers))
             )
         )
     if tracker is not None:

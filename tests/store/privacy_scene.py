@@ -161,6 +161,12 @@ def build(tmp_path: Path) -> Scene:
                 session_id=chats[guest_sender], kind="order_looked_up", ref=guest.number, at=NOW
             )
         )
+        # Ben asked about Anna's order (and was refused): his chat is his, not hers.
+        s.add(
+            SessionOutcome(
+                session_id=chats[ben_sender], kind="order_lookup_refused", ref=order.number, at=NOW
+            )
+        )
         s.add(
             ConversationReview(
                 session_id=chats[web],
