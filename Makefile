@@ -27,8 +27,9 @@ data: setup
 train: data
 	@bash scripts/train.sh
 
+# Demo mode: the customer picker, the demo shop page and generated secrets (var/secrets.json).
 demo: data train
-	@$(PY) -m concierge.stack
+	@CONCIERGE_DEMO=1 $(PY) -m concierge.stack
 
 test: data train
 	@$(PY) -m pytest $(PYTEST_ARGS)

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-from concierge.settings import ROOT, Settings, exits_on_settings_error
+from concierge.settings import ROOT, SECRET_VARIABLES, Settings, exits_on_settings_error
 
 RASA_BIN = ROOT / ".venv-rasa" / "bin" / "rasa"
 MODEL_PATH = ROOT / "models" / "concierge.tar.gz"
@@ -138,8 +138,13 @@ class Stack:
                 "ACTION_METRICS_PORT": str(s.action_metrics_port),
                 "HF_HUB_OFFLINE": "1",
                 "PYTHONUNBUFFERED": "1",
+                "CONCIERGE_DEMO": "1" if s.demo else "0",
+                "CONCIERGE_ALLOWED_ORIGINS": ",".join(s.allowed_origins),
+                "DEMO_SHOP_PORT": str(s.demo_shop_port),
             }
         )
+        # The services share these secrets; a Settings built in code (tests) has its own.
+        env.update({var: getattr(s, name) for name, var in SECRET_VARIABLES.items()})
         return env
 
     def _service(self, name: str) -> Service:
@@ -179,6 +184,10 @@ class Stack:
         if name == "console":
             command = [sys.executable, "-m", "console"]
             return Service(name, command, f"{s.console_url}/healthz", env, log)
+        if name == "demo_shop":
+            # The demo shop page embedding the widget from another origin (demo mode only).
+            command = [sys.executable, "-m", "demo_shop.page"]
+            return Service(name, command, f"{s.demo_shop_url}/healthz", env, log)
         raise ValueError(f"unknown service {name!r}")
 
     def start(self, timeout: float = 180.0) -> Stack:
@@ -240,7 +249,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=240.0)
     args = parser.parse_args(argv)
     settings = Settings.from_env()
-    stack = Stack(settings)
+    services = ("actions", "rasa", "console") + (("demo_shop",) if settings.demo else ())
+    stack = Stack(settings, services=services)
     print("Starting the action server, the Rasa server and the console ...", flush=True)
     try:
         stack.start(timeout=args.timeout)
@@ -262,6 +272,11 @@ def main(argv: list[str] | None = None) -> int:
     from console.demo_accounts import demo_account_lines
 
     print("\n".join(demo_account_lines(settings)), flush=True)
+    if settings.demo:
+        print(
+            f"Demo shop page (a shop's page embedding the chat widget): {settings.demo_shop_url}/",
+            flush=True,
+        )
     stopping = False
 
     def _stop(signum: int, frame: object) -> None:

@@ -163,23 +163,25 @@ class IdentityVerifier:
         if header.get("alg") != "HS256":
             raise IdentityRefused(Refusal.WRONG_ALGORITHM)
         try:
+            # Times are checked below against this verifier's clock (PyJWT reads its own).
             claims = jwt.decode(
                 token,
                 self._secret,
                 algorithms=["HS256"],
-                leeway=CLOCK_SKEW_SECONDS,
-                options={"require": ["exp", "sub", "jti"]},
+                options={
+                    "require": ["exp", "sub", "jti"],
+                    "verify_exp": False,
+                    "verify_iat": False,
+                    "verify_nbf": False,
+                },
             )
-        except jwt.ExpiredSignatureError:
-            raise IdentityRefused(Refusal.EXPIRED) from None
-        except jwt.ImmatureSignatureError:
-            raise IdentityRefused(Refusal.NOT_YET_VALID) from None
         except jwt.InvalidSignatureError:
             raise IdentityRefused(Refusal.BAD_SIGNATURE) from None
         except jwt.InvalidAlgorithmError:
             raise IdentityRefused(Refusal.WRONG_ALGORITHM) from None
         except jwt.InvalidTokenError:
             raise IdentityRefused(Refusal.MALFORMED) from None
+        self._check_jwt_times(claims)
         external_id, token_id, expires = claims["sub"], claims["jti"], claims["exp"]
         if not (
             isinstance(external_id, str)
@@ -190,6 +192,18 @@ class IdentityVerifier:
         ):
             raise IdentityRefused(Refusal.MALFORMED)
         return VouchedIdentity(external_id, token_id), float(expires)
+
+    def _check_jwt_times(self, claims: dict[str, object]) -> None:
+        now = self._clock()
+        times = {name: claims.get(name) for name in ("exp", "iat", "nbf")}
+        if any(v is not None and not isinstance(v, int | float) for v in times.values()):
+            raise IdentityRefused(Refusal.MALFORMED)
+        expires, issued, not_before = times["exp"], times["iat"], times["nbf"]
+        if isinstance(expires, int | float) and expires + CLOCK_SKEW_SECONDS < now:
+            raise IdentityRefused(Refusal.EXPIRED)
+        for start in (issued, not_before):
+            if isinstance(start, int | float) and start > now + CLOCK_SKEW_SECONDS:
+                raise IdentityRefused(Refusal.NOT_YET_VALID)
 
 
 def _hmac_signature(secret: bytes, external_id: str, expires: int, token_id: str) -> str:
