@@ -22,7 +22,6 @@ customer findable, so running ``forget`` again completes the job.
 
 from __future__ import annotations
 
-import re
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -43,6 +42,7 @@ from console.models import (
 )
 from promotions.models import PromoCoupon, PromoExposure
 from store.db import Clock, utcnow, writing
+from store.log_scrub import ERASED, customer_patterns, scrub_logs
 from store.models import (
     ChatSession,
     Customer,
@@ -55,7 +55,6 @@ from store.models import (
 )
 from store.tracker_store import TrackerStore
 
-ERASED = "(erased)"
 ERASED_EMAIL_DOMAIN = "erased.invalid"
 
 # Every table with a foreign key to customers, chat_sessions or handoffs, and what
@@ -191,7 +190,8 @@ def forget_customer(
     report.sender_ids = len(senders)
     report.tracker_events += tracker.delete_senders(senders)
     if log_dir is not None:
-        report.log_lines = scrub_logs(log_dir, _log_patterns(customer_id, person, senders))
+        terms = [person.email, person.full_name or "", person.external_ref or "", *senders]
+        report.log_lines = scrub_logs(log_dir, customer_patterns(customer_id, terms))
     return report
 
 
@@ -363,39 +363,3 @@ def _run(s: Session, statement: Executable) -> int:
 def _batches(items: list[str], size: int = 500) -> Iterable[list[str]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
-
-
-def _log_patterns(customer_id: int, person: _Person, senders: set[str]) -> list[re.Pattern[str]]:
-    exact = [person.email, *senders]
-    if person.full_name:
-        exact.append(person.full_name)
-    if person.external_ref:
-        exact.append(person.external_ref)
-    patterns = [re.compile(re.escape(term), re.IGNORECASE) for term in exact if term]
-    # Ids in log lines are written as "customer 42", "customer_id=42", "customer: 42".
-    patterns.append(re.compile(rf"\bcustomer(?:_id)?[\s=:#'\"]+{customer_id}\b", re.IGNORECASE))
-    return patterns
-
-
-def scrub_logs(log_dir: Path, patterns: list[re.Pattern[str]]) -> int:
-    """Replace every match in the ``*.log`` files of ``log_dir``; returns lines changed.
-
-    Services append to their logs while this runs; a line written during the rewrite of
-    its file may be lost, which is why the README says to forget customers in a quiet
-    moment or to keep logs in a sink with its own retention.
-    """
-    changed = 0
-    for path in sorted(log_dir.glob("*.log")) if log_dir.is_dir() else []:
-        out, in_file = [], 0
-        for line in path.read_text(errors="replace").splitlines(keepends=True):
-            new = line
-            for pattern in patterns:
-                new = pattern.sub(ERASED, new)
-            in_file += new != line
-            out.append(new)
-        changed += in_file
-        if in_file:
-            with path.open("r+", encoding="utf-8", errors="replace") as handle:
-                handle.write("".join(out))
-                handle.truncate()
-    return changed
