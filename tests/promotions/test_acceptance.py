@@ -193,6 +193,20 @@ def test_a_refused_acceptance_can_be_taken_once_the_campaign_is_resumed(
     assert response_of(sessions, exposure_id) == "accepted"
 
 
+def test_a_second_yes_after_the_campaign_was_paused_repeats_the_code_already_issued(
+    service: PromotionService, repo: PromotionRepository, sessions: sessionmaker[Session]
+) -> None:
+    anna = add_customer(sessions, marketing_consent=True)
+    shown(service, anna)
+    first = service.accept(anna)
+    repo.set_status("spring", "paused")
+    again = service.accept(anna)
+    assert again.status == ReplyStatus.ALREADY_ISSUED
+    assert first.coupon is not None and again.coupon is not None
+    assert again.coupon.code == first.coupon.code
+    assert coupons(sessions) == 1
+
+
 @pytest.fixture(scope="module")
 def postgres_cluster() -> Iterator[str]:
     reason = unavailable_reason()
