@@ -80,7 +80,8 @@ def create_app(
     app[keys.throttle_key] = throttle or SignInThrottle()
     password_checks = PasswordCheckPool()
     app[keys.password_checks_key] = password_checks
-    app[keys.pseudonyms_key] = Pseudonyms(secret)
+    pseudonyms = Pseudonyms(secret)
+    app[keys.pseudonyms_key] = pseudonyms
 
     # The shop database: one engine, one session factory for every service below.
     engine = make_engine(settings.db_url)
@@ -99,7 +100,7 @@ def create_app(
     reader = ConversationReader(sessions, tracker)
     app[keys.conversation_list_key] = listing
     app[keys.conversation_reader_key] = reader
-    app[keys.conversation_exporter_key] = ConversationExporter(listing, reader)
+    app[keys.conversation_exporter_key] = ConversationExporter(listing, reader, pseudonyms)
     app[keys.nlu_inbox_key] = NluInbox(sessions, tracker, fallback_threshold())
     # Erasure writes to the tracker store and scrubs the services' logs (var/logs).
     app[keys.erasure_desk_key] = ErasureDesk(
@@ -119,7 +120,11 @@ def create_app(
         # The client is metered from birth: the metrics observe every turn it relays.
         async with aiohttp.ClientSession() as session:
             app[keys.rasa_client_key] = RasaClient(
-                settings.rasa_url, session, rasa_timeout_seconds, observer=metrics
+                settings.rasa_url,
+                session,
+                rasa_timeout_seconds,
+                observer=metrics,
+                channel_secret=settings.channel_secret,
             )
             yield
 

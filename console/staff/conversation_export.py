@@ -3,7 +3,8 @@
 The same filters as the conversations list choose the set; pages of it are read and
 written one after the other, so a large export streams instead of sitting in memory.
 Unless the reader is an admin, e-mail addresses, phone numbers and card numbers are
-redacted, in the messages and in the customer columns alike.
+redacted, in the messages and in the customer columns alike, and the customer's name and
+the sender id become keyed pseudonyms (console/staff/pseudonyms.py).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from aiohttp import web
 
 from console.staff.conversation_detail import ConversationReader
 from console.staff.conversation_list import ConversationFilters, ConversationList, ConversationRow
+from console.staff.pseudonyms import Pseudonyms
 from console.staff.redaction import EMAIL_MARK, redact
 from console.staff.transcript import Turn
 
@@ -57,9 +59,12 @@ class ExportedConversation:
 class ConversationExporter:
     """Reads the conversations a filter selects, page by page, with their messages."""
 
-    def __init__(self, listing: ConversationList, reader: ConversationReader) -> None:
+    def __init__(
+        self, listing: ConversationList, reader: ConversationReader, pseudonyms: Pseudonyms
+    ) -> None:
         self._listing = listing
         self._reader = reader
+        self._pseudonyms = pseudonyms
 
     def chunk(self, filters: ConversationFilters, *, redacted: bool) -> list[ExportedConversation]:
         """The conversations of the filter's page (pages are EXPORT_PAGE_SIZE long)."""
@@ -68,10 +73,22 @@ class ConversationExporter:
         for row in page.rows:
             detail = self._reader.load(row.session_id)
             turns = detail.turns if detail is not None else []
-            found.append(
-                ExportedConversation(_redact_row(row, redacted), _messages(turns, redacted))
-            )
+            if redacted:
+                row = self._pseudonymised(row)
+            found.append(ExportedConversation(row, _messages(turns, redacted)))
         return found
+
+    def _pseudonymised(self, row: ConversationRow) -> ConversationRow:
+        # Stable keyed pseudonyms: rows of one conversation, or one customer, still group.
+        name = None
+        if row.customer_id is not None or row.customer_name:
+            name = self._pseudonyms.of("customer", str(row.customer_id or row.customer_name))
+        return replace(
+            row,
+            sender_id=self._pseudonyms.of("sender", row.sender_id),
+            customer_name=name,
+            customer_email=EMAIL_MARK if row.customer_email else row.customer_email,
+        )
 
 
 def _messages(turns: list[Turn], redacted: bool) -> list[dict[str, Any]]:
@@ -93,12 +110,6 @@ def _messages(turns: list[Turn], redacted: bool) -> list[dict[str, Any]]:
             }
         )
     return messages
-
-
-def _redact_row(row: ConversationRow, redacted: bool) -> ConversationRow:
-    if not redacted or not row.customer_email:
-        return row
-    return replace(row, customer_email=EMAIL_MARK)
 
 
 def _iso(at: datetime | None) -> str | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urlencode
 
@@ -19,7 +20,9 @@ from console.models import REVIEW_STATES
 from console.staff.auth import current, requires, see_other
 from console.staff.conversation_detail import orders_of
 from console.staff.conversation_list import FLAGS, ConversationFilters, FilterError
+from console.staff.redaction import EMAIL_MARK
 from console.staff.reviews import ReviewError, parse_tags
+from console.staff.transcript import redacted
 
 
 @requires("agent")
@@ -77,6 +80,12 @@ async def _render_transcript(
     customer = (
         await asyncio.to_thread(repository.get_customer, customer_id) if customer_id else None
     )
+    account = current(request).account
+    if account is None or "admin" not in account.roles:
+        # The same redaction as their exports: only admins read personal data whole.
+        detail = replace(detail, turns=redacted(detail.turns))
+        if customer is not None:
+            customer = replace(customer, email=EMAIL_MARK)
     orders = await asyncio.to_thread(orders_of, repository, customer_id)
     review = await asyncio.to_thread(request.app[review_desk_key].review_of, session_id)
     context = {

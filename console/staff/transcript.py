@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from console.handoff.desk import LiveMessage
+from console.staff.redaction import redact
 from console.staff.tracker_reader import FALLBACK_ACTIONS, FALLBACK_INTENTS, TrackerEvent
 
 LOW_CONFIDENCE_BELOW = 0.5
@@ -77,6 +78,27 @@ def turns_of(events: Sequence[TrackerEvent], live: Sequence[LiveMessage] = ()) -
         Turn(kind="live", at=m.at, text=m.text, author=m.author, name=m.agent_email) for m in live
     ]
     return sorted(turns, key=lambda t: t.at)
+
+
+def redacted(turns: Sequence[Turn]) -> list[Turn]:
+    """The turns as staff without the admin role read them: no e-mail, phone or card number.
+
+    Message text, slot and entity values and button titles all carry what customers typed.
+    """
+    return [
+        replace(
+            turn,
+            text=_redact(turn.text),
+            value=_redact(turn.value),
+            entities=tuple(replace(e, value=redact(e.value)) for e in turn.entities),
+            buttons=tuple(redact(b) for b in turn.buttons),
+        )
+        for turn in turns
+    ]
+
+
+def _redact(text: str | None) -> str | None:
+    return redact(text) if text else text
 
 
 def _turn(event: TrackerEvent) -> Turn | None:
