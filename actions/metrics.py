@@ -2,7 +2,7 @@
 
 The console's ``/metrics`` sees turns from outside; only the action server can time its
 own actions. ``python -m actions`` serves this registry on ``Settings.action_metrics_port``
-(loopback, like every other service).
+of ``Settings.action_host``, the action server's private address (never the public one).
 """
 
 from __future__ import annotations

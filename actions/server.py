@@ -5,12 +5,18 @@ see ``actions/__main__.py``); it runs rasa_sdk's app. Sanic serves it from a wor
 process, so the warm-up and the metrics endpoint start in that worker
 (``before_server_start``), where the actions run: the models load while Rasa is still
 starting, not during a customer's turn.
+
+Only Rasa may run an action: every request but ``/health`` must carry
+``settings.action_token`` in the ``X-Concierge-Action-Token`` header (endpoints.yml sends
+it); anything else gets a 403 before rasa_sdk sees the request, so nothing runs.
 """
 
 from __future__ import annotations
 
+import hmac
 import logging
 import threading
+from collections.abc import Awaitable, Callable
 from functools import partial
 
 from rasa_sdk import utils
@@ -18,6 +24,8 @@ from rasa_sdk.constants import APPLICATION_ROOT_LOGGER_NAME
 from rasa_sdk.endpoint import create_app_for_serve, create_argument_parser, create_ssl_config
 from rasa_sdk.executor import ActionExecutor
 from sanic import Sanic
+from sanic.request import Request
+from sanic.response import HTTPResponse, json
 from sanic.worker.loader import AppLoader
 
 from actions.metrics import serve_metrics
@@ -26,6 +34,11 @@ from concierge.settings import Settings, exits_on_settings_error
 
 logger = logging.getLogger(__name__)
 
+# The header carrying settings.action_token on Rasa's calls (endpoints.yml, action_endpoint).
+ACTION_TOKEN_HEADER = "X-Concierge-Action-Token"
+# What the supervisor and load balancers may ask without the token.
+OPEN_PATHS = frozenset({"/health"})
+
 
 async def start_in_worker(app: Sanic) -> None:
     """Serve the action metrics and load store and models in the serving process."""
@@ -33,13 +46,39 @@ async def start_in_worker(app: Sanic) -> None:
     # versions and store location the warm-up logs are INFO.
     utils.configure_colored_logging("INFO")
     settings = Settings.from_env()
-    serve_metrics(settings.host, settings.action_metrics_port)
+    serve_metrics(settings.action_host, settings.action_metrics_port)
     threading.Thread(target=warm_up, name="concierge-warm-up", daemon=True).start()
 
 
-def create_app(action_executor: ActionExecutor, **options: object) -> Sanic:
-    """rasa_sdk's app plus the Concierge start-up listener (module level: Sanic pickles it)."""
+def refuse_without_token(
+    action_token: str,
+) -> Callable[[Request], Awaitable[HTTPResponse | None]]:
+    """A request middleware answering 403 to any call without ``action_token``."""
+    expected = action_token.encode()
+
+    async def check_token(request: Request) -> HTTPResponse | None:
+        if request.path in OPEN_PATHS:
+            return None
+        sent = request.headers.get(ACTION_TOKEN_HEADER, "").encode()
+        # An empty expected token (never configured) matches nothing.
+        if expected and hmac.compare_digest(sent, expected):
+            return None
+        # Who and where, never the body: it holds the customer's slots and messages.
+        logger.warning(
+            "Refused %s %s without the action token from %s.",
+            request.method,
+            request.path,
+            request.ip,
+        )
+        return json({"error": "forbidden"}, status=403)
+
+    return check_token
+
+
+def create_app(action_executor: ActionExecutor, action_token: str, **options: object) -> Sanic:
+    """rasa_sdk's app behind the token check, plus the start-up listener (Sanic pickles it)."""
     app = create_app_for_serve(action_executor, **options)
+    app.register_middleware(refuse_without_token(action_token), "request")
     app.register_listener(start_in_worker, "before_server_start")
     return app
 
@@ -49,6 +88,7 @@ def main() -> None:
     """Parse rasa_sdk's arguments, register the actions and serve on the configured host."""
     args = create_argument_parser().parse_args()
     settings = Settings.from_env()  # first: bad configuration stops before any import
+    settings.require("action_token")
     utils.configure_colored_logging(args.loglevel)
     utils.configure_file_logging(
         logging.getLogger(APPLICATION_ROOT_LOGGER_NAME),
@@ -63,6 +103,7 @@ def main() -> None:
         factory=partial(
             create_app,
             executor,
+            settings.action_token,
             cors_origins=args.cors,
             auto_reload=args.auto_reload,
             endpoints=args.endpoints,
@@ -70,6 +111,6 @@ def main() -> None:
     )
     app = loader.load()
     ssl = create_ssl_config(args.ssl_certificate, args.ssl_keyfile, args.ssl_password)
-    logger.info("Action server on %s:%s", settings.host, args.port)
-    app.prepare(host=settings.host, port=args.port, ssl=ssl, workers=1)
+    logger.info("Action server on %s:%s", settings.action_host, args.port)
+    app.prepare(host=settings.action_host, port=args.port, ssl=ssl, workers=1)
     Sanic.serve(primary=app, app_loader=loader)

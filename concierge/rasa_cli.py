@@ -51,7 +51,7 @@ def rasa_command(command: str, settings: Settings, extra: Sequence[str] = ()) ->
 
 def action_server_is_up(settings: Settings) -> bool:
     """Whether the action server the Rasa server would call answers its health URL."""
-    url = f"http://{settings.host}:{settings.action_port}/health"
+    url = f"http://{settings.action_host}:{settings.action_port}/health"
     try:
         with urllib.request.urlopen(url, timeout=2) as response:
             return response.status == 200
@@ -76,13 +76,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings = Settings.from_env()
     if args.command == "actions":
         service = Stack(settings, services=("actions",)).services["actions"]
-        print(f"Action server on http://{settings.host}:{settings.action_port} (Ctrl-C stops it)")
+        settings.require("action_token")
+        print(
+            f"Action server on http://{settings.action_host}:{settings.action_port} "
+            "(Ctrl-C stops it)"
+        )
         os.chdir(ROOT)
         os.execve(service.command[0], service.command, service.env)
     if not RASA_BIN.exists():
         print(f"No Rasa at {RASA_BIN}: run `make setup` first.", file=sys.stderr)
         return 1
     needs_model = args.command in ("shell", "interactive")
+    if needs_model:
+        # endpoints.yml sends it to the action server, which refuses calls without it.
+        settings.require("action_token")
     if needs_model and not MODEL_PATH.exists():
         print(f"No trained model at {MODEL_PATH}: run `make train` first.", file=sys.stderr)
         return 1

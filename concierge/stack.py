@@ -4,6 +4,10 @@
 :class:`Stack` directly, so the way the services are started is written once. Each
 service runs in its own process group; :meth:`Stack.stop` ends exactly those groups
 (by PID), first politely, then firmly.
+
+Only the console is public. Rasa (no HTTP API, only the ``concierge`` channel) and the
+action server bind their own private addresses (``RASA_HOST``, ``ACTION_HOST``), and the
+secrets they share reach each process through its environment, from one ``Settings``.
 """
 
 from __future__ import annotations
@@ -25,6 +29,15 @@ from concierge.settings import ROOT, SECRET_VARIABLES, Settings, exits_on_settin
 
 RASA_BIN = ROOT / ".venv-rasa" / "bin" / "rasa"
 MODEL_PATH = ROOT / "models" / "concierge.tar.gz"
+# The concierge channel's unauthenticated GET: Rasa answers it once the model is loaded.
+RASA_HEALTH_PATH = "/webhooks/concierge/"
+# The secrets each service refuses to start without (console/__main__.py, actions/server.py,
+# and for Rasa credentials.yml and endpoints.yml).
+SERVICE_SECRETS = {
+    "actions": ("action_token",),
+    "rasa": ("channel_secret", "action_token"),
+    "console": ("console_secret", "identity_secret", "channel_secret", "metrics_token"),
+}
 
 
 @dataclass
@@ -96,10 +109,12 @@ class StackError(RuntimeError):
 
 
 def rasa_env(settings: Settings) -> dict[str, str]:
-    """Environment for Rasa's command line: what endpoints.yml expands, and quiet start-up."""
+    """Environment for Rasa's command line: what the YAML files expand, and quiet start-up."""
     tracker_db = settings.tracker_db_url.removeprefix("sqlite:///")
     return {
         "CONCIERGE_ACTION_URL": settings.action_url,
+        "CONCIERGE_ACTION_TOKEN": settings.action_token,
+        "CONCIERGE_CHANNEL_SECRET": settings.channel_secret,
         "CONCIERGE_TRACKER_DB": tracker_db,
         "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
         "RASA_TELEMETRY_ENABLED": "false",
@@ -132,6 +147,8 @@ class Stack:
                 "CONCIERGE_ARTIFACTS_DIR": str(s.artifacts_dir),
                 "CONCIERGE_POLICY_FILE": str(s.policy_file),
                 "CONCIERGE_HOST": s.host,
+                "RASA_HOST": s.rasa_host,
+                "ACTION_HOST": s.action_host,
                 "RASA_PORT": str(s.rasa_port),
                 "ACTION_PORT": str(s.action_port),
                 "CONSOLE_PORT": str(s.console_port),
@@ -152,7 +169,7 @@ class Stack:
         env = self._base_env()
         log = self.log_dir / f"{name}.log"
         if name == "actions":
-            env["SANIC_HOST"] = s.host  # rasa_sdk binds 0.0.0.0 unless told otherwise
+            env["SANIC_HOST"] = s.action_host  # rasa_sdk binds 0.0.0.0 unless told otherwise
             command = [
                 sys.executable,
                 "-m",
@@ -162,15 +179,15 @@ class Stack:
                 "--port",
                 str(s.action_port),
             ]
-            return Service(name, command, f"http://{s.host}:{s.action_port}/health", env, log)
+            health = f"http://{s.action_host}:{s.action_port}/health"
+            return Service(name, command, health, env, log)
         if name == "rasa":
             env.update(rasa_env(s))
             command = [
                 str(RASA_BIN),
-                "run",
-                "--enable-api",
+                "run",  # no --enable-api: the console needs only the channel
                 "--interface",
-                s.host,
+                s.rasa_host,
                 "--port",
                 str(s.rasa_port),
                 "--model",
@@ -180,7 +197,7 @@ class Stack:
                 "--credentials",
                 "credentials.yml",
             ]
-            return Service(name, command, f"{s.rasa_url}/status", env, log)
+            return Service(name, command, s.rasa_url + RASA_HEALTH_PATH, env, log)
         if name == "console":
             command = [sys.executable, "-m", "console"]
             return Service(name, command, f"{s.console_url}/healthz", env, log)
@@ -191,7 +208,12 @@ class Stack:
         raise ValueError(f"unknown service {name!r}")
 
     def start(self, timeout: float = 180.0) -> Stack:
-        """Start every service and wait until each answers its health URL."""
+        """Start every service and wait until each answers its health URL.
+
+        Raises :class:`SettingsError` first when a secret a service needs is missing.
+        """
+        for name in self.services:
+            self.settings.require(*SERVICE_SECRETS.get(name, ()))
         if "rasa" in self.services and not self.model_path.exists():
             raise StackError(f"No trained model at {self.model_path}: run `make train` first.")
         for service in self.services.values():
@@ -260,10 +282,10 @@ def main(argv: list[str] | None = None) -> int:
     print(
         "\nConcierge is running.\n"
         f"  Web chat and console: {settings.console_url}/\n"
-        f"  Rasa HTTP API:        {settings.rasa_url}/\n"
-        f"  Action server:        http://{settings.host}:{settings.action_port}/health\n"
-        f"  Metrics (Prometheus): {settings.console_url}/metrics, "
-        f"http://{settings.host}:{settings.action_metrics_port}/metrics\n"
+        f"  Rasa (channel only):  {settings.rasa_url}{RASA_HEALTH_PATH}\n"
+        f"  Action server:        http://{settings.action_host}:{settings.action_port}/health\n"
+        f"  Metrics (Prometheus): {settings.console_url}/metrics (Bearer token), "
+        f"http://{settings.action_host}:{settings.action_metrics_port}/metrics\n"
         f"  Logs:                 {stack.log_dir}/\n"
         "Press Ctrl-C to stop.",
         flush=True,

@@ -99,6 +99,8 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings.from_env()
     if args.command == "users":
         return users_command(args, settings)
+    # Cookies, shop identities, the Rasa channel and /metrics: no secret, no console.
+    settings.require("console_secret", "identity_secret", "channel_secret", "metrics_token")
     serve(settings)
     return 0
 

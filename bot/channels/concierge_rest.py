@@ -1,8 +1,12 @@
 """The REST channel the web chat (and any shop front end) talks to.
 
-It speaks exactly the protocol of Rasa's built-in ``rest`` channel, plus three
+It speaks exactly the protocol of Rasa's built-in ``rest`` channel, plus four
 promises the built-in one does not keep:
 
+* only the console may send a turn: a request without the shared secret
+  (``credentials.yml`` -> ``secret``, from ``CONCIERGE_CHANNEL_SECRET``) in the
+  ``X-Concierge-Channel-Secret`` header gets a 403 before anything reaches the tracker,
+  and Rasa does not start when no secret is configured;
 * a request without JSON or without a sender gets a 400 that says what is missing;
 * an empty or blank message gets a friendly prompt instead of a trip through NLU;
 * a turn that produced no reply at all — which in Rasa 3.6 is what happens when the
@@ -13,7 +17,7 @@ promises the built-in one does not keep:
 
 from __future__ import annotations
 
-import copy
+import hmac
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -21,6 +25,7 @@ from typing import Any
 import structlog
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
+from rasa.shared.exceptions import RasaException
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -32,6 +37,16 @@ EMPTY_MESSAGE_REPLY = (
     "It looks like your message was empty. What can I help you with? "
     "You can ask about an order, a return, shipping or our policies."
 )
+# The header the console sends settings.channel_secret in (console/chat/rasa_client.py
+# writes the same name: the two environments share no code).
+CHANNEL_SECRET_HEADER = "X-Concierge-Channel-Secret"
+SECRET_VARIABLE = "CONCIERGE_CHANNEL_SECRET"
+
+
+class MissingChannelSecret(RasaException):
+    """The channel was configured without a secret; Rasa prints this and exits."""
+
+
 NO_REPLY_APOLOGY = (
     "Sorry, something went wrong on my side and I couldn't finish that. "
     "Please try again in a moment, or type 'human' to reach our team."
@@ -47,9 +62,18 @@ class ConciergeRestInput(RestInput):
 
     def __init__(
         self,
+        secret: str,
         empty_message_reply: str = EMPTY_MESSAGE_REPLY,
         no_reply_apology: str = NO_REPLY_APOLOGY,
     ) -> None:
+        if not secret or not secret.strip():
+            # An open channel would let anyone on the network talk as any sender id.
+            raise MissingChannelSecret(
+                f"The concierge channel needs a secret: set {SECRET_VARIABLE} (the same "
+                "value the console has) before starting Rasa; credentials.yml reads it as "
+                f"`secret: ${{{SECRET_VARIABLE}}}`."
+            )
+        self._secret = secret.encode()
         self.empty_message_reply = empty_message_reply
         self.no_reply_apology = no_reply_apology
 
@@ -57,6 +81,7 @@ class ConciergeRestInput(RestInput):
     def from_credentials(cls, credentials: dict[str, Any] | None) -> ConciergeRestInput:
         credentials = credentials or {}
         return cls(
+            secret=str(credentials.get("secret") or ""),
             empty_message_reply=credentials.get("empty_message_reply", EMPTY_MESSAGE_REPLY),
             no_reply_apology=credentials.get("no_reply_apology", NO_REPLY_APOLOGY),
         )
@@ -70,6 +95,10 @@ class ConciergeRestInput(RestInput):
 
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
+            if not self._from_console(request):
+                # Refused before the body is read: nothing reaches the tracker.
+                logger.warning("Refused a turn without the channel secret from %s.", request.ip)
+                return response.json({"error": "forbidden"}, status=403)
             problem = _request_problem(request)
             if problem:
                 return response.json({"error": problem}, status=400)
@@ -94,10 +123,15 @@ class ConciergeRestInput(RestInput):
                     )
                 )
             except Exception:  # the processor already logged the cause
-                structlogger.exception("concierge.message.failure", text=copy.deepcopy(text[:200]))
+                # The sender id, never the message: customers type names and addresses.
+                structlogger.exception("concierge.message.failure", sender_id=sender_id)
             return response.json(self._replies_or_apology(collector.messages, sender_id))
 
         return webhook
+
+    def _from_console(self, request: Request) -> bool:
+        sent = request.headers.get(CHANNEL_SECRET_HEADER, "").encode()
+        return hmac.compare_digest(sent, self._secret)
 
     def _replies_or_apology(
         self, messages: list[dict[str, Any]], sender_id: str

@@ -18,6 +18,9 @@ import aiohttp
 
 # The lead's custom input channel is registered under the name "concierge".
 WEBHOOK_PATH = "/webhooks/concierge/webhook"
+# The header carrying settings.channel_secret; bot/channels/concierge_rest.py checks it
+# (the two environments share no code, so the name is written on both sides).
+CHANNEL_SECRET_HEADER = "X-Concierge-Channel-Secret"
 DEFAULT_TIMEOUT_SECONDS = 30.0
 
 
@@ -71,9 +74,15 @@ class RasaClient:
         session: aiohttp.ClientSession,
         timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS,
         observer: TurnObserver | None = None,
+        *,
+        channel_secret: str = "",
     ) -> None:
-        """``observer`` (optional) hears of each turn, so metering needs no second client."""
+        """``observer`` (optional) hears of each turn, so metering needs no second client.
+
+        ``channel_secret`` proves to the channel that the turn comes from the console.
+        """
         self.webhook_url = base_url.rstrip("/") + WEBHOOK_PATH
+        self._headers = {CHANNEL_SECRET_HEADER: channel_secret}
         self._session = session
         self._timeout = aiohttp.ClientTimeout(total=timeout_seconds)
         self._observer = observer
@@ -96,7 +105,7 @@ class RasaClient:
         body = {"sender": sender_id, "message": text, "metadata": {"channel": channel}}
         try:
             async with self._session.post(
-                self.webhook_url, json=body, timeout=self._timeout
+                self.webhook_url, json=body, headers=self._headers, timeout=self._timeout
             ) as response:
                 if response.status != 200:
                     raise RasaUnavailable(

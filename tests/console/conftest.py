@@ -22,12 +22,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from concierge.settings import Settings
 from console.app import create_app
-from console.chat.rasa_client import WEBHOOK_PATH
+from console.chat.rasa_client import CHANNEL_SECRET_HEADER, WEBHOOK_PATH
 from store.db import STORE_DIR
 from tests.factories import migrated_store, sqlite_url
 from tests.support.servers import free_port
 
 COOKIE_SECRET = b"console-tests-secret-0123456789"
+CHANNEL_SECRET = "console-tests-channel-secret"
+METRICS_TOKEN = "console-tests-metrics-token"
 # The shop's identity secret: demo mode's customer picker signs with it, as a shop would.
 IDENTITY_SECRET = "console-tests-identity-secret-0123456789"
 
@@ -52,6 +54,8 @@ def make_settings(tmp_path: Path, rasa_port: int) -> Settings:
         console_port=free_port(),
         demo=True,
         identity_secret=IDENTITY_SECRET,
+        channel_secret=CHANNEL_SECRET,
+        metrics_token=METRICS_TOKEN,
     )
 
 
@@ -61,6 +65,8 @@ class FakeRasa:
 
     port: int
     received: list[dict[str, Any]] = field(default_factory=list)
+    # The channel secret header of each request, as Rasa's concierge channel checks it.
+    secrets_sent: list[str | None] = field(default_factory=list)
     # Answers a request body with (status, body); the default echoes the message.
     answer: Callable[[dict[str, Any]], tuple[int, Any]] = lambda body: (
         200,
@@ -77,6 +83,7 @@ async def fake_rasa() -> AsyncIterator[FakeRasa]:
     async def webhook(request: web.Request) -> web.Response:
         body = await request.json()
         state.received.append(body)
+        state.secrets_sent.append(request.headers.get(CHANNEL_SECRET_HEADER))
         if state.delay_seconds:
             await asyncio.sleep(state.delay_seconds)
         status, answer = state.answer(body)

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from concierge.settings import Settings
 from console.app import create_app
 from tests.console.chat_helpers import open_chat
-from tests.console.conftest import COOKIE_SECRET
+from tests.console.conftest import COOKIE_SECRET, METRICS_TOKEN
 from tests.console.conversation_helpers import TrackerFile, add_handoff, add_session
 
 DAY = datetime(2024, 11, 20, 10, 0)
@@ -29,7 +29,7 @@ def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
 
 
 async def scrape(client: TestClient) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
-    response = await client.get("/metrics")
+    response = await client.get("/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"})
     assert response.status == 200
     assert response.headers["Content-Type"].startswith("text/plain; version=")
     return samples(await response.text())

@@ -40,6 +40,17 @@ async def test_customer_message_reaches_rasa_with_sender_and_channel(
     assert [m["text"] for m in reply["messages"]] == ["you said: where is my order 10234?"]
 
 
+async def test_every_turn_carries_the_channel_secret_rasa_checks(
+    client: TestClient, fake_rasa: FakeRasa, settings: Settings, sessions: sessionmaker[Session]
+) -> None:
+    _sender_id, ws = await open_chat(client, add_customer(sessions))
+
+    await say(ws, "hello", "c1")
+    await say(ws, "where is my order 10234?", "c2")
+
+    assert fake_rasa.secrets_sent == [settings.channel_secret] * 2
+
+
 async def test_buttons_and_images_from_rasa_reach_the_page(
     client: TestClient, fake_rasa: FakeRasa
 ) -> None:

@@ -8,25 +8,28 @@ from typing import Any
 import pytest
 
 from concierge.stack import Stack
+from console.chat.rasa_client import CHANNEL_SECRET_HEADER, WEBHOOK_PATH
 from store.db import make_engine, make_session_factory
 from store.repository import ShopRepository
-from tests.support.servers import get_json, post_json
+from tests.support.servers import post_json
 from tests.support.shop import Shop
+from tests.support.tracker_store import tracker_state
 
 
 class Chat:
-    """One conversation over the concierge REST channel."""
+    """One conversation over the concierge REST channel, as the console holds it."""
 
     def __init__(self, stack: Stack, sender_id: str | None = None) -> None:
         self.stack = stack
         self.sender_id = sender_id or f"test-{uuid.uuid4().hex[:12]}"
-        self.url = f"{stack.settings.rasa_url}/webhooks/concierge/webhook"
+        self.url = stack.settings.rasa_url + WEBHOOK_PATH
 
     def say(self, text: Any) -> list[dict[str, Any]]:
         replies = post_json(
             self.url,
             {"sender": self.sender_id, "message": text, "metadata": {"channel": "web"}},
             timeout=120,
+            headers={CHANNEL_SECRET_HEADER: self.stack.settings.channel_secret},
         )
         assert isinstance(replies, list)
         return replies
@@ -36,7 +39,8 @@ class Chat:
         return "\n".join(r.get("text") or "" for r in self.say(message))
 
     def tracker(self) -> dict[str, Any]:
-        return get_json(f"{self.stack.settings.rasa_url}/conversations/{self.sender_id}/tracker")
+        """Events, slots and active loop from the tracker store (Rasa has no HTTP API)."""
+        return tracker_state(self.stack.settings.tracker_db_url, self.sender_id)
 
 
 @pytest.fixture(scope="session")

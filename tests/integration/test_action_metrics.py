@@ -10,7 +10,7 @@ from tests.integration.conftest import Chat
 
 
 def action_count(stack: Stack, action: str) -> float:
-    url = f"http://{stack.settings.host}:{stack.settings.action_metrics_port}/metrics"
+    url = f"http://{stack.settings.action_host}:{stack.settings.action_metrics_port}/metrics"
     with urllib.request.urlopen(url, timeout=10) as response:
         body = response.read().decode()
     found = re.search(rf'concierge_action_seconds_count{{action="{action}"}} (\S+)', body)

@@ -30,6 +30,8 @@ def isolated_settings(var_dir: Path) -> Settings:
         tracker_db_url=f"sqlite:///{var_dir / 'tracker.db'}",
         artifacts_dir=var_dir / "artifacts",
         host="127.0.0.1",
+        rasa_host="127.0.0.1",
+        action_host="127.0.0.1",
         rasa_port=free_port(),
         action_port=free_port(),
         console_port=free_port(),
@@ -37,12 +39,17 @@ def isolated_settings(var_dir: Path) -> Settings:
     )
 
 
-def post_json(url: str, payload: dict[str, Any], timeout: float = 60.0) -> Any:
+def post_json(
+    url: str,
+    payload: dict[str, Any],
+    timeout: float = 60.0,
+    headers: dict[str, str] | None = None,
+) -> Any:
     """POST JSON and return the decoded JSON answer (raises on HTTP errors)."""
     request = urllib.request.Request(
         url,
         data=json.dumps(payload).encode(),
-        headers={"Content-Type": "application/json"},
+        headers={"Content-Type": "application/json", **(headers or {})},
         method="POST",
     )
     with urllib.request.urlopen(request, timeout=timeout) as response:
