@@ -9,10 +9,13 @@ her name, e-mail or ids, and the campaign's results read exactly as before.
 
 from __future__ import annotations
 
+import http.cookiejar
 import json
 import os
+import re
 import subprocess
 import sys
+import urllib.parse
 import urllib.request
 import uuid
 from collections.abc import Iterator
@@ -25,6 +28,7 @@ from sqlalchemy import create_engine, text
 from concierge.settings import ROOT
 from concierge.stack import Stack
 from console.chat.rasa_client import CHANNEL_SECRET_HEADER, WEBHOOK_PATH
+from console.staff.accounts import StaffDirectory
 from promotions.campaigns import GlobalSettings
 from promotions.repository import PromotionRepository
 from store.db import make_engine, make_session_factory, model_metadata
@@ -126,6 +130,9 @@ def wilhelmina(stack: Stack) -> Iterator[Wilhelmina]:
     repo.start_session(earlier, customer, "web")
     repo.end_session(earlier)
     repo.link_identity("web", sender, customer)
+    StaffDirectory(sessions).create_account(
+        ADMIN_EMAIL, ADMIN_PASSWORD, ("admin",), display_name="Erasure admin", actor="tests"
+    )
 
     offers = [r for r in say(stack, sender, "hi") if r.get("buttons")]
     assert offers and offers[0]["text"].startswith("Welcome back Wilhelmina"), offers
@@ -138,6 +145,28 @@ def wilhelmina(stack: Stack) -> Iterator[Wilhelmina]:
         customer, email, ("Wilhelmina", "Zorngast"), ref, order.number, (earlier, sender), key, code
     )
     sessions.kw["bind"].dispose()
+
+
+ADMIN_EMAIL = "erasure-admin@shop.test"
+ADMIN_PASSWORD = "a long erasure test passphrase"
+
+
+def staff_export(stack: Stack) -> str:
+    """The console's conversation export as an admin sees it (unredacted), over HTTP."""
+    base = stack.settings.console_url
+    browser = urllib.request.build_opener(
+        urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+    )
+    with browser.open(base + "/staff/sign-in", timeout=30) as page:
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page.read().decode())
+    assert token, "the sign-in page has no CSRF token"
+    form = {"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD, "csrf_token": token.group(1)}
+    with browser.open(
+        base + "/staff/sign-in", urllib.parse.urlencode(form | {"next": "/staff"}).encode(), 30
+    ) as signed_in:
+        assert signed_in.status == 200 and "/staff" in signed_in.url
+    with browser.open(base + "/staff/conversations/export.jsonl", timeout=120) as export:
+        return export.read().decode()
 
 
 def shop_rows(stack: Stack) -> dict[str, list[dict[str, Any]]]:
@@ -187,6 +216,7 @@ def test_after_forget_nothing_anywhere_names_her_and_the_results_are_unchanged(
     assert (results_before["exposed"], results_before["accepted"]) == (1, 1)
     exported = store_cli(stack, "export-customer", str(her.customer_id))
     assert exported.returncode == 0 and her.email in exported.stdout
+    assert found(staff_export(stack), [her.email, her.senders[1]]) == [her.email, her.senders[1]]
 
     forgotten = store_cli(stack, "forget", "--customer", str(her.customer_id))
     assert forgotten.returncode == 0, forgotten.stderr
@@ -205,6 +235,8 @@ def test_after_forget_nothing_anywhere_names_her_and_the_results_are_unchanged(
     assert found(logs, her.traces()) == []
     assert f"customer {her.customer_id} " not in logs
     assert campaign_result(stack, her.campaign_key) == results_before
+    assert found(staff_export(stack), her.traces()) == []
+    assert found(results_before, her.traces()) == []
 
     again = store_cli(stack, "export-customer", str(her.customer_id))
     assert again.returncode == 1 and again.stdout == ""
