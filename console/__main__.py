@@ -25,6 +25,7 @@ from store.db import make_engine, make_session_factory, upgrade
 def serve(settings: Settings) -> None:
     """Run the console until interrupted."""
     from console.app import create_app
+    from console.middleware import ACCESS_LOGGER
 
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -33,6 +34,8 @@ def serve(settings: Settings) -> None:
         create_app(settings),
         host=settings.host,
         port=settings.console_port,
+        # Paths only: queries carry staff searches by customer e-mail or name.
+        access_log_class=ACCESS_LOGGER,
         print=lambda text: logging.getLogger("console").info(text.strip()),
     )
 
