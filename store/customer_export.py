@@ -96,11 +96,16 @@ def _orders(s: Session, customer: Customer) -> dict[str, Any]:
 
 
 def _conversations(s: Session, customer_id: int, senders: set[str]) -> dict[str, Any]:
-    mine = or_(ChatSession.customer_id == customer_id, ChatSession.sender_id.in_(senders))
+    # As erasure sees them: hers, and guest sessions on her sender ids (not another
+    # customer's session on a computer they shared).
+    mine = or_(
+        ChatSession.customer_id == customer_id,
+        ChatSession.customer_id.is_(None) & ChatSession.sender_id.in_(senders),
+    )
     session_ids = select(ChatSession.id).where(mine)
     handoffs = or_(
         Handoff.customer_id == customer_id,
-        Handoff.sender_id.in_(senders),
+        Handoff.customer_id.is_(None) & Handoff.sender_id.in_(senders),
         Handoff.session_id.in_(session_ids),
     )
     return {

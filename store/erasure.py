@@ -217,10 +217,15 @@ def _erase_rows(
     s.add(placeholder)
     s.flush()
 
+    # Her sessions, and guest sessions on her sender ids (before she was signed in). A
+    # sender id another customer used too (a shared browser) keeps that customer's rows.
     session_ids = set(
         s.scalars(
             select(ChatSession.id).where(
-                or_(ChatSession.customer_id == customer_id, ChatSession.sender_id.in_(senders))
+                or_(
+                    ChatSession.customer_id == customer_id,
+                    ChatSession.customer_id.is_(None) & ChatSession.sender_id.in_(senders),
+                )
             )
         )
     )
@@ -229,7 +234,7 @@ def _erase_rows(
             select(Handoff.id).where(
                 or_(
                     Handoff.customer_id == customer_id,
-                    Handoff.sender_id.in_(senders),
+                    Handoff.customer_id.is_(None) & Handoff.sender_id.in_(senders),
                     Handoff.session_id.in_(session_ids),
                 )
             )

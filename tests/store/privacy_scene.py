@@ -42,6 +42,8 @@ ANNA_EMAIL = "annabel.quist@example.org"
 ANNA_NAME = ("Annabel", "Quist")
 ANNA_REF = "shop-cust-77aa"
 CAMPAIGN = "welcome-back"
+# A browser both Anna and Ben chatted on: the sender id stays on Ben's session.
+SHARED_SENDER = "web-shared-computer"
 
 
 @dataclass
@@ -155,6 +157,14 @@ def build(tmp_path: Path) -> Scene:
             s.add(chat)
             s.flush()
             chats[sender] = chat.id
+        # Anna, then Ben, chatted on one shared computer: the later session is his.
+        for customer, at in ((anna, NOW - timedelta(days=9)), (ben, NOW)):
+            s.add(
+                ChatSession(
+                    sender_id=SHARED_SENDER, customer_id=customer, channel="web", started_at=at,
+                    last_activity_at=at, turns=1, intents=["greet"],
+                )
+            )  # fmt: skip
         s.add(SessionOutcome(session_id=chats[web], kind="offer_shown", ref=CAMPAIGN, at=NOW))
         s.add(
             SessionOutcome(

@@ -11,7 +11,7 @@ from store.__main__ import main
 from store.customer_export import export_customer
 from store.erasure import UnknownCustomer
 from store.tracker_store import TrackerStore
-from tests.store.privacy_scene import ANNA_EMAIL, ANNA_REF, Scene, build
+from tests.store.privacy_scene import ANNA_EMAIL, ANNA_REF, SHARED_SENDER, Scene, build
 
 
 @pytest.fixture
@@ -37,7 +37,10 @@ def test_export_holds_her_profile_orders_chats_offers_and_tracker_events(scene: 
     assert {scene.anna_order, scene.guest_order} <= numbers and len(numbers) == 3
     assert document["returns"][0]["reason"].startswith("It did not fit")
     assert len(document["order_lines"]) == 3 and document["browsing_events"]
-    assert {c["sender_id"] for c in document["chat_sessions"]} == set(scene.anna_senders[:3])
+    assert {c["sender_id"] for c in document["chat_sessions"]} == {
+        *scene.anna_senders[:3],
+        SHARED_SENDER,
+    }
     assert document["conversation_notes"][0]["text"] == "Annabel was upset"
     assert document["handoff_messages"][0]["text"] == f"I am {ANNA_EMAIL}"
     assert [c["code"] for c in document["coupons"]] == [scene.coupon_code]
@@ -50,7 +53,9 @@ def test_export_holds_her_profile_orders_chats_offers_and_tracker_events(scene: 
 
 
 def test_export_says_nothing_about_other_customers(scene: Scene) -> None:
-    dumped = json.dumps(export(scene, scene.anna), default=str)
+    document = export(scene, scene.anna)
+    assert {c["customer_id"] for c in document["chat_sessions"]} == {scene.anna, None}
+    dumped = json.dumps(document, default=str)
     assert "ben@example.com" not in dumped and scene.ben_sender not in dumped
 
 

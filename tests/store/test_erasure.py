@@ -17,7 +17,15 @@ from store.db import model_metadata
 from store.erasure import HANDLED_TABLES, UnknownCustomer, forget_customer
 from store.models import Customer, Order, Return
 from store.tracker_store import TrackerStore
-from tests.store.privacy_scene import ANNA_EMAIL, ANNA_NAME, ANNA_REF, NOW, Scene, build
+from tests.store.privacy_scene import (
+    ANNA_EMAIL,
+    ANNA_NAME,
+    ANNA_REF,
+    NOW,
+    SHARED_SENDER,
+    Scene,
+    build,
+)
 
 
 @pytest.fixture
@@ -89,7 +97,7 @@ def test_forget_deletes_every_tracker_event_of_every_linked_conversation(scene: 
     events = tracker_rows(scene.tracker_url)
     assert found(events, traces_of_anna(scene)) == []
     assert {e["sender_id"] for e in events} == {scene.ben_sender}
-    assert report.sender_ids == len(scene.anna_senders)
+    assert report.sender_ids == len(scene.anna_senders) + 1  # and the shared computer
     assert report.tracker_events == 5 * 4 + 1
 
 
@@ -102,6 +110,10 @@ def test_other_customers_keep_everything(scene: Scene) -> None:
         return {t: [r for r in rs if r.get("customer_id") == scene.ben] for t, rs in rows.items()}
 
     assert bens(after) == bens(before)
+    assert [r["sender_id"] for r in bens(after)["chat_sessions"]] == [
+        scene.ben_sender,
+        SHARED_SENDER,
+    ]
     assert [r for r in after["console_audit_log"] if r["target"].startswith("conversation")]
 
 
