@@ -34,6 +34,11 @@ from store.db import Clock, utcnow, writing
 from store.models import ChatSession, Handoff, SessionOutcome
 from store.tracker_store import TrackerStore
 
+# Rasa stores a session's first events (session_started, action_session_start) a moment
+# before the action records the session's start in the store; the cut stays this far
+# before it. Sessions of one sender are at least the session expiry (an hour) apart.
+SESSION_START_MARGIN = timedelta(minutes=5)
+
 
 @dataclass
 class RetentionReport:
@@ -125,7 +130,8 @@ def _delete_old_guest_sessions(
         "chat_sessions", _run(s, delete(ChatSession).where(ChatSession.id.in_(session_ids)))
     )
     return {
-        sender: _epoch(kept_from[sender]) if sender in kept_from else None for sender in senders
+        sender: _epoch(kept_from[sender] - SESSION_START_MARGIN) if sender in kept_from else None
+        for sender in senders
     }
 
 
