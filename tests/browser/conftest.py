@@ -16,10 +16,12 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
+from concierge.settings import Settings
 from concierge.stack import Stack
 from store.db import STORE_DIR
 from tests.factories import add_customer, migrated_store, sqlite_url
-from tests.support.servers import isolated_settings
+from tests.support.servers import free_port, isolated_settings
+from tests.support.shop import Shop
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -42,6 +44,32 @@ class Console:
     customers: dict[str, int]
 
 
+@pytest.fixture(scope="module")
+def demo_site(
+    full_stack: tuple[Stack, Shop], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Settings]:
+    """A demo-mode console and the demo shop page, on the session's Rasa, actions and shop.
+
+    The session's stack runs as a shop's would (no demo mode, so no customer picker);
+    this second console shares its Rasa, database and secrets, so a browser can use the
+    picker and the demo shop page without a second Rasa server.
+    """
+    stack, _ = full_stack
+    settings = replace(
+        stack.settings,
+        var_dir=tmp_path_factory.mktemp("demo-site"),
+        demo=True,
+        console_port=free_port(),
+        demo_shop_port=free_port(),
+    )
+    site = Stack(settings, services=("console", "demo_shop"))
+    site.start(timeout=90)
+    try:
+        yield settings
+    finally:
+        site.stop()
+
+
 @contextmanager
 def running_console(var_dir: Path) -> Iterator[str]:
     """``python -m console`` on the migrated shop in ``var_dir``; yields its base URL.
@@ -53,6 +81,7 @@ def running_console(var_dir: Path) -> Iterator[str]:
         isolated_settings(var_dir),
         db_url=sqlite_url(var_dir),
         policy_file=STORE_DIR / "shop_policy.yml",
+        demo=True,  # these pages are driven through the demo's customer picker
     )
     stack = Stack(settings, services=("console",))
     stack.start(timeout=60)  # stops what it started before raising, if the console fails

@@ -22,13 +22,15 @@ def send(page: Page, text: str) -> None:
     page.get_by_test_id("send-button").click()
 
 
-def test_signed_in_customer_sees_her_orders_tracking_number(page: Page, full_stack) -> None:
+def test_signed_in_customer_sees_her_orders_tracking_number(
+    page: Page, full_stack, demo_site
+) -> None:
     stack, shop = full_stack
     repo = ShopRepository(make_session_factory(make_engine(stack.settings.db_url)))
     order = repo.find_order_for(shop.anna_shipped.number, customer_id=shop.anna_id, email=None)
     tracking = order.shipments[0].tracking_number
 
-    page.goto(stack.settings.console_url + "/")
+    page.goto(demo_site.console_url + "/")  # the picker: demo mode only
     page.locator(
         f"[data-testid=customer][data-customer-id='{shop.anna_id}'] [data-testid=start-chat]"
     ).click()
@@ -40,9 +42,9 @@ def test_signed_in_customer_sees_her_orders_tracking_number(page: Page, full_sta
     page.screenshot(path=str(stack.settings.var_dir / "signed-in-chat.png"))
 
 
-def test_guest_is_asked_for_the_orders_email(page: Page, full_stack) -> None:
+def test_guest_is_asked_for_the_orders_email(page: Page, full_stack, demo_site) -> None:
     stack, shop = full_stack
-    page.goto(stack.settings.console_url + "/")
+    page.goto(demo_site.console_url + "/")  # the picker: demo mode only
     page.get_by_test_id("guest-start").click()
     expect(page.locator("#chat")).to_have_attribute("data-connected", "true")
     send(page, f"where is my order {shop.guest_order.number}")

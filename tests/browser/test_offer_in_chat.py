@@ -30,9 +30,11 @@ def send(page: Page, text: str) -> None:
     page.get_by_test_id("send-button").click()
 
 
-def test_clara_accepts_the_welcome_back_offer_and_sees_her_coupon_code(page: Page, full_stack):
+def test_clara_accepts_the_welcome_back_offer_and_sees_her_coupon_code(
+    page: Page, full_stack, demo_site
+):
     stack, shop = full_stack
-    page.goto(stack.settings.console_url + "/")
+    page.goto(demo_site.console_url + "/")  # the picker: demo mode only
     clara_row = page.locator(f"[data-testid=customer][data-customer-id='{shop.clara_id}']")
     expect(clara_row.get_by_test_id("customer-hint")).to_have_text(DEMO_HINTS[CLARA_EMAIL])
     clara_row.get_by_test_id("start-chat").click()

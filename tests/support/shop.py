@@ -41,6 +41,7 @@ def add_clara(sessions: sessionmaker[Session], now: datetime, product_ids: list[
         s.add(
             Customer(
                 id=CLARA_ID,
+                external_ref="shop-clara",  # the shop's id the demo picker signs her in by
                 email=CLARA_EMAIL,
                 first_name="Clara",
                 last_name="Evans",
