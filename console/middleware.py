@@ -1,4 +1,4 @@
-"""Middlewares every console response goes through (security headers, page latency) and the access log."""
+"""Middlewares every console response goes through, and the access log the console writes.
 
 from __future__ import annotations
 

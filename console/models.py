@@ -1,4 +1,4 @@
-"""The console's own tables: staff accounts and sessions, audit log, reviews, handoffs, NLU.
+"""The console's own tables: staff accounts, sessions, audit log, reviews, handoffs, NLU fixes.
 
 Declared on ``store.models.Base`` so one Alembic history (revision ``0003_console``)
 covers them together with the shop's tables (``0004_console_nlu`` adds the NLU corrections,
