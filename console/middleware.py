@@ -1,4 +1,4 @@
-"""Middlewares every console response goes through, and the access log the console writes.
+"""Middlewares every console response goes through, and the access log the console writes."""
 
 from __future__ import annotations
 
