@@ -37,9 +37,18 @@ async def conversations_page(request: web.Request) -> web.StreamResponse:
             "staff/conversations.html", request, context, status=400
         )
     page = await asyncio.to_thread(request.app[conversation_list_key].page, filters)
+    if not _reads_whole(request):
+        rows = [replace(r, customer_email=r.customer_email and EMAIL_MARK) for r in page.rows]
+        page = replace(page, rows=rows)
     return aiohttp_jinja2.render_template(
         "staff/conversations.html", request, _list_context(query, page, None)
     )
+
+
+def _reads_whole(request: web.Request) -> bool:
+    """Whether the reader sees personal data unredacted (admins only, as in exports)."""
+    account = current(request).account
+    return account is not None and "admin" in account.roles
 
 
 def _list_context(query: dict[str, str], page: Any, error: str | None) -> dict[str, Any]:
@@ -80,8 +89,7 @@ async def _render_transcript(
     customer = (
         await asyncio.to_thread(repository.get_customer, customer_id) if customer_id else None
     )
-    account = current(request).account
-    if account is None or "admin" not in account.roles:
+    if not _reads_whole(request):
         # The same redaction as their exports: only admins read personal data whole.
         detail = replace(detail, turns=redacted(detail.turns))
         if customer is not None:

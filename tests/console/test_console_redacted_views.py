@@ -93,3 +93,25 @@ async def test_an_admins_export_names_the_customer(
     text = await (await client.get("/staff/conversations/export.csv")).text()
 
     assert "web-anna-7f3c" in text and "Anna Smith" in text
+
+
+async def test_an_agent_s_conversation_list_shows_no_customer_address(
+    client: TestClient, sessions: sessionmaker[Session], conversation: int
+) -> None:
+    await as_role(client, sessions, "agent")
+
+    # Searching by the address still works; the page just does not print it.
+    body = await (await client.get("/staff/conversations?customer=anna.smith")).text()
+
+    assert "anna.smith@example.com" not in body
+    assert f"/staff/conversations/{conversation}" in body and "[email]" in body
+
+
+async def test_an_admin_s_conversation_list_shows_the_address(
+    client: TestClient, sessions: sessionmaker[Session], conversation: int
+) -> None:
+    await as_role(client, sessions, "admin")
+
+    body = await (await client.get("/staff/conversations")).text()
+
+    assert "anna.smith@example.com" in body
