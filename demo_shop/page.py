@@ -17,10 +17,14 @@ import logging
 import sys
 
 from aiohttp import web
+from sqlalchemy import bindparam, select, update
 
 from concierge.settings import Settings, SettingsError, exits_on_settings_error
 from console.chat.identity import sign_jwt_identity
+from demo_shop.customers import demo_external_ref
 from demo_shop.fixtures import ANNA_EMAIL, BEN_EMAIL, CLARA_EMAIL
+from store.db import make_engine
+from store.models import Customer
 from store.repository import ShopRepository
 from store.views import CustomerView
 
@@ -88,6 +92,30 @@ def _customer(repository: ShopRepository, email: str) -> CustomerView | None:
     return found[0] if found and found[0].email == email else None
 
 
+def give_customers_shop_ids(settings: Settings) -> int:
+    """Give customers without a shop id the demo shop's one; how many got one.
+
+    Demo data generated before customers had shop ids (``external_ref``) could not be
+    signed in; in demo mode this fills them in, so an existing ``var/`` keeps working.
+    """
+    engine = make_engine(settings.db_url)
+    try:
+        with engine.begin() as connection:
+            missing = connection.scalars(
+                select(Customer.id).where(Customer.external_ref.is_(None))
+            ).all()
+            if missing:
+                connection.execute(
+                    update(Customer.__table__)
+                    .where(Customer.id == bindparam("customer_id"))
+                    .values(external_ref=bindparam("ref")),
+                    [{"customer_id": i, "ref": demo_external_ref(i)} for i in missing],
+                )
+    finally:
+        engine.dispose()
+    return len(missing)
+
+
 async def healthz(request: web.Request) -> web.Response:
     return web.Response(text="ok")
 
@@ -111,6 +139,9 @@ def main() -> int:
             "the demo shop page runs only in demo mode: set CONCIERGE_DEMO=1 (make demo does)."
         )
     settings.require("identity_secret")
+    given = give_customers_shop_ids(settings)
+    if given:
+        log.info("gave %d demo customers their shop ids", given)
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )

@@ -8,13 +8,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from console.chat.identity import IdentityVerifier
 from demo_shop.fixtures import ANNA_EMAIL, BEN_EMAIL
 from demo_shop.generator import generate
-from demo_shop.page import create_page_app
+from demo_shop.page import create_page_app, give_customers_shop_ids
 from store.db import STORE_DIR
-from tests.factories import migrated_store, sqlite_url
+from store.models import Customer
+from tests.factories import add_customer, migrated_store, sqlite_url
 from tests.support.servers import isolated_settings
 
 pytestmark = pytest.mark.asyncio
@@ -70,3 +72,17 @@ async def test_visitor_gets_the_widget_without_an_identity(
 
     assert "/widget.js" in page and identity_in(page) is None
     assert "Not signed in" in page
+
+
+async def test_demo_customers_generated_without_shop_ids_get_them(tmp_path: Path) -> None:
+    sessions = migrated_store(tmp_path)
+    old = add_customer(sessions, external_ref=None)
+    kept = add_customer(sessions, external_ref="17850")
+    settings = replace(isolated_settings(tmp_path), db_url=sqlite_url(tmp_path), demo=True)
+
+    assert give_customers_shop_ids(settings) == 1
+    assert give_customers_shop_ids(settings) == 0
+    with sessions() as s:
+        refs = {i: ref for i, ref in s.execute(select(Customer.id, Customer.external_ref))}
+    sessions.kw["bind"].dispose()
+    assert refs == {old: f"shop-{old:06d}", kept: "17850"}
