@@ -36,7 +36,10 @@ def customer_id_of(tracker: Tracker) -> int | None:
     try:
         return int(value)
     except (TypeError, ValueError):
-        logger.warning("Ignoring a customer_id slot that is not a number: %r", value)
+        # The value is not logged: whatever it holds may be personal data.
+        logger.warning(
+            "Ignoring a customer_id slot that is not a number (sender %s)", tracker.sender_id
+        )
         return None
 
 
