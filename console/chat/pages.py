@@ -155,15 +155,17 @@ async def start_chat(request: web.Request) -> web.Response:
     only, the picker's ``customer_id``, for which a token is minted here and verified
     like any other.
     """
-    refused = start_refusal(request)
-    if refused is not None:
-        return refused
     form = await request.post()
-    if not origin_trusted(request, request.app[trusted_origins_key], required=False) or not csrf_ok(
+    trusted = request.app[trusted_origins_key]
+    if not origin_trusted(request, trusted, required=False) or not csrf_ok(
         request, form.get(CSRF_FIELD)
     ):
         log.info("chat start refused: no valid CSRF token or a foreign origin")
         return await _render_front(request, error=wording.START_AGAIN, status=403)
+    # Counted after the CSRF check: another site's forms must not use up a visitor's starts.
+    refused = start_refusal(request)
+    if refused is not None:
+        return refused
     identity = form.get("identity")
     token = identity if isinstance(identity, str) else None
     settings = request.app[settings_key]
