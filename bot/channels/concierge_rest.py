@@ -122,9 +122,12 @@ class ConciergeRestInput(RestInput):
                         metadata=self.get_metadata(request),
                     )
                 )
-            except Exception:  # the processor already logged the cause
-                # The sender id, never the message: customers type names and addresses.
-                structlogger.exception("concierge.message.failure", sender_id=sender_id)
+            except Exception as exc:  # the processor already logged the cause
+                # The sender id and the error's type, never the message, nor a traceback
+                # whose exception text may repeat it: customers type names and addresses.
+                structlogger.error(
+                    "concierge.message.failure", sender_id=sender_id, error=type(exc).__name__
+                )
             return response.json(self._replies_or_apology(collector.messages, sender_id))
 
         return webhook
