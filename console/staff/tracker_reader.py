@@ -63,13 +63,16 @@ class TrackerEvent:
 def read_only_engine(url: str) -> Engine | None:
     """An engine that cannot write to the tracker store; None if its SQLite file is missing."""
     parsed = make_url(url)
+    # Errors are logged; their text must not repeat a staff search for a customer's words.
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, execution_options={"postgresql_readonly": True})
+        return create_engine(
+            url, execution_options={"postgresql_readonly": True}, hide_parameters=True
+        )
     database = parsed.database or ""
     if not database or database == ":memory:" or not Path(database).exists():
         return None
     uri = f"file:{Path(database).resolve()}?mode=ro"
-    return create_engine("sqlite:///" + uri + "&uri=true")
+    return create_engine("sqlite:///" + uri + "&uri=true", hide_parameters=True)
 
 
 class TrackerReader:

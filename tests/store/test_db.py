@@ -96,3 +96,15 @@ def test_repository_from_settings_uses_the_configured_database_and_policy(
     finally:
         repo.close()
         default.close()
+
+
+def test_database_errors_do_not_repeat_the_values_of_the_statement(tmp_path: Path) -> None:
+    """Errors end up in logs; a failed write's parameters are customers' names and e-mails."""
+    sessions = migrated_store(tmp_path)
+    add_customer(sessions, email="anna.smith@example.com", first_name="Anna")
+
+    with pytest.raises(IntegrityError) as failure:
+        add_customer(sessions, email="anna.smith@example.com", first_name="Annabel")
+
+    assert "anna.smith" not in str(failure.value) and "Annabel" not in str(failure.value)
+    sessions.kw["bind"].dispose()
