@@ -7,6 +7,8 @@
 #   make actions       the action server in the foreground (what shell/interactive call)
 #   make shell         rasa shell against the running action server (`make actions` first)
 #   make interactive   rasa interactive, same
+# (these three run in demo mode: they share the action token of var/secrets.json unless
+# CONCIERGE_ACTION_TOKEN is set)
 # Habits: make lint (ruff + mypy), make lock (upgrade the pinned installs).
 PY := .venv/bin/python
 SHELL := /bin/bash
@@ -38,13 +40,13 @@ validate: setup
 	@$(PY) -m concierge.rasa_cli validate $(RASA_ARGS)
 
 actions: data
-	@$(PY) -m concierge.rasa_cli actions $(RASA_ARGS)
+	@CONCIERGE_DEMO=1 $(PY) -m concierge.rasa_cli actions $(RASA_ARGS)
 
 shell: train
-	@$(PY) -m concierge.rasa_cli shell $(RASA_ARGS)
+	@CONCIERGE_DEMO=1 $(PY) -m concierge.rasa_cli shell $(RASA_ARGS)
 
 interactive: train
-	@$(PY) -m concierge.rasa_cli interactive $(RASA_ARGS)
+	@CONCIERGE_DEMO=1 $(PY) -m concierge.rasa_cli interactive $(RASA_ARGS)
 
 # ruff on everything (bot/ as Python 3.10), then mypy on the main environment's packages
 # ([tool.mypy] in pyproject.toml). Both run even when the first fails.
