@@ -7,7 +7,7 @@ one list means a colour the importer stores is a colour search can ask for.
 This is a vocabulary, not the shop's palette: the colours products really have are data
 in the products table (the demo shop's palette lives in ``demo_shop/vocabulary.py``).
 That data is what reaches the Rasa side, through ``store/catalogue_export.py``: its
-EntityRuler is generated from the catalogue (DESIGN.md), so it tags the colours the shop
+EntityRuler is generated from the catalogue (docs/architecture.md, "Models"), so it tags the colours the shop
 sells, and recsys search adds the words of those colours to this list on its own.
 """
 

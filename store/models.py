@@ -218,7 +218,7 @@ class ChatSession(Base):
     )
 
 
-# Outcome kinds recorded by the actions (DESIGN.md, "Identity and sessions").
+# Outcome kinds recorded by the actions (docs/architecture.md, "Identity and sessions").
 OUTCOME_KINDS = (
     "order_looked_up",
     "order_lookup_refused",

@@ -1,7 +1,7 @@
 """Session history: each chat session, its activity and outcomes, and handoff requests.
 
 ``ShopRepository`` inherits these methods; they are kept apart because they are the record
-of conversations rather than of the shop (DESIGN.md, "Identity and sessions").
+of conversations rather than of the shop (docs/architecture.md, "Identity and sessions").
 """
 
 from __future__ import annotations
