@@ -15,14 +15,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
-    Column,
     Engine,
-    Float,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    Text,
     create_engine,
     func,
     or_,
@@ -31,22 +24,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import make_url
 
+# Rasa's `events` table is defined once, where the store reads and erases it.
+from store.tracker_store import events
+
 FALLBACK_ACTIONS = ("action_default_fallback", "action_two_stage_fallback")
 FALLBACK_INTENTS = ("nlu_fallback",)
-
-_metadata = MetaData()
-# Rasa's SQLTrackerStore schema (rasa/core/tracker_store.py, SQLEvent).
-events = Table(
-    "events",
-    _metadata,
-    Column("id", Integer, primary_key=True),
-    Column("sender_id", String(255)),
-    Column("type_name", String(255)),
-    Column("timestamp", Float),
-    Column("intent_name", String(255)),
-    Column("action_name", String(255)),
-    Column("data", Text),
-)
 
 
 @dataclass(frozen=True)
