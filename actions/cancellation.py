@@ -17,7 +17,7 @@ from actions.services import Services
 from store.errors import OrderNotFound, Refused
 from store.repository import utcnow
 from store.rules import cancel_refusal
-from store.views import OrderView
+from store.views import OrderView, Outcome
 
 _YES = {"true", "yes", "y", "1"}
 _NO = {"false", "no", "n", "0"}
@@ -56,7 +56,10 @@ class ValidateCancelOrderForm(OrderFormValidation):
         if refusal is None:
             return {"order_number": order.number}
         services.repository.record_outcome(
-            tracker.sender_id, "cancel_refused", ref=order.number, detail={"code": refusal.code}
+            tracker.sender_id,
+            Outcome.CANCEL_REFUSED,
+            ref=order.number,
+            detail={"code": refusal.code},
         )
         return self.stop(dispatcher, messages.refusal_text(refusal, utcnow()))
 
@@ -105,11 +108,11 @@ class ActionCancelOrder(ShopAction):
             # The order moved on (e.g. shipped) between the question and the answer.
             dispatcher.utter_message(text=messages.refusal_text(refused.refusal, utcnow()))
             repo.record_outcome(
-                tracker.sender_id, "cancel_refused", ref=number, detail={"code": refused.code}
+                tracker.sender_id, Outcome.CANCEL_REFUSED, ref=number, detail={"code": refused.code}
             )
             return reset
         dispatcher.utter_message(text=messages.order_cancelled(cancelled))
-        repo.record_outcome(tracker.sender_id, "order_cancelled", ref=cancelled.number)
+        repo.record_outcome(tracker.sender_id, Outcome.ORDER_CANCELLED, ref=cancelled.number)
         # A cancelled order is settled: nothing to remind the customer about.
         current = repo.current_session(tracker.sender_id)
         if current and current.open_matter and current.open_matter.get("ref") == cancelled.number:

@@ -15,6 +15,7 @@ from actions.promotions import active_matters, last_shown_product, offer_at
 from actions.services import Services
 from promotions.decision import OfferContext
 from promotions.triggers import Trigger
+from store.views import Outcome
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +66,7 @@ class ActionAnswerFaq(ShopAction):
             dispatcher.utter_message(response="utter_default")
             return []
         dispatcher.utter_message(text=answer)
-        services.repository.record_outcome(tracker.sender_id, "faq_answered", ref=topic)
+        services.repository.record_outcome(tracker.sender_id, Outcome.FAQ_ANSWERED, ref=topic)
         if topic in HESITATION_TOPICS:
             offer_on_hesitation(dispatcher, tracker, services)
         return []

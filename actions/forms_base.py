@@ -26,7 +26,7 @@ from actions import messages
 from actions.base import EventList, customer_id_of, record_activity, store_unreachable
 from actions.parsing import as_text, parse_email, parse_order_number
 from actions.services import STORE_UNAVAILABLE, Services, get_services
-from store.views import OrderView
+from store.views import OrderView, Outcome
 
 MAX_REFUSALS = 3
 SlotValues = dict[str, Any]
@@ -256,7 +256,7 @@ class OrderFormValidation(FormValidationAction, ABC):
         if order is None:
             repo.record_outcome(
                 tracker.sender_id,
-                "order_lookup_refused",
+                Outcome.ORDER_LOOKUP_REFUSED,
                 ref=number,
                 detail={"form": self.form_name()},
             )

@@ -10,6 +10,7 @@ from actions import messages
 from actions.base import EventList, ShopAction, customer_id_of
 from actions.services import Services
 from store.repository import utcnow
+from store.views import Outcome
 
 REASON_MAX_CHARS = 500
 
@@ -44,6 +45,6 @@ class ActionHandoff(ShopAction):
         dispatcher.utter_message(text=messages.handoff_requested(already_waiting))
         if not already_waiting:
             services.repository.record_outcome(
-                tracker.sender_id, "handoff_requested", ref=str(handoff.id)
+                tracker.sender_id, Outcome.HANDOFF_REQUESTED, ref=str(handoff.id)
             )
         return []

@@ -17,7 +17,7 @@ from actions.services import STORE_UNAVAILABLE, Services
 from promotions.decision import OfferContext
 from promotions.triggers import Trigger
 from store.repository import utcnow
-from store.views import OrderView
+from store.views import OrderView, Outcome
 
 logger = logging.getLogger(__name__)
 
@@ -55,11 +55,14 @@ class ActionOrderStatus(ShopAction):
         repo = services.repository
         if order is None:
             dispatcher.utter_message(text=messages.order_not_found(number))
-            repo.record_outcome(tracker.sender_id, "order_lookup_refused", ref=number)
+            repo.record_outcome(tracker.sender_id, Outcome.ORDER_LOOKUP_REFUSED, ref=number)
             return []
         dispatcher.utter_message(text=messages.order_status(order, utcnow(), services.policy))
         repo.record_outcome(
-            tracker.sender_id, "order_looked_up", ref=order.number, detail={"status": order.status}
+            tracker.sender_id,
+            Outcome.ORDER_LOOKED_UP,
+            ref=order.number,
+            detail={"status": order.status},
         )
         if order.status not in SETTLED_ORDER_STATUSES:
             repo.set_open_matter(

@@ -29,6 +29,7 @@ from promotions.decision import NOTHING, OfferContext
 from promotions.replies import OfferPayload, ReplyStatus
 from promotions.service import OfferDecision, OfferReply
 from promotions.triggers import Matter, Trigger, blocking_matters
+from store.views import Outcome
 
 logger = logging.getLogger(__name__)
 
@@ -101,7 +102,7 @@ def offer_at(
         "arm": decision.outcome,
         "exposure_id": offer.exposure_id,
     }
-    kind = "offer_shown" if offer.shows_offer else "offer_withheld"
+    kind = Outcome.OFFER_SHOWN if offer.shows_offer else Outcome.OFFER_WITHHELD
     services.repository.record_outcome(sender_id, kind, ref=decision.campaign_key, detail=detail)
     return offer if offer.shows_offer else None
 
@@ -110,7 +111,7 @@ def last_shown_product(services: Services, sender_id: str) -> tuple[str | None, 
     """Title and price of the first product recommended in this session, latest first."""
     session = services.repository.current_session(sender_id)
     for outcome in reversed(session.outcomes if session else ()):
-        if outcome.kind == "recommendations_shown" and outcome.detail.get("first_title"):
+        if outcome.kind == Outcome.RECOMMENDATIONS_SHOWN and outcome.detail.get("first_title"):
             return outcome.detail["first_title"], outcome.detail.get("first_price")
     return None, None
 
@@ -159,7 +160,7 @@ class ActionOfferPromotion(ShopAction):
 
 def _record_reply(services: Services, sender_id: str, reply: OfferReply, kind: str) -> None:
     detail: dict[str, Any] = {"status": reply.status}
-    ref = reply.campaign_key if kind == "offer_refused" else None
+    ref = reply.campaign_key if kind == Outcome.OFFER_REFUSED else None
     if reply.coupon is not None:
         ref = reply.coupon.campaign_key
         detail["variant"] = reply.coupon.variant_key
@@ -167,7 +168,7 @@ def _record_reply(services: Services, sender_id: str, reply: OfferReply, kind: s
     if reply.coupon is not None and reply.coupon.created:
         services.repository.record_outcome(
             sender_id,
-            "coupon_issued",
+            Outcome.COUPON_ISSUED,
             ref=reply.coupon.code,
             detail={"campaign": reply.coupon.campaign_key, "variant": reply.coupon.variant_key},
         )
@@ -244,9 +245,9 @@ class ActionAcceptOffer(OfferAnswer):
         reply = services.promotions.accept(customer_id)
         dispatcher.utter_message(text=messages.offer_reply(reply.status, reply.text))
         if reply.status.took_offer:
-            _record_reply(services, tracker.sender_id, reply, "offer_accepted")
+            _record_reply(services, tracker.sender_id, reply, Outcome.OFFER_ACCEPTED)
         elif reply.status.refused_offer:
-            _record_reply(services, tracker.sender_id, reply, "offer_refused")
+            _record_reply(services, tracker.sender_id, reply, Outcome.OFFER_REFUSED)
 
 
 class ActionDeclineOffer(OfferAnswer):
@@ -267,7 +268,7 @@ class ActionDeclineOffer(OfferAnswer):
         reply = services.promotions.decline(customer_id)
         dispatcher.utter_message(text=messages.offer_reply(reply.status, reply.text))
         if reply.status == ReplyStatus.DECLINED:
-            _record_reply(services, tracker.sender_id, reply, "offer_declined")
+            _record_reply(services, tracker.sender_id, reply, Outcome.OFFER_DECLINED)
 
 
 class ActionStopOffers(OfferAnswer):
@@ -289,7 +290,7 @@ class ActionStopOffers(OfferAnswer):
         """Record the opt-out and confirm it."""
         reply = services.promotions.opt_out(customer_id)
         dispatcher.utter_message(text=messages.offer_reply(reply.status, reply.text))
-        _record_reply(services, tracker.sender_id, reply, "offers_opted_out")
+        _record_reply(services, tracker.sender_id, reply, Outcome.OFFERS_OPTED_OUT)
 
 
 def is_offer(event: dict[str, Any]) -> bool:

@@ -21,7 +21,7 @@ from actions.base import EventList, ShopAction, customer_id_of, order_in_slots
 from actions.product_advice import Advice, ProductAdvisor, Suggestion
 from actions.services import Services, get_advisor
 from store.rules import match_line
-from store.views import OrderView
+from store.views import OrderView, Outcome
 
 logger = logging.getLogger(__name__)
 
@@ -66,7 +66,7 @@ def record_shown(
     first = advice.suggestions[0]
     services.repository.record_outcome(
         sender_id,
-        "recommendations_shown",
+        Outcome.RECOMMENDATIONS_SHOWN,
         ref=advice.source,
         detail={
             "items": advice.product_ids,
@@ -172,7 +172,7 @@ def search_and_show(
             text=nothing_found(advisor, message, services.policy.currency), buttons=[POPULAR_BUTTON]
         )
         services.repository.record_outcome(
-            tracker.sender_id, "search_found_nothing", detail={"query": message}
+            tracker.sender_id, Outcome.SEARCH_FOUND_NOTHING, detail={"query": message}
         )
         return []
     show(dispatcher, services, advisor, tracker, advice, messages.SEARCH_INTRO, query=message)

@@ -18,7 +18,7 @@ from actions.services import Services
 from store.errors import OrderNotFound, Refused
 from store.repository import utcnow
 from store.rules import Refusal, return_refusal
-from store.views import OrderLineView, OrderView
+from store.views import OrderLineView, OrderView, Outcome
 
 # Return numbers in the store are never reused, so one that is still moving is worth
 # remembering as the open matter; these are the states in which nothing moves any more.
@@ -108,7 +108,10 @@ class ValidateReturnForm(OrderFormValidation):
         tracker: Tracker, services: Services, order: OrderView, refusal: Refusal
     ) -> None:
         services.repository.record_outcome(
-            tracker.sender_id, "return_refused", ref=order.number, detail={"code": refusal.code}
+            tracker.sender_id,
+            Outcome.RETURN_REFUSED,
+            ref=order.number,
+            detail={"code": refusal.code},
         )
 
 
@@ -152,13 +155,16 @@ class ActionCreateReturn(ShopAction):
         except Refused as refused:
             dispatcher.utter_message(text=messages.refusal_text(refused.refusal, utcnow()))
             repo.record_outcome(
-                tracker.sender_id, "return_refused", ref=order.number, detail={"code": refused.code}
+                tracker.sender_id,
+                Outcome.RETURN_REFUSED,
+                ref=order.number,
+                detail={"code": refused.code},
             )
             return reset
         dispatcher.utter_message(text=messages.return_created(ret, order.currency, services.policy))
         repo.record_outcome(
             tracker.sender_id,
-            "return_created",
+            Outcome.RETURN_CREATED,
             ref=ret.number,
             detail={"order": order.number, "line_id": line.id, "reason": ret.reason},
         )
@@ -213,7 +219,7 @@ class ActionReturnStatus(ShopAction):
         dispatcher.utter_message(text=messages.return_status(ret, currency, utcnow()))
         repo.record_outcome(
             tracker.sender_id,
-            "return_status_checked",
+            Outcome.RETURN_STATUS_CHECKED,
             ref=ret.number,
             detail={"status": ret.status},
         )

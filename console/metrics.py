@@ -20,9 +20,15 @@ from prometheus_client.registry import Collector
 
 from console.staff.tracker_reader import TrackerReader
 from store.chat_totals import ChatTotalsQuery
+from store.views import Outcome
 
 STORE_CACHE_SECONDS = 15.0
-OUTCOMES = ("handoff_requested", "offer_shown", "offer_accepted", "offer_declined")
+OUTCOMES = (
+    Outcome.HANDOFF_REQUESTED,
+    Outcome.OFFER_SHOWN,
+    Outcome.OFFER_ACCEPTED,
+    Outcome.OFFER_DECLINED,
+)
 PAGE_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 TURN_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0)
 

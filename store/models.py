@@ -9,6 +9,7 @@ prefixes such as ``C536379`` for credit notes.
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any, ClassVar
 
 from sqlalchemy import (
@@ -218,24 +219,35 @@ class ChatSession(Base):
     )
 
 
-# Outcome kinds recorded by the actions (docs/architecture.md, "Identity and sessions").
-OUTCOME_KINDS = (
-    "order_looked_up",
-    "order_lookup_refused",
-    "return_created",
-    "return_refused",
-    "return_status_checked",
-    "order_cancelled",
-    "cancel_refused",
-    "faq_answered",
-    "handoff_requested",
-    "recommendations_shown",
-    "offer_shown",
-    "offer_accepted",
-    "offer_declined",
-    "coupon_issued",
-    "rating",
-)
+class Outcome(StrEnum):
+    """A business outcome of a chat session (docs/architecture.md, "Identity and sessions").
+
+    One definition: the actions record these, the console filters and counts them, and
+    ``record_outcome`` refuses any other kind, so a misspelt kind fails in a test.
+    """
+
+    ORDER_LOOKED_UP = "order_looked_up"
+    ORDER_LOOKUP_REFUSED = "order_lookup_refused"
+    RETURN_CREATED = "return_created"
+    RETURN_REFUSED = "return_refused"
+    RETURN_STATUS_CHECKED = "return_status_checked"
+    ORDER_CANCELLED = "order_cancelled"
+    CANCEL_REFUSED = "cancel_refused"
+    FAQ_ANSWERED = "faq_answered"
+    HANDOFF_REQUESTED = "handoff_requested"
+    RECOMMENDATIONS_SHOWN = "recommendations_shown"
+    SEARCH_FOUND_NOTHING = "search_found_nothing"
+    OFFER_SHOWN = "offer_shown"
+    # A campaign decided for this moment, but the customer is in its control group or the
+    # global hold-out: recorded so results compare like with like.
+    OFFER_WITHHELD = "offer_withheld"
+    OFFER_ACCEPTED = "offer_accepted"
+    OFFER_DECLINED = "offer_declined"
+    # A "yes" that acceptance re-checks refused (campaign paused or ended, opted out).
+    OFFER_REFUSED = "offer_refused"
+    OFFERS_OPTED_OUT = "offers_opted_out"
+    COUPON_ISSUED = "coupon_issued"
+    RATING = "rating"
 
 
 class SessionOutcome(Base):

@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
 from store.db import UnitOfWork
-from store.models import ChatSession, Handoff, Identity, SessionOutcome
+from store.models import ChatSession, Handoff, Identity, Outcome, SessionOutcome
 from store.rules import as_customer_id
 from store.views import HandoffView, SessionView
 
@@ -101,11 +101,16 @@ class SessionHistory(UnitOfWork):
     def record_outcome(
         self,
         sender_id: str,
-        kind: str,
+        kind: Outcome | str,
         ref: str | None = None,
         detail: dict[str, Any] | None = None,
     ) -> None:
-        """Add a business outcome to the sender's session (starting one if needed)."""
+        """Add a business outcome to the sender's session (starting one if needed).
+
+        ``kind`` must be an :class:`Outcome`; any other string raises ``ValueError`` before
+        anything is written.
+        """
+        kind = Outcome(kind)
         with self._write() as s:
             row = self._session_for(s, sender_id)
             now = self._clock()

@@ -21,6 +21,9 @@ from store.models import (
     Shipment,
 )
 
+# The kinds of session outcome, re-exported: actions record them through the repository.
+from store.models import Outcome as Outcome
+
 OPEN_RETURN_STATUSES = ("requested", "approved", "received")
 
 

@@ -18,6 +18,7 @@ from console.models import REVIEW_STATES, ConversationReview, ConversationTag
 from console.staff.tracker_reader import TrackerReader
 from store.db import UnitOfWork
 from store.models import ChatSession, Customer, Handoff, SessionOutcome
+from store.views import Outcome
 
 PER_PAGE = 25
 LOW_CONFIDENCE_BELOW = 0.5
@@ -159,11 +160,14 @@ class ConversationList(UnitOfWork):
         if "handoff" in f.flags:
             query = query.where(
                 or_(
-                    _has_outcome("handoff_requested"),
+                    _has_outcome(Outcome.HANDOFF_REQUESTED),
                     exists().where(Handoff.session_id == ChatSession.id),
                 )
             )
-        for flag, kind in (("offer_shown", "offer_shown"), ("offer_accepted", "offer_accepted")):
+        for flag, kind in (
+            ("offer_shown", Outcome.OFFER_SHOWN),
+            ("offer_accepted", Outcome.OFFER_ACCEPTED),
+        ):
             if flag in f.flags:
                 query = query.where(_has_outcome(kind))
         return query

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import ast
+from pathlib import Path
+
 import pytest
 from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
@@ -101,6 +104,23 @@ def test_outcomes_accumulate_in_order_on_the_open_session(repo, clock) -> None:
     assert session.id == started.id
     assert [o.kind for o in session.outcomes] == ["faq_answered", "handoff_requested"]
     assert session.outcomes[1].detail == {} and session.last_activity_at == clock.now
+
+
+def test_a_misspelt_outcome_kind_is_refused_and_nothing_is_recorded(repo) -> None:
+    repo.start_session("web-1", None, "web")
+    with pytest.raises(ValueError, match="order_lookd_up"):
+        repo.record_outcome("web-1", "order_lookd_up", "10234")
+    assert repo.current_session("web-1").outcomes == ()
+
+
+def test_the_actions_name_outcome_kinds_through_the_enum_never_as_strings() -> None:
+    # A string literal would be checked only at run time, in front of a customer.
+    actions = Path(__file__).resolve().parents[2] / "actions"
+    for path in sorted(actions.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "record_outcome":
+                kind = node.args[1] if len(node.args) > 1 else None
+                assert not isinstance(kind, ast.Constant), f"{path}: {ast.unparse(node)}"
 
 
 def test_record_activity_stores_the_sessions_totals(repo, clock) -> None:
