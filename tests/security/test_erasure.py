@@ -114,7 +114,9 @@ def wilhelmina(stack: Stack) -> Iterator[Wilhelmina]:
     promos = PromotionRepository(sessions)
     promos.save_settings(GlobalSettings(holdout_share=0.0, max_offers_per_day=5))
     key = f"erasure-{uuid.uuid4().hex[:6]}"
-    promos.save_campaign_data(campaign(key, ["returning_session_start"]))
+    # Above the other tests' session-start campaigns in the shared stack (priority 10, and
+    # keys like "chat-..." that sort first), so hers is the offer she is shown.
+    promos.save_campaign_data(campaign(key, ["returning_session_start"], priority=100))
     email = f"wilhelmina.zorn.{key}@example.org"
     ref = f"shop-{uuid.uuid4().hex[:10]}"
     customer = add_customer(
