@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import statistics
-import subprocess
-import sys
 import time
 from collections import Counter, defaultdict
 from datetime import datetime, timedelta
@@ -15,13 +12,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from demo_shop.generator import DEFAULT_NOW, GenerationRefused, GenerationReport, generate
+from demo_shop.generator import DEFAULT_NOW, GenerationReport, generate
 from demo_shop.vocabulary import CATEGORIES
-from store.bulk_insert import row_counts, shop_tables
+from store.bulk_insert import row_counts
 from store.db import make_engine
+from tests.demo_shop.shop_queries import dump, order_row, rows
 from tests.factories import migrated_store, sqlite_url
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -37,20 +34,6 @@ def shop(
     started = time.perf_counter()
     report = generate(sessions, seed=7, now=NOW)
     return report, sessions, time.perf_counter() - started
-
-
-def rows(sessions: sessionmaker[Session], sql: str, **params: Any) -> list[Any]:
-    with sessions() as session:
-        return list(session.execute(text(sql), params))
-
-
-def dump(sessions: sessionmaker[Session]) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every shop table, ordered by id."""
-    with sessions() as session:
-        return {
-            table.name: [tuple(r) for r in session.execute(select(table).order_by(table.c.id))]
-            for table in shop_tables()
-        }
 
 
 def at(value: Any) -> datetime:
@@ -341,18 +324,6 @@ def test_every_purchase_is_preceded_by_add_to_cart_and_views_follow_taste(shop):
     assert all(s.query and s.query == s.query.lower() for s in searches)
 
 
-def _order(sessions: sessionmaker[Session], number: str) -> Any:
-    found = rows(
-        sessions,
-        "SELECT o.*, s.carrier, s.tracking_number, s.estimated_delivery, "
-        "s.delivered_at FROM orders o LEFT JOIN shipments s ON s.order_id = o.id "
-        "WHERE o.number = :n",
-        n=number,
-    )
-    assert len(found) == 1, number
-    return found[0]
-
-
 def test_demo_customers_have_the_orders_the_readme_promises(shop):
     report, sessions, _ = shop
     anna, ben = report.fixture_customers["anna"], report.fixture_customers["ben"]
@@ -362,18 +333,18 @@ def test_demo_customers_have_the_orders_the_readme_promises(shop):
     assert people[2].email == ben["email"] and not people[2].marketing_consent
     f = report.fixtures
 
-    shipped = _order(sessions, f["anna_shipped"])
+    shipped = order_row(sessions, f["anna_shipped"])
     assert shipped.status == "shipped" and shipped.customer_id == 1 and shipped.tracking_number
     assert shipped.delivered_at is None and at(shipped.estimated_delivery) > NOW
-    recent = _order(sessions, f["anna_delivered"])
+    recent = order_row(sessions, f["anna_delivered"])
     assert recent.status == "delivered" and NOW - at(recent.delivered_at) < timedelta(days=10)
-    old = _order(sessions, f["anna_delivered_old"])
+    old = order_row(sessions, f["anna_delivered_old"])
     assert old.status == "delivered" and NOW - at(old.delivered_at) > timedelta(days=90)
-    assert _order(sessions, f["anna_pending"]).status == "pending"
-    assert _order(sessions, f["ben_processing"]).status == "processing"
-    cancelled = _order(sessions, f["ben_cancelled"])
+    assert order_row(sessions, f["anna_pending"]).status == "pending"
+    assert order_row(sessions, f["ben_processing"]).status == "processing"
+    cancelled = order_row(sessions, f["ben_cancelled"])
     assert cancelled.status == "cancelled" and cancelled.cancelled_at is not None
-    guest = _order(sessions, f["guest_delivered"])
+    guest = order_row(sessions, f["guest_delivered"])
     assert guest.customer_id is None and guest.email == "sam.taylor@example.net"
     returned = rows(
         sessions,
@@ -389,75 +360,3 @@ def test_demo_customers_have_the_orders_the_readme_promises(shop):
         n=f["anna_delivered"],
     )
     assert two_lines[0].n == 2  # so the return flow has to ask which item
-
-
-def test_generating_into_a_database_with_data_is_refused_unless_replacing(tmp_path):
-    sessions = migrated_store(tmp_path)
-    generate(sessions, seed=3, customers=50, days=60, now=NOW)
-    before = dump(sessions)
-    with pytest.raises(GenerationRefused, match="already holds shop data"):
-        generate(sessions, seed=4, customers=50, days=60, now=NOW)
-    assert dump(sessions) == before
-
-    # Another package's tables: one refers to customers, one stands alone.
-    with sessions() as session, session.begin():
-        session.execute(
-            text(
-                "CREATE TABLE loyalty_cards (id INTEGER PRIMARY KEY, "
-                "customer_id INTEGER NOT NULL REFERENCES customers(id))"
-            )
-        )
-        session.execute(text("INSERT INTO loyalty_cards VALUES (1, 1)"))
-        session.execute(text("CREATE TABLE shop_notes (id INTEGER PRIMARY KEY, body TEXT)"))
-        session.execute(text("INSERT INTO shop_notes VALUES (1, 'kept')"))
-
-    generate(sessions, seed=4, customers=50, days=60, now=NOW, replace=True)
-    fresh = migrated_store(tmp_path, "fresh.db")
-    generate(fresh, seed=4, customers=50, days=60, now=NOW)
-    assert dump(sessions) == dump(fresh) != before
-    assert rows(sessions, "SELECT COUNT(*) AS n FROM loyalty_cards")[0].n == 0
-    assert [r.body for r in rows(sessions, "SELECT body FROM shop_notes")] == ["kept"]
-
-
-def _cli(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "CONCIERGE_VAR_DIR": str(tmp_path / "var"),
-        "CONCIERGE_DB_URL": sqlite_url(tmp_path, "cli.db"),
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "store", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-
-
-def test_cli_generate_writes_fixture_file_and_needs_force_to_overwrite(tmp_path):
-    done = _cli(
-        tmp_path, "generate", "--customers", "80", "--days", "90", "--now", "2025-06-30T12:00"
-    )
-    assert done.returncode == 0, done.stderr
-    assert "Anna Smith <anna.smith@example.com>" in done.stdout
-    document = json.loads((tmp_path / "demo_fixtures.json").read_text())
-    assert document["now"] == "2025-06-30T12:00:00"
-    sessions = migrated_store(tmp_path, "cli.db")  # already at head: a no-op upgrade
-    for name, number in document["orders"].items():
-        order = _order(sessions, number)
-        assert order.email in {
-            "anna.smith@example.com",
-            "ben.carter@example.org",
-            "clara.evans@example.com",
-            "sam.taylor@example.net",
-        }, name
-
-    again = _cli(tmp_path, "generate", "--customers", "80", "--days", "90")
-    assert again.returncode == 1 and "already holds shop data" in again.stderr
-    kept = _cli(tmp_path, "generate", "--customers", "60", "--if-missing")
-    assert kept.returncode == 0 and "keeping it" in kept.stdout
-    forced = _cli(tmp_path, "generate", "--customers", "60", "--days", "90", "--force")
-    assert forced.returncode == 0, forced.stderr
-    stats = _cli(tmp_path, "stats")
-    assert re.search(r"customers\s+60\b", stats.stdout), stats.stdout
