@@ -56,6 +56,19 @@ async def _render_queue(request: web.Request, error: str | None = None) -> web.S
     return aiohttp_jinja2.render_template("staff/handoffs.html", request, context, status=status)
 
 
+async def _audit(
+    request: web.Request, actor: str, action: str, handoff_id: int, sender_id: str
+) -> None:
+    """Record what an agent did with a handoff in the audit log (ids, no message text)."""
+    await asyncio.to_thread(
+        request.app[staff_directory_key].record,
+        actor,
+        action,
+        f"handoff {handoff_id}",
+        {"sender_id": sender_id},
+    )
+
+
 @requires("agent")
 async def take(request: web.Request) -> web.StreamResponse:
     """Take a waiting conversation; the bot stops answering it and the customer is told."""
@@ -67,13 +80,7 @@ async def take(request: web.Request) -> web.StreamResponse:
         if exc.code == UNKNOWN:
             raise web.HTTPNotFound(text=str(exc)) from exc
         return await _render_queue(request, error=str(exc))
-    await asyncio.to_thread(
-        request.app[staff_directory_key].record,
-        agent.email,
-        "handoff_taken",
-        f"handoff {item.id}",
-        {"sender_id": item.sender_id},
-    )
+    await _audit(request, agent.email, "handoff_taken", item.id, item.sender_id)
     joined = agent_joined(agent.display_name)
     await _say(request, item, joined, agent)
     return see_other(f"/staff/handoffs/{item.id}")
@@ -164,13 +171,7 @@ async def hand_back(request: web.Request) -> web.StreamResponse:
         if exc.code == UNKNOWN:
             raise web.HTTPNotFound(text=str(exc)) from exc
         return await _render_queue(request, error=str(exc))
-    await asyncio.to_thread(
-        request.app[staff_directory_key].record,
-        agent.email,
-        "handoff_closed",
-        f"handoff {item.id}",
-        {"sender_id": item.sender_id},
-    )
+    await _audit(request, agent.email, "handoff_closed", item.id, item.sender_id)
     await request.app[chat_hub_key].push_to_customer(item.sender_id, BACK_TO_BOT_TEXT)
     return see_other("/staff/handoffs")
 
