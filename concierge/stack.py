@@ -185,7 +185,7 @@ class Stack:
             env.update(rasa_env(s))
             command = [
                 str(RASA_BIN),
-                "run",  # no --enable-api: the console needs only the channel
+                "run",  # Rasa's HTTP API stays off: the console needs only the channel
                 "--interface",
                 s.rasa_host,
                 "--port",
