@@ -2,8 +2,9 @@
 
 Rasa expects ``domain.yml``, ``data/`` and ``config.yml`` at the root; this project splits
 the domain under ``bot/domain``, the stories and rules under ``bot/data`` and the NLU
-examples under ``nlu_data``, and ``endpoints.yml`` reads its URLs from environment
-variables that :func:`concierge.stack.rasa_env` derives from the settings. This module
+examples under ``nlu_data``, and ``var/rasa/endpoints.yml`` is generated from the settings
+(:mod:`concierge.rasa_endpoints`), its secrets expanded from the environment
+:func:`concierge.stack.rasa_env` derives. This module
 passes those flags and that environment once, so ``make validate``, ``make shell``,
 ``make interactive`` and ``make train`` (through ``scripts/train.sh``) cannot drift apart:
 
@@ -25,13 +26,13 @@ import urllib.error
 import urllib.request
 from collections.abc import Sequence
 
+from concierge.rasa_endpoints import endpoints_path, write_endpoints
 from concierge.settings import ROOT, Settings, exits_on_settings_error
 from concierge.stack import MODEL_PATH, RASA_BIN, Stack, rasa_env
 
 DOMAIN = ["--domain", "bot/domain"]
 DATA = ["--data", "nlu_data", "bot/data"]
 CONFIG = ["--config", "config.yml"]
-ENDPOINTS = ["--endpoints", "endpoints.yml"]
 
 COMMANDS = ("validate", "train", "actions", "shell", "interactive")
 
@@ -40,11 +41,12 @@ def rasa_command(command: str, settings: Settings, extra: Sequence[str] = ()) ->
     """The ``rasa`` command line for one of :data:`COMMANDS` (not ``actions``)."""
     model = ["--model", str(MODEL_PATH)]
     port = ["--port", str(settings.rasa_port)]
+    endpoints = ["--endpoints", str(endpoints_path(settings))]
     layouts = {
         "validate": ["data", "validate", *DOMAIN, *DATA, *CONFIG],
         "train": ["train", *DOMAIN, *DATA, *CONFIG],
-        "shell": ["shell", *model, *ENDPOINTS, *port],
-        "interactive": ["interactive", *model, *DOMAIN, *DATA, *CONFIG, *ENDPOINTS, *port],
+        "shell": ["shell", *model, *endpoints, *port],
+        "interactive": ["interactive", *model, *DOMAIN, *DATA, *CONFIG, *endpoints, *port],
     }
     return [str(RASA_BIN), *layouts[command], *extra]
 
@@ -100,6 +102,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
+    if needs_model:
+        write_endpoints(settings)
     env = {**os.environ, **rasa_env(settings)}
     command = rasa_command(args.command, settings, args.rasa_args)
     os.chdir(ROOT)

@@ -13,6 +13,7 @@ it lives in ``bot/domain/session.yml`` (``session_config.session_expiration_time
 from __future__ import annotations
 
 import functools
+import ipaddress
 import json
 import os
 import secrets
@@ -21,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ParamSpec, TypeVar
+from urllib.parse import urlsplit
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
@@ -74,12 +76,21 @@ def _port_env(name: str, default: int, *, lowest: int = 1) -> int:
     return port
 
 
+# The databases Concierge is tested on (the store and Rasa's tracker store alike).
+SUPPORTED_DATABASES = ("sqlite", "postgresql")
+
+
 def _db_url_env(name: str, default: str) -> str:
-    """A database URL SQLAlchemy can open: ``dialect[+driver]://...`` with a known dialect."""
+    """A SQLite or PostgreSQL URL SQLAlchemy can read: ``dialect[+driver]://...``."""
     raw = _env(name, default)
     example = "sqlite:///var/concierge.db or postgresql+psycopg://user:password@host/concierge"
     try:
-        make_url(raw).get_dialect()
+        url = make_url(raw)
+        if url.get_backend_name() not in SUPPORTED_DATABASES:
+            raise SettingsError(
+                f"{name} must be a SQLite or PostgreSQL URL such as {example}, got {raw!r}."
+            )
+        url.get_dialect()
     except ArgumentError:
         raise SettingsError(
             f"{name} must be a database URL such as {example}, got {raw!r}."
@@ -91,6 +102,39 @@ def _db_url_env(name: str, default: str) -> str:
             f"use a URL such as {example}, got {raw!r}."
         ) from None
     return raw
+
+
+def _service_url_env(name: str, schemes: tuple[str, ...], example: str) -> str:
+    """An optional URL of a shared engine (Redis, RabbitMQ); empty means the embedded default."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return ""
+    parsed = urlsplit(raw)
+    try:
+        port = parsed.port  # raises ValueError on a port that is not a number
+    except ValueError:
+        port = -1
+    if parsed.scheme not in schemes or not parsed.hostname or port == -1:
+        raise SettingsError(
+            f"{name} must be a URL such as {example} ({' or '.join(schemes)}), got {raw!r}."
+        )
+    return raw
+
+
+def _addresses_env(name: str) -> tuple[str, ...]:
+    """Comma-separated IP addresses (the load balancers whose forwarded address is believed)."""
+    found = []
+    for item in os.environ.get(name, "").split(","):
+        address = item.strip()
+        if not address:
+            continue
+        try:
+            found.append(str(ipaddress.ip_address(address)))
+        except ValueError:
+            raise SettingsError(
+                f"{name} must list IP addresses like 127.0.0.1,10.0.0.5, got {address!r}."
+            ) from None
+    return tuple(found)
 
 
 # Secrets the services share, by the environment variable that carries each. Outside demo
@@ -183,6 +227,14 @@ class Settings:
     action_host: str = "127.0.0.1"
     # The demo shop page that embeds the widget from another origin (demo mode only).
     demo_shop_port: int = 8081
+    # Shared engines of the scaled topology; empty means the embedded default. Redis: Rasa's
+    # lock store and the consoles' shared state. RabbitMQ: Rasa's event broker.
+    redis_url: str = ""
+    broker_url: str = ""
+    # Load balancers in front of the console whose X-Forwarded-For is believed.
+    trusted_proxies: tuple[str, ...] = ()
+    # Which process of a scaled service this is (logs, the consoles' shared state).
+    instance_name: str = "main"
 
     @property
     def rasa_url(self) -> str:
@@ -244,5 +296,13 @@ class Settings:
             rasa_host=_env("RASA_HOST", host),
             action_host=_env("ACTION_HOST", host),
             demo_shop_port=_port_env("DEMO_SHOP_PORT", 8081),
+            redis_url=_service_url_env(
+                "CONCIERGE_REDIS_URL", ("redis", "rediss"), "redis://127.0.0.1:6379/0"
+            ),
+            broker_url=_service_url_env(
+                "CONCIERGE_BROKER_URL", ("amqp", "amqps"), "amqp://user:password@127.0.0.1:5672/"
+            ),
+            trusted_proxies=_addresses_env("CONCIERGE_TRUSTED_PROXIES"),
+            instance_name=_env("CONCIERGE_INSTANCE", "main"),
             **secret_values,
         )

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
+from concierge.rasa_endpoints import endpoints_path, secret_env, write_endpoints
 from concierge.settings import ROOT, SECRET_VARIABLES, Settings, exits_on_settings_error
 
 RASA_BIN = ROOT / ".venv-rasa" / "bin" / "rasa"
@@ -109,13 +110,16 @@ class StackError(RuntimeError):
 
 
 def rasa_env(settings: Settings) -> dict[str, str]:
-    """Environment for Rasa's command line: what the YAML files expand, and quiet start-up."""
-    tracker_db = settings.tracker_db_url.removeprefix("sqlite:///")
+    """Environment for Rasa's command line: what the YAML files expand, and quiet start-up.
+
+    The endpoints file itself is generated from the same settings (:func:`write_endpoints`);
+    the passwords it names as ``${VARIABLES}`` come from here.
+    """
     return {
         "CONCIERGE_ACTION_URL": settings.action_url,
         "CONCIERGE_ACTION_TOKEN": settings.action_token,
         "CONCIERGE_CHANNEL_SECRET": settings.channel_secret,
-        "CONCIERGE_TRACKER_DB": tracker_db,
+        **secret_env(settings),
         "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
         "RASA_TELEMETRY_ENABLED": "false",
     }
@@ -158,6 +162,10 @@ class Stack:
                 "CONCIERGE_DEMO": "1" if s.demo else "0",
                 "CONCIERGE_ALLOWED_ORIGINS": ",".join(s.allowed_origins),
                 "DEMO_SHOP_PORT": str(s.demo_shop_port),
+                "CONCIERGE_REDIS_URL": s.redis_url,
+                "CONCIERGE_BROKER_URL": s.broker_url,
+                "CONCIERGE_TRUSTED_PROXIES": ",".join(s.trusted_proxies),
+                "CONCIERGE_INSTANCE": s.instance_name,
             }
         )
         # The services share these secrets; a Settings built in code (tests) has its own.
@@ -167,7 +175,9 @@ class Stack:
     def _service(self, name: str) -> Service:
         s = self.settings
         env = self._base_env()
-        log = self.log_dir / f"{name}.log"
+        # A scaled service's processes each keep their own log (rasa-2.log).
+        suffix = "" if s.instance_name == "main" else f"-{s.instance_name}"
+        log = self.log_dir / f"{name}{suffix}.log"
         if name == "actions":
             env["SANIC_HOST"] = s.action_host  # rasa_sdk binds 0.0.0.0 unless told otherwise
             command = [
@@ -193,7 +203,7 @@ class Stack:
                 "--model",
                 str(self.model_path),
                 "--endpoints",
-                "endpoints.yml",
+                str(endpoints_path(s)),
                 "--credentials",
                 "credentials.yml",
             ]
@@ -216,6 +226,8 @@ class Stack:
             self.settings.require(*SERVICE_SECRETS.get(name, ()))
         if "rasa" in self.services and not self.model_path.exists():
             raise StackError(f"No trained model at {self.model_path}: run `make train` first.")
+        if "rasa" in self.services:
+            write_endpoints(self.settings)
         for service in self.services.values():
             service.start()
         deadline = time.monotonic() + timeout
@@ -243,6 +255,8 @@ class Stack:
         """(Re)start one service and wait for it, e.g. to restart Rasa in a test."""
         service = self.services[name]
         service.stop()
+        if name == "rasa":
+            write_endpoints(self.settings)
         service.start()
         deadline = time.monotonic() + timeout
         while not service.is_healthy():

@@ -8,16 +8,18 @@ import sys
 from dataclasses import replace
 
 import pytest
+import yaml
 
 from concierge.rasa_cli import rasa_command
+from concierge.rasa_endpoints import endpoints_path, write_endpoints
 from concierge.settings import ROOT, Settings
 from concierge.stack import MODEL_PATH, RASA_BIN, rasa_env
 from tests.support.servers import free_port
 
 
 @pytest.fixture
-def settings() -> Settings:
-    return replace(Settings.from_env(), rasa_port=5099, action_port=5098)
+def settings(tmp_path) -> Settings:
+    return replace(Settings.from_env(), rasa_port=5099, action_port=5098, var_dir=tmp_path)
 
 
 def test_validate_and_train_read_the_split_domain_the_bot_data_and_the_nlu_folder(
@@ -39,21 +41,17 @@ def test_shell_and_interactive_use_the_trained_model_the_endpoints_and_the_rasa_
     for command in ("shell", "interactive"):
         joined = " ".join(rasa_command(command, settings, ["--debug"]))
         assert f"--model {MODEL_PATH}" in joined
-        assert "--endpoints endpoints.yml" in joined
+        assert f"--endpoints {endpoints_path(settings)}" in joined
         assert "--port 5099" in joined
         assert joined.endswith("--debug")
 
 
-def test_endpoints_yml_variables_point_at_the_configured_action_server(
-    settings: Settings,
-) -> None:
+def test_the_generated_endpoints_name_the_configured_action_server(settings: Settings) -> None:
     env = rasa_env(settings)
     assert env["CONCIERGE_ACTION_URL"] == "http://127.0.0.1:5098/webhook"
-    assert not env["CONCIERGE_TRACKER_DB"].startswith("sqlite:")
-    expanded = (ROOT / "endpoints.yml").read_text()
-    assert all(
-        f"${{{name}}}" in expanded for name in ("CONCIERGE_ACTION_URL", "CONCIERGE_TRACKER_DB")
-    )
+    written = yaml.safe_load(write_endpoints(settings).read_text())
+    assert written["action_endpoint"]["url"] == "${CONCIERGE_ACTION_URL}"
+    assert written["tracker_store"]["db"] == settings.tracker_db_url.removeprefix("sqlite:///")
 
 
 @pytest.mark.skipif(not MODEL_PATH.exists(), reason="needs a trained model (make train)")

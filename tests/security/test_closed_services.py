@@ -18,6 +18,7 @@ import sys
 import urllib.error
 import urllib.request
 import uuid
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ import yaml
 from sqlalchemy import select
 
 from actions.server import ACTION_TOKEN_HEADER
+from concierge.rasa_endpoints import write_endpoints
 from concierge.settings import ROOT, SECRET_VARIABLES, Settings
 from concierge.stack import RASA_BIN, Stack, rasa_env
 from console.chat.rasa_client import CHANNEL_SECRET_HEADER, WEBHOOK_PATH
@@ -209,8 +211,9 @@ def test_console_metrics_need_the_bearer_token(stack: Stack) -> None:
     assert scraper == 200 and b"concierge_turns_total" in scraped
 
 
-def test_endpoints_yml_sends_the_header_the_action_server_checks() -> None:
-    endpoints = yaml.safe_load((ROOT / "endpoints.yml").read_text())
+def test_endpoints_yml_sends_the_header_the_action_server_checks(tmp_path: Path) -> None:
+    settings = replace(Settings.from_env(), var_dir=tmp_path)
+    endpoints = yaml.safe_load(write_endpoints(settings).read_text())
     headers = endpoints["action_endpoint"]["headers"]
     assert headers == {ACTION_TOKEN_HEADER: "${CONCIERGE_ACTION_TOKEN}"}
     assert "token" not in endpoints["action_endpoint"]  # a query parameter lands in logs
@@ -278,7 +281,8 @@ def test_rasa_refuses_to_open_the_channel_without_a_secret(stack: Stack, tmp_pat
     env = {**_env_without(tmp_path, ""), **rasa_env(settings), "CONCIERGE_CHANNEL_SECRET": ""}
     command = [str(RASA_BIN), "run", "--interface", "127.0.0.1", "--port", str(free_port())]
     command += ["--credentials", "credentials.yml"]
-    command += ["--endpoints", "endpoints.yml", "--model", str(tmp_path / "no-model.tar.gz")]
+    endpoints = write_endpoints(replace(settings, var_dir=tmp_path))
+    command += ["--endpoints", str(endpoints), "--model", str(tmp_path / "no-model.tar.gz")]
 
     status, output = _run(command, env, 180)
 
