@@ -13,10 +13,15 @@
 PY := .venv/bin/python
 SHELL := /bin/bash
 
-.PHONY: setup data train demo test lint lock validate actions shell interactive clean
+.PHONY: setup engines data train demo demo-scale test lint lock validate actions shell interactive clean
 
 setup:
 	@bash scripts/setup.sh
+
+# Debian's postgresql, redis-server, rabbitmq-server and nginx, for the scaled topology and
+# its tests only (installed when missing; `make demo` does not need them).
+engines: setup
+	@bash scripts/setup.sh --engines
 
 # Demo shop, sample campaigns with their simulated history, then the recommendation,
 # propensity and segment models (each step skips itself when its input is unchanged).
@@ -33,7 +38,13 @@ train: data
 demo: data train
 	@CONCIERGE_DEMO=1 $(PY) -m concierge.stack
 
-test: data train
+# The scaled topology on this machine: PostgreSQL, Redis, RabbitMQ, nginx in front of
+# N (default 2) action servers, Rasa servers and consoles (concierge/scale.py).
+N ?= 2
+demo-scale: engines data train
+	@CONCIERGE_DEMO=1 $(PY) -m concierge.stack --scale $(N)
+
+test: engines data train
 	@$(PY) -m pytest $(PYTEST_ARGS)
 
 validate: setup

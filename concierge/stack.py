@@ -21,6 +21,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -107,6 +108,35 @@ class Service:
 
 class StackError(RuntimeError):
     """A service did not start; the message names it and shows its log tail."""
+
+
+def wait_until_healthy(
+    services: Mapping[str, Service], timeout: float, *, on_failure: Callable[[], None]
+) -> None:
+    """Wait until every started service answers its health URL.
+
+    A service that exits, or a deadline that passes, calls ``on_failure`` (which stops what
+    was started) and raises :class:`StackError` with the log tails of those concerned.
+    """
+    deadline = time.monotonic() + timeout
+    pending = dict(services)
+    while pending:
+        for name, service in list(pending.items()):
+            code = service.exited()
+            if code is not None:
+                on_failure()
+                raise StackError(
+                    f"{name} exited with code {code} while starting; its log "
+                    f"({service.log_path}) ends with:\n{service.log_tail()}"
+                )
+            if service.is_healthy():
+                del pending[name]
+        if pending and time.monotonic() > deadline:
+            names = ", ".join(pending)
+            tails = "\n".join(f"--- {n}:\n{s.log_tail()}" for n, s in pending.items())
+            on_failure()
+            raise StackError(f"Not ready after {timeout:.0f}s: {names}\n{tails}")
+        time.sleep(0.5)
 
 
 def rasa_env(settings: Settings) -> dict[str, str]:
@@ -230,25 +260,7 @@ class Stack:
             write_endpoints(self.settings)
         for service in self.services.values():
             service.start()
-        deadline = time.monotonic() + timeout
-        pending = dict(self.services)
-        while pending:
-            for name, service in list(pending.items()):
-                code = service.exited()
-                if code is not None:
-                    self.stop()
-                    raise StackError(
-                        f"{name} exited with code {code} while starting; its log "
-                        f"({service.log_path}) ends with:\n{service.log_tail()}"
-                    )
-                if service.is_healthy():
-                    del pending[name]
-            if pending and time.monotonic() > deadline:
-                names = ", ".join(pending)
-                tails = "\n".join(f"--- {n}:\n{s.log_tail()}" for n, s in pending.items())
-                self.stop()
-                raise StackError(f"Not ready after {timeout:.0f}s: {names}\n{tails}")
-            time.sleep(0.5)
+        wait_until_healthy(self.services, timeout, on_failure=self.stop)
         return self
 
     def start_service(self, name: str, timeout: float = 180.0) -> None:
@@ -278,13 +290,44 @@ class Stack:
         self.stop()
 
 
+def run_until_stopped(services: Mapping[str, Service]) -> None:
+    """Block until Ctrl-C, SIGTERM, or one of ``services`` stopping by itself."""
+    stopping = False
+
+    def _stop(signum: int, frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        while not stopping:
+            for name, service in services.items():
+                if service.exited() is not None:
+                    print(f"{name} stopped unexpectedly:\n{service.log_tail()}", file=sys.stderr)
+                    stopping = True
+            time.sleep(1)
+    except KeyboardInterrupt:
+        pass
+
+
 @exits_on_settings_error
 def main(argv: list[str] | None = None) -> int:
     """Start the three services, print where they answer, and stop them on Ctrl-C."""
     parser = argparse.ArgumentParser(description="Run Concierge's services until Ctrl-C.")
     parser.add_argument("--timeout", type=float, default=240.0)
+    parser.add_argument(
+        "--scale",
+        type=int,
+        default=0,
+        metavar="N",
+        help="run N instances of each service on PostgreSQL, Redis and RabbitMQ behind nginx",
+    )
     args = parser.parse_args(argv)
     settings = Settings.from_env()
+    if args.scale:
+        from concierge.scale import run_scaled  # the engines are only needed here
+
+        return run_scaled(settings, args.scale, timeout=max(args.timeout, 420.0))
     services = ("actions", "rasa", "console") + (("demo_shop",) if settings.demo else ())
     stack = Stack(settings, services=services)
     print("Starting the action server, the Rasa server and the console ...", flush=True)
@@ -313,22 +356,7 @@ def main(argv: list[str] | None = None) -> int:
             f"Demo shop page (a shop's page embedding the chat widget): {settings.demo_shop_url}/",
             flush=True,
         )
-    stopping = False
-
-    def _stop(signum: int, frame: object) -> None:
-        nonlocal stopping
-        stopping = True
-
-    signal.signal(signal.SIGTERM, _stop)
-    try:
-        while not stopping:
-            for name, service in stack.services.items():
-                if service.exited() is not None:
-                    print(f"{name} stopped unexpectedly:\n{service.log_tail()}", file=sys.stderr)
-                    stopping = True
-            time.sleep(1)
-    except KeyboardInterrupt:
-        pass
+    run_until_stopped(stack.services)
     print("\nStopping ...", flush=True)
     stack.stop()
     print("Stopped.", flush=True)
