@@ -4,6 +4,11 @@ Engines are made by a function from a URL (never at import time). SQLite files g
 journaling, enforced foreign keys and a busy timeout, so the action server and the console
 can share one file; transactions that must read-then-write atomically can ask for
 ``BEGIN IMMEDIATE`` with ``execution_options={"sqlite_immediate": True}``.
+
+PostgreSQL (the scaled topology) is reached with psycopg 3, the only PostgreSQL driver of
+the main environment: :func:`main_env_url` maps the URLs other tools write (Rasa's
+``postgresql://`` means psycopg2 to SQLAlchemy 1.4) onto it, and its engines check a
+pooled connection before use, so a server restart costs no customer's request.
 """
 
 from __future__ import annotations
@@ -33,13 +38,55 @@ MODEL_MODULES = ("store.models", "promotions.models", "console.models")
 # Long enough for a console write and an action write to queue behind each other.
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
+# A server's pool per process: an action server runs its actions in threads (one per
+# concurrent turn), a console serves many requests; N processes x (size + overflow) must
+# stay under PostgreSQL's max_connections (100 by default) with room for Rasa's own pool.
+POSTGRES_POOL_SIZE = 5
+POSTGRES_MAX_OVERFLOW = 5
+# A request waits this long for a pooled connection before it is told the store is busy.
+POSTGRES_POOL_TIMEOUT_S = 10
+# A connection attempt to a server that is down fails after this, not after the kernel's
+# TCP timeout: the customer's apology should not wait minutes.
+POSTGRES_CONNECT_TIMEOUT_S = 5
+
+# The PostgreSQL drivers other tools name, and the one this environment has.
+_POSTGRES_BACKENDS = ("postgresql", "postgres")
+_MAIN_ENV_POSTGRES_DRIVER = "psycopg"
+
+
+def main_env_url(url: str) -> str:
+    """``url`` with its PostgreSQL driver set to psycopg 3, the one the main env has.
+
+    Rasa's environment reads ``postgresql://`` and ``postgresql+psycopg2://`` with psycopg2;
+    the same URL must open here too (the tracker store is shared). Other URLs are returned
+    unchanged, and so is the rest of a PostgreSQL URL (user, password, host, query).
+    """
+    scheme, sep, rest = url.partition("://")
+    backend, _, driver = scheme.partition("+")
+    if not sep or backend not in _POSTGRES_BACKENDS or driver == _MAIN_ENV_POSTGRES_DRIVER:
+        return url
+    return f"postgresql+{_MAIN_ENV_POSTGRES_DRIVER}://{rest}"
+
+
+def is_postgres(url: str) -> bool:
+    """Whether ``url`` names a PostgreSQL database (any driver)."""
+    return make_url(url).get_backend_name() == "postgresql"
+
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """Create an engine for ``url``; SQLite gets WAL, foreign keys and a busy timeout."""
+    """Create an engine for ``url``; SQLite gets WAL, foreign keys and a busy timeout.
+
+    PostgreSQL gets psycopg 3 (:func:`main_env_url`), a bounded pool and a liveness check
+    of each connection taken from it (``pool_pre_ping``): after a server restart the dead
+    connections are replaced instead of failing the next requests.
+    """
     # Errors are logged; without this their text repeats the statement's values, which are
     # customers' names, e-mails and messages (logs carry ids, not personal data).
     kwargs.setdefault("hide_parameters", True)
+    url = main_env_url(url)
     parsed = make_url(url)
+    if parsed.get_backend_name() == "postgresql":
+        return create_engine(url, **(postgres_engine_options() | kwargs))
     if parsed.get_backend_name() != "sqlite":
         return create_engine(url, **kwargs)
 
@@ -50,6 +97,17 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     engine = create_engine(url, **kwargs)
     _configure_sqlite(engine, wal=not in_memory)
     return engine
+
+
+def postgres_engine_options() -> dict[str, Any]:
+    """The pool and connection options of every PostgreSQL engine of the main environment."""
+    return {
+        "pool_pre_ping": True,
+        "pool_size": POSTGRES_POOL_SIZE,
+        "max_overflow": POSTGRES_MAX_OVERFLOW,
+        "pool_timeout": POSTGRES_POOL_TIMEOUT_S,
+        "connect_args": {"connect_timeout": POSTGRES_CONNECT_TIMEOUT_S},
+    }
 
 
 def _configure_sqlite(engine: Engine, *, wal: bool) -> None:

@@ -5,6 +5,9 @@ only ever reads it. Erasure and retention are the two places that must delete fr
 so the writes live here, each in one transaction. Rasa's ``SQLTrackerStore`` reads a
 conversation's events from the table on every turn, so deleted events are gone for
 Rasa too, without restarting it.
+
+On PostgreSQL the URL is usually the one Rasa is given (``postgresql://``, psycopg2 in
+Rasa's environment); it is opened here with psycopg 3 (``store.db.main_env_url``).
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import make_url
 
-from store.db import SQLITE_BUSY_TIMEOUT_MS
+from store.db import SQLITE_BUSY_TIMEOUT_MS, make_engine
 
 # Rasa's SQLTrackerStore schema (rasa/core/tracker_store.py, class SQLEvent).
 _metadata = MetaData()
@@ -87,7 +90,7 @@ class TrackerStore:
                     self._url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
                 )
             else:
-                self._engine = create_engine(self._url)
+                self._engine = make_engine(self._url)
             if not inspect(self._engine).has_table("events"):
                 self._engine.dispose()
                 self._engine = None

@@ -4,6 +4,10 @@ Rasa owns that database; the console only reads it: SQLite files are opened with
 ``mode=ro`` so a bug here can never write to Rasa's store. Filters that scan every event
 (text search, intent, fallback, low confidence) return the matching sender ids, which
 the conversation list then intersects with ``chat_sessions``.
+
+Rasa stores each event's JSON in a TEXT column. SQLite's JSON functions read text as it
+is; PostgreSQL's JSON operators need the text cast first, so queries into an event's
+payload go through :func:`event_data`, which writes the right SQL for each database.
 """
 
 from __future__ import annotations
@@ -20,9 +24,13 @@ from sqlalchemy import (
     func,
     or_,
     select,
-    type_coerce,
 )
 from sqlalchemy.engine import make_url
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
+
+from store.db import make_engine
 
 # Rasa's `events` table is defined once, where the store reads and erases it.
 from store.tracker_store import events
@@ -42,14 +50,41 @@ class TrackerEvent:
     data: dict[str, Any]
 
 
+class event_data(FunctionElement[Any]):  # noqa: N801 - reads like the SQL function it is
+    """An event's ``data`` column as JSON: ``event_data()["text"].as_string()``.
+
+    Plain text on SQLite (its JSON functions parse text), ``CAST(... AS JSON)`` on
+    PostgreSQL, where Rasa's column is TEXT and JSON operators need a JSON value.
+    """
+
+    type = JSON()
+    inherit_cache = True
+    name = "event_data"
+
+    def __init__(self) -> None:
+        super().__init__(events.c.data)
+
+
+@compiles(event_data)
+def _event_data_as_text(element: event_data, compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.process(element.clauses, **kw)
+
+
+@compiles(event_data, "postgresql")
+def _event_data_as_json(element: event_data, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"CAST({compiler.process(element.clauses, **kw)} AS JSON)"
+
+
 def read_only_engine(url: str) -> Engine | None:
-    """An engine that cannot write to the tracker store; None if its SQLite file is missing."""
+    """An engine that cannot write to the tracker store; None if its SQLite file is missing.
+
+    A PostgreSQL URL may name Rasa's driver (``postgresql://``, psycopg2): it is opened
+    with psycopg 3 in read-only transactions, through the store's pooled engine set-up.
+    """
     parsed = make_url(url)
     # Errors are logged; their text must not repeat a staff search for a customer's words.
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(
-            url, execution_options={"postgresql_readonly": True}, hide_parameters=True
-        )
+        return make_engine(url, execution_options={"postgresql_readonly": True})
     database = parsed.database or ""
     if not database or database == ":memory:" or not Path(database).exists():
         return None
@@ -148,16 +183,14 @@ class TrackerReader:
                 )
             )
         if low_confidence_below is not None:
-            confidence = type_coerce(events.c.data, JSON)["parse_data"]["intent"]["confidence"]
+            confidence = event_data()["parse_data"]["intent"]["confidence"]
             query = query.where(
                 events.c.type_name == "user", confidence.as_float() < low_confidence_below
             )
         if text:
             query = query.where(
                 events.c.type_name.in_(("user", "bot")),
-                type_coerce(events.c.data, JSON)["text"]
-                .as_string()
-                .ilike(f"%{_escape_like(text)}%", escape="\\"),
+                event_data()["text"].as_string().ilike(f"%{_escape_like(text)}%", escape="\\"),
             )
         with engine.connect() as conn:
             return set(conn.scalars(query))
