@@ -26,6 +26,9 @@ from console.chat.identity import IdentityVerifier
 from console.chat.rasa_client import DEFAULT_TIMEOUT_SECONDS, RasaClient
 from console.chat.start_guard import StartLimiter, trusted_origins
 from console.handoff.desk import HandoffDesk
+from console.live.feed import LiveFeed
+from console.live.pages import live_since
+from console.live.store_summary import StoreLiveSummary
 from console.metrics import ConsoleMetrics, StoreTotals
 from console.middleware import page_latency, security_headers
 from console.routes import add_routes
@@ -128,6 +131,23 @@ def create_app(
             )
             yield
 
+    # The staff pages' live feed (console/live): this instance's own queue on Rasa's
+    # event exchange when a broker is configured, the store's tables otherwise.
+    app[keys.store_live_summary_key] = StoreLiveSummary(sessions)
+    if settings.broker_url:
+        from console.live.consumer import BrokerConsumer  # aio-pika: the 'scale' extra
+
+        feed = LiveFeed()
+        app[keys.live_feed_key] = feed
+
+        async def live_events(app: web.Application) -> AsyncIterator[None]:
+            consumer = BrokerConsumer(settings.broker_url, feed, instance=settings.instance_name)
+            consumer.start()
+            yield
+            await consumer.stop()
+
+        app.cleanup_ctx.append(live_events)
+
     async def close_chats(app: web.Application) -> None:
         await app[keys.chat_hub_key].close_all()
 
@@ -142,6 +162,7 @@ def create_app(
         context_processors=[staff_template_context],
     )
     environment.filters["money"] = money
+    environment.globals["live_since"] = live_since
     app[aiohttp_jinja2.static_root_key] = "/static"
     add_routes(app)
     return app

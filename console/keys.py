@@ -15,6 +15,8 @@ from console.chat.identity import IdentityVerifier
 from console.chat.rasa_client import RasaClient
 from console.chat.start_guard import StartLimiter
 from console.handoff.desk import HandoffDesk
+from console.live.feed import LiveFeed
+from console.live.store_summary import StoreLiveSummary
 from console.metrics import ConsoleMetrics
 from console.signed_cookie import CookieSigner
 from console.staff.accounts import StaffDirectory
@@ -59,3 +61,7 @@ console_metrics_key = web.AppKey("console_metrics", ConsoleMetrics)
 promotion_sessions_key: web.AppKey[sessionmaker[Session]] = web.AppKey(
     "promotion_sessions", sessionmaker
 )
+# The staff pages' live feed (console/live): the broker consumer's record, when a broker is
+# configured, and the database query that answers without one.
+live_feed_key = web.AppKey("live_feed", LiveFeed)
+store_live_summary_key = web.AppKey("store_live_summary", StoreLiveSummary)

@@ -16,6 +16,7 @@ from console.chat import pages as chat
 from console.chat import widget
 from console.chat.socket import chat_socket
 from console.handoff import pages as handoff
+from console.live import pages as live
 from console.marketing import insights as campaign_insights
 from console.marketing import pages as campaigns
 from console.marketing.common import KEY_PATTERN
@@ -69,6 +70,8 @@ def add_routes(app: web.Application) -> None:
     router.add_post(one_handoff + "/hand-back", handoff.hand_back)
     router.add_get(one_handoff + "/messages", handoff.messages)
     router.add_post(one_handoff + "/messages", handoff.reply)
+    # The live feed the handoff queue and the conversations list poll (console/live).
+    router.add_get("/staff/live/summary", live.live_summary, name="live_summary")
 
     # Marketers: campaigns.
     one_campaign = f"/marketing/campaigns/{{key:{KEY_PATTERN}}}"
