@@ -7,194 +7,80 @@ Debian's packages on a private loopback port with every file it writes (configur
 logs, sockets, pid files) under the ``root`` folder it is given, so two stacks or two test
 runs never share anything and nothing of the machine's own services is touched:
 
-    with RedisServer(tmp / "redis") as redis:
+    with RedisServer(var / "engines" / "redis") as redis:
         use(redis.url)          # redis://127.0.0.1:PORT/0
         redis.kill()            # SIGKILL, as a crash would
         redis.restart()         # same port, same data (append-only file)
 
-``start()`` returns once the engine answers (bounded; the error carries the tail of its log),
-``stop()`` ends exactly the process it started (by PID, or by its data directory for
-PostgreSQL), ``kill()`` sends SIGKILL, ``restart()`` starts again after either.
-:func:`missing_engines` names the binaries this machine lacks, so tests skip saying which.
+``start()`` returns once the engine answers (bounded; the error ends with its log),
+``stop()`` ends exactly what it started (by PID, or by its data directory for PostgreSQL),
+``kill()`` sends SIGKILL, ``restart()`` starts again after either. :func:`missing_engines`
+names the binaries this machine lacks, so tests skip saying which;
+``bash scripts/setup.sh --engines`` installs them. The nginx configuration of the scaled
+stack comes from ``deploy/nginx.conf.template`` through :func:`render_nginx_config`.
 """
 
 from __future__ import annotations
 
+import os
+import re
 import shutil
-import signal
 import socket
 import subprocess
-import time
 from pathlib import Path
-from types import TracebackType
-from typing import IO, Self
+from string import Template
 
-# Bounded waits: an engine that is not ready by then is reported with its log tail.
-READY_TIMEOUT = 60.0
-STOP_TIMEOUT = 30.0
-LOG_TAIL_CHARS = 3000
+from concierge.engine_process import (
+    ChildEngine,
+    EngineError,
+    children_of,
+    free_port,
+    port_accepts,
+)
+from concierge.postgres_server import POSTGRES_BINARY, PostgresServer, postgres_binaries
+from concierge.settings import ROOT
+
+__all__ = [
+    "NGINX_BINARY",
+    "POSTGRES_BINARY",
+    "RABBIT_BINARY",
+    "REDIS_BINARY",
+    "EngineError",
+    "Nginx",
+    "PostgresServer",
+    "RabbitServer",
+    "RedisServer",
+    "free_port",
+    "missing_engines",
+    "render_nginx_config",
+]
 
 # The binaries each engine needs, by the name Debian installs them under.
 REDIS_BINARY = "redis-server"
+RABBIT_BINARY = "rabbitmq-server"
+NGINX_BINARY = "nginx"
 
+# Debian's /usr/sbin/rabbitmq-server is a wrapper that, as root, runs the server through
+# `su rabbitmq` (a second process between us and the node, and the package's own folders).
+# The script it wraps starts the node with our environment and `exec`s it, so the node is
+# our child and its PID is the one we signal.
+RABBIT_SCRIPTS = Path("/usr/lib/rabbitmq/bin")
 
-class EngineError(RuntimeError):
-    """An engine could not start or stop; the message carries the tail of its log."""
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+NGINX_TEMPLATE = ROOT / "deploy" / "nginx.conf.template"
 
 
 def missing_engines() -> list[str]:
     """The engine binaries not installed here (empty when every engine can run)."""
-    return [binary for binary in (REDIS_BINARY,) if shutil.which(binary) is None]
+    missing = [b for b in (REDIS_BINARY, RABBIT_BINARY, NGINX_BINARY) if _binary(b) is None]
+    if postgres_binaries() is None:
+        missing.append(POSTGRES_BINARY)
+    return missing
 
 
-def _log_tail(path: Path) -> str:
-    try:
-        return path.read_text(errors="replace")[-LOG_TAIL_CHARS:]
-    except OSError:
-        return "(no log written)"
-
-
-def _pid_alive(pid: int) -> bool:
-    """True while ``pid`` exists and is not a zombie (a killed child we have not reaped)."""
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as stat:
-            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except (OSError, IndexError):
-        return False
-
-
-class ChildEngine:
-    """An engine run as our own child process, in the foreground, on ``127.0.0.1:port``.
-
-    Subclasses say how to prepare the root folder, which command to run and when the engine
-    answers; this class starts it, waits for it, and ends exactly that process.
-    """
-
-    name = "engine"
-
-    def __init__(self, root: Path, port: int | None = None) -> None:
-        self.root = Path(root).resolve()
-        self.root.mkdir(parents=True, exist_ok=True)
-        self.port = port or free_port()
-        self.log_path = self.root / f"{self.name}.log"
-        self._process: subprocess.Popen[bytes] | None = None
-        self._log: IO[bytes] | None = None
-
-    # -- what a subclass provides -------------------------------------------------------
-    def _prepare(self) -> None:
-        """Write configuration under ``root`` (called before every start)."""
-
-    def _command(self) -> list[str]:
-        raise NotImplementedError
-
-    def _environment(self) -> dict[str, str] | None:
-        return None
-
-    def _answers(self) -> bool:
-        """True once the engine serves requests (by default: its port accepts connections)."""
-        try:
-            with socket.create_connection(("127.0.0.1", self.port), timeout=1.0):
-                return True
-        except OSError:
-            return False
-
-    # -- life cycle ---------------------------------------------------------------------
-    @property
-    def pid(self) -> int | None:
-        """The PID of the engine's process while it runs, else None."""
-        if self._process is None or not _pid_alive(self._process.pid):
-            return None
-        return self._process.pid
-
-    @property
-    def running(self) -> bool:
-        return self.pid is not None
-
-    def start(self) -> Self:
-        """Start the engine and return once it answers; raise EngineError with its log tail."""
-        if self.running:
-            return self
-        self._reap()
-        self._prepare()
-        self._log = open(self.log_path, "ab")  # noqa: SIM115 - closed in _reap
-        self._process = subprocess.Popen(
-            self._command(),
-            cwd=self.root,
-            env=self._environment(),
-            stdin=subprocess.DEVNULL,
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-            # Its own process group: a Ctrl-C meant for the stack does not reach it first.
-            start_new_session=True,
-        )
-        self._wait_ready()
-        return self
-
-    def _wait_ready(self) -> None:
-        deadline = time.monotonic() + READY_TIMEOUT
-        while time.monotonic() < deadline:
-            if self._process is not None and self._process.poll() is not None:
-                self._fail(f"exited with status {self._process.returncode} while starting")
-            if self._answers():
-                return
-            time.sleep(0.2)
-        self.kill()
-        self._fail(f"did not answer on 127.0.0.1:{self.port} within {READY_TIMEOUT:.0f} s")
-
-    def _fail(self, what: str) -> None:
-        self._reap()
-        raise EngineError(
-            f"{self.name} {what} (root {self.root}); its log ends with:\n{_log_tail(self.log_path)}"
-        )
-
-    def stop(self) -> None:
-        """End the engine politely (SIGTERM, so it saves its data), SIGKILL if it hangs."""
-        process = self._process
-        if process is not None and process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=STOP_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=STOP_TIMEOUT)
-        self._reap()
-
-    def kill(self) -> None:
-        """SIGKILL the engine, as a crash or ``kill -9`` would; ``restart()`` brings it back."""
-        process = self._process
-        if process is not None and process.poll() is None:
-            process.kill()
-            process.wait(timeout=STOP_TIMEOUT)
-
-    def restart(self) -> Self:
-        """Start again on the same port with the same data (after stop(), kill() or a crash)."""
-        self.stop()
-        return self.start()
-
-    def _reap(self) -> None:
-        if self._process is not None and self._process.poll() is not None:
-            self._process = None
-        if self._process is None and self._log is not None:
-            self._log.close()
-            self._log = None
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()
+def _binary(name: str) -> str | None:
+    """The path of ``name`` on PATH or in /usr/sbin (not on a non-root user's PATH)."""
+    found = shutil.which(name) or shutil.which(name, path="/usr/sbin:/sbin")
+    return found
 
 
 class RedisServer(ChildEngine):
@@ -202,7 +88,7 @@ class RedisServer(ChildEngine):
 
     ``appendfsync everysec`` is Redis's own recommended trade: a crash loses at most the last
     second of writes. The lock store and the console's shared state tolerate that; nothing
-    here keeps the only copy of a customer's data in Redis.
+    keeps the only copy of a customer's data in Redis.
     """
 
     name = "redis"
@@ -212,32 +98,222 @@ class RedisServer(ChildEngine):
         return f"redis://127.0.0.1:{self.port}/0"
 
     def _prepare(self) -> None:
-        (self.root / "redis.conf").write_text(
-            "\n".join(
-                [
-                    "bind 127.0.0.1",
-                    f"port {self.port}",
-                    "protected-mode yes",
-                    "daemonize no",
-                    f'dir "{self.root}"',
-                    f'pidfile "{self.root / "redis.pid"}"',
-                    'logfile ""',
-                    "appendonly yes",
-                    "appendfsync everysec",
-                    "save 60 1",
-                    "",
-                ]
-            )
-        )
+        lines = [
+            "bind 127.0.0.1",
+            f"port {self.port}",
+            "protected-mode yes",
+            "daemonize no",
+            f'dir "{self.root}"',
+            f'pidfile "{self.root / "redis.pid"}"',
+            'logfile ""',
+            "appendonly yes",
+            "appendfsync everysec",
+            "save 60 1",
+        ]
+        (self.root / "redis.conf").write_text("\n".join(lines) + "\n")
 
     def _command(self) -> list[str]:
-        return [REDIS_BINARY, str(self.root / "redis.conf")]
+        return [_binary(REDIS_BINARY) or REDIS_BINARY, str(self.root / "redis.conf")]
 
     def _answers(self) -> bool:
-        """Redis answers PING with +PONG once it has loaded its data (LOADING before)."""
+        """Redis answers PING with +PONG once it has loaded its data (-LOADING before)."""
         try:
             with socket.create_connection(("127.0.0.1", self.port), timeout=1.0) as sock:
                 sock.sendall(b"PING\r\n")
                 return sock.recv(64).startswith(b"+PONG")
         except OSError:
             return False
+
+
+class RabbitServer(ChildEngine):
+    """Debian's RabbitMQ as a node of its own: ``concierge-<port>@localhost``.
+
+    Everything a node shares by default on a machine is made private: its own ``epmd`` (the
+    Erlang port mapper, started here as our child on a private port and ended with the node,
+    so the machine's epmd and other nodes are never touched), distribution port, Erlang
+    cookie (``HOME`` is ``root``), database, logs and configuration (so /etc/rabbitmq is not
+    read). AMQP and distribution listen on 127.0.0.1 only; the management plugin is off.
+    The ``guest`` account RabbitMQ allows from loopback only is the one the URL uses.
+    """
+
+    name = "rabbitmq"
+
+    def __init__(self, root: Path, port: int | None = None) -> None:
+        super().__init__(root, port)
+        self.node = f"concierge-{self.port}@localhost"
+        self.epmd_port = free_port()
+        self.dist_port = free_port()
+        # The command-line tools connect from a port range of their own (RabbitMQ's default
+        # is dist_port + 10000, which can pass 65535 for a high dist port).
+        self._cli_ports = min(free_port(), 65000)
+        self._epmd: ChildEngine | None = None
+
+    @property
+    def url(self) -> str:
+        return f"amqp://guest:guest@127.0.0.1:{self.port}/"
+
+    @property
+    def pid(self) -> int | None:
+        """The Erlang VM's PID (RabbitMQ's start script stays in front of it to relay signals)."""
+        script = super().pid
+        if script is None:
+            return None
+        vm = children_of(script)
+        return vm[0] if vm else script
+
+    @property
+    def epmd_pid(self) -> int | None:
+        """The PID of this node's own Erlang port mapper while it runs."""
+        return self._epmd.pid if self._epmd is not None else None
+
+    def _environment(self) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("RABBITMQ_", "ERL_"))}
+        env.update(
+            HOME=str(self.root),
+            RABBITMQ_NODENAME=self.node,
+            RABBITMQ_NODE_IP_ADDRESS="127.0.0.1",
+            RABBITMQ_NODE_PORT=str(self.port),
+            RABBITMQ_DIST_PORT=str(self.dist_port),
+            RABBITMQ_CTL_DIST_PORT_MIN=str(self._cli_ports),
+            RABBITMQ_CTL_DIST_PORT_MAX=str(self._cli_ports + 10),
+            ERL_EPMD_PORT=str(self.epmd_port),
+            ERL_EPMD_ADDRESS="127.0.0.1",
+            RABBITMQ_CONF_ENV_FILE=str(self.root / "rabbitmq-env.conf"),
+            RABBITMQ_CONFIG_FILE=str(self.root / "rabbitmq.conf"),
+            RABBITMQ_ADVANCED_CONFIG_FILE=str(self.root / "advanced.config"),
+            RABBITMQ_ENABLED_PLUGINS_FILE=str(self.root / "enabled_plugins"),
+            RABBITMQ_MNESIA_BASE=str(self.root / "mnesia"),
+            RABBITMQ_LOG_BASE=str(self.root / "log"),
+            RABBITMQ_PID_FILE=str(self.root / "rabbitmq.pid"),
+            RABBITMQ_LOGS="-",
+        )
+        return env
+
+    def _prepare(self) -> None:
+        (self.root / "rabbitmq-env.conf").write_text("# the environment comes from Concierge\n")
+        (self.root / "rabbitmq.conf").write_text(
+            f"listeners.tcp.1 = 127.0.0.1:{self.port}\nloopback_users.guest = true\n"
+        )
+        (self.root / "advanced.config").write_text(
+            "[{kernel, [{inet_dist_use_interface, {127,0,0,1}}]}].\n"
+        )
+        (self.root / "enabled_plugins").write_text("[].\n")
+        if self._epmd is None or not self._epmd.running:
+            self._epmd = _Epmd(self.root / "epmd", self.epmd_port).start()
+
+    def _command(self) -> list[str]:
+        return [self._script(RABBIT_BINARY)]
+
+    def _script(self, tool: str) -> str:
+        private = RABBIT_SCRIPTS / tool
+        return str(private) if private.exists() else _binary(tool) or tool
+
+    def _answers(self) -> bool:
+        """The node accepts AMQP once it has booted: it answers the protocol header."""
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=2.0) as sock:
+                sock.sendall(b"AMQP\x00\x00\x09\x01")
+                frame = sock.recv(64)
+        except OSError:
+            return False
+        # A method frame on channel 0 carrying Connection.Start (class 10, method 10).
+        return frame[:1] == b"\x01" and frame[7:11] == b"\x00\x0a\x00\x0a"
+
+    def _after_stop(self) -> None:
+        if self._epmd is not None:
+            self._epmd.stop()
+
+    def ctl(self, *args: str, tool: str = "rabbitmqctl", timeout: float = 60.0) -> str:
+        """Run a RabbitMQ command-line tool against this node; its output, or EngineError."""
+        done = subprocess.run(
+            [self._script(tool), "-n", self.node, *args],
+            env=self._environment(),
+            cwd=self.root,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+        if done.returncode != 0:
+            raise EngineError(f"{tool} {' '.join(args)} failed: {done.stderr or done.stdout}")
+        return done.stdout
+
+
+class _Epmd(ChildEngine):
+    """The Erlang port mapper of one RabbitMQ node, in the foreground on a private port."""
+
+    name = "epmd"
+
+    def _command(self) -> list[str]:
+        return [_binary("epmd") or "epmd", "-port", str(self.port), "-address", "127.0.0.1"]
+
+
+class Nginx(ChildEngine):
+    """nginx in the foreground with ``config_text`` as its configuration, files under ``root``.
+
+    It is ready when every ``listen 127.0.0.1:PORT`` of the configuration accepts connections.
+    As root, nginx's workers run as ``nobody`` and nginx itself gives them its temp folders.
+    """
+
+    name = "nginx"
+
+    def __init__(self, root: Path, config_text: str) -> None:
+        self.ports = [int(p) for p in re.findall(r"^\s*listen\s+[\d.]+:(\d+)", config_text, re.M)]
+        if not self.ports:
+            raise ValueError("the nginx configuration has no 'listen 127.0.0.1:PORT' line")
+        super().__init__(root, self.ports[0])
+        self.config_text = config_text
+
+    def _prepare(self) -> None:
+        (self.root / "temp").mkdir(exist_ok=True)
+        (self.root / "nginx.conf").write_text(self.config_text)
+
+    def _command(self) -> list[str]:
+        return [
+            _binary(NGINX_BINARY) or NGINX_BINARY,
+            "-p", f"{self.root}/",
+            "-c", str(self.root / "nginx.conf"),
+            "-e", str(self.log_path),
+            "-g", "daemon off;",
+        ]  # fmt: skip
+
+    def _answers(self) -> bool:
+        return all(port_accepts(port) for port in self.ports)
+
+
+class _NginxTemplate(Template):
+    # nginx's own variables start with `$`; the template's placeholders use `@`.
+    delimiter = "@"
+
+
+def render_nginx_config(
+    listen_rasa: int,
+    rasa_upstreams: list[str],
+    listen_console: int,
+    console_upstreams: list[str],
+    listen_actions: int,
+    action_upstreams: list[str],
+    root: Path,
+) -> str:
+    """The scaled stack's nginx configuration: one load balancer per scaled service.
+
+    Upstreams are ``host:port`` strings; ``root`` holds nginx's pid file, logs and temp files.
+    """
+    groups = {"rasa": rasa_upstreams, "console": console_upstreams, "actions": action_upstreams}
+    for service, upstreams in groups.items():
+        if not upstreams:
+            raise ValueError(f"no {service} instance to balance")
+
+    def servers(upstreams: list[str]) -> str:
+        return "\n".join(f"        server {u} max_fails=1 fail_timeout=5s;" for u in upstreams)
+
+    root = Path(root).resolve()
+    return _NginxTemplate(NGINX_TEMPLATE.read_text()).substitute(
+        root=root,
+        log=root / "nginx.log",
+        listen_rasa=listen_rasa,
+        listen_console=listen_console,
+        listen_actions=listen_actions,
+        rasa_servers=servers(rasa_upstreams),
+        console_servers=servers(console_upstreams),
+        action_servers=servers(action_upstreams),
+    )

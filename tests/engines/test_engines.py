@@ -6,32 +6,53 @@ back on the same port with what it had written, and stopping leaves no process b
 
 from __future__ import annotations
 
-import os
+import asyncio
+import shutil
 import socket
+import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from concierge.engines import REDIS_BINARY, RedisServer, missing_engines
+from concierge.engines import (
+    POSTGRES_BINARY,
+    RABBIT_BINARY,
+    REDIS_BINARY,
+    PostgresServer,
+    RabbitServer,
+    RedisServer,
+    missing_engines,
+)
 
 pytestmark = pytest.mark.engines
 
 
-def _needs(binary: str) -> None:
+def needs(binary: str) -> None:
     if binary in missing_engines():
         pytest.skip(f"{binary} is not installed (bash scripts/setup.sh --engines installs it)")
 
 
-def _pid_gone(pid: int) -> bool:
+def pid_gone(pid: int) -> bool:
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except FileNotFoundError:
         return True
-    return False
 
 
-def _redis(port: int, *command: str) -> bytes:
+@pytest.fixture
+def open_root() -> Iterator[Path]:
+    """A folder other users can reach: PostgreSQL runs as ``postgres`` when we are root,
+    and pytest's tmp_path sits under a folder only its owner may enter."""
+    root = Path(tempfile.mkdtemp(prefix="concierge-engines-"))
+    root.chmod(0o755)
+    yield root
+    shutil.rmtree(root, ignore_errors=True)
+
+
+def redis_command(port: int, *command: str) -> bytes:
     """Send one command in Redis's protocol and return the raw reply."""
     parts = [f"*{len(command)}\r\n".encode()]
     for word in command:
@@ -42,29 +63,119 @@ def _redis(port: int, *command: str) -> bytes:
 
 
 def test_redis_keeps_a_key_through_sigkill_and_restart(tmp_path: Path) -> None:
-    _needs(REDIS_BINARY)
+    needs(REDIS_BINARY)
     with RedisServer(tmp_path / "redis") as redis:
         assert redis.url == f"redis://127.0.0.1:{redis.port}/0"
-        assert _redis(redis.port, "PING") == b"+PONG\r\n"
-        assert _redis(redis.port, "SET", "conversation:42", "kept") == b"+OK\r\n"
+        assert redis_command(redis.port, "PING") == b"+PONG\r\n"
+        assert redis_command(redis.port, "SET", "conversation:42", "kept") == b"+OK\r\n"
         # appendfsync everysec: what was written more than a second ago survives a crash.
         time.sleep(1.5)
         first_pid = redis.pid
         assert first_pid is not None
         redis.kill()
-        assert redis.pid is None and _pid_gone(first_pid)
+        assert redis.pid is None and pid_gone(first_pid)
         redis.restart()
         assert redis.pid not in (None, first_pid)
-        assert _redis(redis.port, "GET", "conversation:42") == b"$4\r\nkept\r\n"
+        assert redis_command(redis.port, "GET", "conversation:42") == b"$4\r\nkept\r\n"
         last_pid = redis.pid
-    assert last_pid is not None and _pid_gone(last_pid)
+    assert last_pid is not None and pid_gone(last_pid)
     assert redis.pid is None
 
 
 def test_redis_listens_on_loopback_only_with_its_files_under_root(tmp_path: Path) -> None:
-    _needs(REDIS_BINARY)
+    needs(REDIS_BINARY)
     with RedisServer(tmp_path / "redis") as redis:
-        reply = _redis(redis.port, "CONFIG", "GET", "bind")
+        reply = redis_command(redis.port, "CONFIG", "GET", "bind")
         assert b"127.0.0.1" in reply and b"0.0.0.0" not in reply
-        assert _redis(redis.port, "SET", "k", "v") == b"+OK\r\n"
+        assert redis_command(redis.port, "SET", "k", "v") == b"+OK\r\n"
     assert any((tmp_path / "redis").rglob("*.aof"))
+
+
+def test_postgres_keeps_a_committed_row_through_sigkill_and_restart(open_root: Path) -> None:
+    needs(POSTGRES_BINARY)
+    psycopg = pytest.importorskip("psycopg")
+    with PostgresServer(open_root / "postgres") as postgres:
+        assert postgres.url.endswith(f"@127.0.0.1:{postgres.port}/concierge")
+        tracker_url = postgres.create_database("tracker")
+        assert tracker_url.endswith("/tracker")
+        conninfo = f"host=127.0.0.1 port={postgres.port} user=concierge dbname=tracker"
+        with psycopg.connect(conninfo, autocommit=True) as connection:
+            connection.execute("CREATE TABLE turns (id int PRIMARY KEY, text text)")
+            connection.execute("INSERT INTO turns VALUES (1, 'hello')")
+        first_pid = postgres.pid
+        assert first_pid is not None
+        postgres.kill()
+        assert postgres.pid is None and pid_gone(first_pid)
+        postgres.restart()
+        assert postgres.pid not in (None, first_pid)
+        with psycopg.connect(conninfo) as connection:
+            assert connection.execute("SELECT text FROM turns").fetchall() == [("hello",)]
+        last_pid = postgres.pid
+    assert last_pid is not None and pid_gone(last_pid)
+    assert postgres.pid is None
+
+
+def test_postgres_refuses_connections_from_other_addresses_than_loopback(
+    open_root: Path,
+) -> None:
+    needs(POSTGRES_BINARY)
+    psycopg = pytest.importorskip("psycopg")
+    with PostgresServer(open_root / "postgres", durable=False) as postgres:
+        conninfo = f"host=127.0.0.1 port={postgres.port} user=concierge dbname=concierge"
+        with psycopg.connect(conninfo) as connection:
+            listen = connection.execute("SHOW listen_addresses").fetchone()
+            assert listen == ("127.0.0.1",)
+            assert connection.execute("SHOW fsync").fetchone() == ("off",)
+
+
+def amqp_answers(port: int) -> bool:
+    """True when the port speaks AMQP 0-9-1: it answers the header with Connection.Start."""
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+        sock.sendall(b"AMQP\x00\x00\x09\x01")
+        frame = sock.recv(64)
+    return frame[:1] == b"\x01" and frame[7:11] == b"\x00\x0a\x00\x0a"
+
+
+async def publish_persistent(url: str, queue: str, body: bytes) -> None:
+    """Publish with publisher confirms: once confirmed, RabbitMQ has the message on disk."""
+    aio_pika = pytest.importorskip("aio_pika")
+    connection = await aio_pika.connect(url)
+    async with connection:
+        channel = await connection.channel(publisher_confirms=True)
+        await channel.declare_queue(queue, durable=True)
+        message = aio_pika.Message(body, delivery_mode=aio_pika.DeliveryMode.PERSISTENT)
+        await channel.default_exchange.publish(message, routing_key=queue)
+
+
+async def take_one(url: str, queue: str) -> bytes | None:
+    aio_pika = pytest.importorskip("aio_pika")
+    connection = await aio_pika.connect(url)
+    async with connection:
+        channel = await connection.channel()
+        declared = await channel.declare_queue(queue, durable=True)
+        message = await declared.get(no_ack=True, fail=False)
+        return None if message is None else bytes(message.body)
+
+
+def test_rabbitmq_keeps_a_persistent_message_through_sigkill_and_restart(
+    tmp_path: Path,
+) -> None:
+    needs(RABBIT_BINARY)
+    pytest.importorskip("aio_pika", reason="aio-pika is in the 'scale' extra")
+    with RabbitServer(tmp_path / "rabbit") as rabbit:
+        assert rabbit.url == f"amqp://guest:guest@127.0.0.1:{rabbit.port}/"
+        assert amqp_answers(rabbit.port)
+        asyncio.run(publish_persistent(rabbit.url, "concierge_events", b"turn 1"))
+        vm, epmd = rabbit.pid, rabbit.epmd_pid
+        assert vm is not None and epmd is not None
+        rabbit.kill()
+        assert pid_gone(vm) and rabbit.pid is None
+        rabbit.restart()
+        assert rabbit.pid not in (None, vm)
+        assert "concierge_events" in rabbit.ctl("list_queues", "name")
+        assert asyncio.run(take_one(rabbit.url, "concierge_events")) == b"turn 1"
+        last_vm, last_epmd = rabbit.pid, rabbit.epmd_pid
+    assert last_vm is not None and pid_gone(last_vm)
+    assert last_epmd is not None and pid_gone(last_epmd)
+    assert pid_gone(epmd)
+    assert rabbit.epmd_pid is None
