@@ -7,23 +7,33 @@ back on the same port with what it had written, and stopping leaves no process b
 from __future__ import annotations
 
 import asyncio
+import json
 import shutil
 import socket
+import subprocess
+import sys
 import tempfile
 import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
+import aiohttp
 import pytest
 
+from concierge.engine_process import children_of, port_accepts
 from concierge.engines import (
+    NGINX_BINARY,
     POSTGRES_BINARY,
     RABBIT_BINARY,
     REDIS_BINARY,
+    Nginx,
     PostgresServer,
     RabbitServer,
     RedisServer,
+    free_port,
     missing_engines,
+    render_nginx_config,
 )
 
 pytestmark = pytest.mark.engines
@@ -179,3 +189,110 @@ def test_rabbitmq_keeps_a_persistent_message_through_sigkill_and_restart(
     assert last_epmd is not None and pid_gone(last_epmd)
     assert pid_gone(epmd)
     assert rabbit.epmd_pid is None
+
+
+@pytest.fixture
+def two_backends() -> Iterator[dict[str, tuple[subprocess.Popen[bytes], int]]]:
+    """Two tiny aiohttp servers, "a" and "b", stopped by PID whatever the test did."""
+    script = Path(__file__).with_name("tiny_server.py")
+    backends = {}
+    try:
+        for name in ("a", "b"):
+            port = free_port()
+            process = subprocess.Popen([sys.executable, str(script), name, str(port)])
+            backends[name] = (process, port)
+        for process, port in backends.values():
+            deadline = time.monotonic() + 30
+            while not port_accepts(port):
+                assert process.poll() is None and time.monotonic() < deadline, "backend died"
+                time.sleep(0.1)
+        yield backends
+    finally:
+        for process, _ in backends.values():
+            process.kill()
+            process.wait()
+
+
+def get_json(url: str, headers: dict[str, str] | None = None) -> dict[str, str]:
+    request = urllib.request.Request(url, headers=headers or {})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert response.status == 200
+        return json.loads(response.read())
+
+
+def balanced_config(root: Path, upstreams: list[str]) -> tuple[str, int]:
+    console = free_port()
+    config = render_nginx_config(
+        listen_rasa=free_port(),
+        rasa_upstreams=upstreams,
+        listen_console=console,
+        console_upstreams=upstreams,
+        listen_actions=free_port(),
+        action_upstreams=upstreams,
+        root=root,
+    )
+    return config, console
+
+
+def test_nginx_balances_two_instances_and_routes_around_a_killed_one(
+    open_root: Path, two_backends: dict[str, tuple[subprocess.Popen[bytes], int]]
+) -> None:
+    needs(NGINX_BINARY)
+    upstreams = [f"127.0.0.1:{port}" for _, port in two_backends.values()]
+    config, console = balanced_config(open_root / "nginx", upstreams)
+    with Nginx(open_root / "nginx", config) as nginx:
+        url = f"http://127.0.0.1:{console}/"
+        assert {get_json(url)["name"] for _ in range(6)} == {"a", "b"}
+        victim, _ = two_backends["a"]
+        victim.kill()
+        victim.wait()
+        # Every request still succeeds: a refused connection is retried on "b".
+        assert [get_json(url)["name"] for _ in range(10)] == ["b"] * 10
+        master = nginx.pid
+        assert master is not None
+        workers = children_of(master)
+        assert workers
+    assert pid_gone(master) and all(pid_gone(worker) for worker in workers)
+    assert nginx.pid is None
+
+
+def test_nginx_replaces_a_forged_forwarded_for_and_carries_websockets(
+    open_root: Path, two_backends: dict[str, tuple[subprocess.Popen[bytes], int]]
+) -> None:
+    needs(NGINX_BINARY)
+    _, port = two_backends["b"]
+    config, console = balanced_config(open_root / "nginx", [f"127.0.0.1:{port}"])
+    with Nginx(open_root / "nginx", config):
+        seen = get_json(f"http://127.0.0.1:{console}/", {"X-Forwarded-For": "203.0.113.9"})
+        assert seen["forwarded_for"] == "127.0.0.1"
+        assert seen["forwarded_proto"] == "http"
+
+        async def echo() -> str:
+            url = f"http://127.0.0.1:{console}/ws"
+            async with aiohttp.ClientSession() as session, session.ws_connect(url) as socket_:
+                await socket_.send_str("hello")
+                return str((await socket_.receive(timeout=10)).data)
+
+        assert asyncio.run(echo()) == "b:hello"
+
+
+def test_nginx_kill_takes_its_workers_with_it_and_restart_serves_again(
+    open_root: Path, two_backends: dict[str, tuple[subprocess.Popen[bytes], int]]
+) -> None:
+    needs(NGINX_BINARY)
+    upstreams = [f"127.0.0.1:{port}" for _, port in two_backends.values()]
+    config, console = balanced_config(open_root / "nginx", upstreams)
+    with Nginx(open_root / "nginx", config) as nginx:
+        master = nginx.pid
+        assert master is not None
+        workers = children_of(master)
+        nginx.kill()
+        assert pid_gone(master) and all(pid_gone(worker) for worker in workers)
+        assert not port_accepts(console)
+        nginx.restart()
+        assert get_json(f"http://127.0.0.1:{console}/")["name"] in {"a", "b"}
+
+
+def test_nginx_config_needs_an_instance_of_every_service(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="no console instance"):
+        render_nginx_config(1, ["127.0.0.1:2"], 3, [], 4, ["127.0.0.1:5"], tmp_path)
