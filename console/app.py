@@ -32,6 +32,8 @@ from console.live.store_summary import StoreLiveSummary
 from console.metrics import ConsoleMetrics, StoreTotals
 from console.middleware import page_latency, security_headers
 from console.routes import add_routes
+from console.shared.middleware import shared_state_unavailable, trusted_forwarding
+from console.shared.wiring import shared_state
 from console.signed_cookie import CookieSigner
 from console.staff.accounts import StaffDirectory
 from console.staff.auth import staff_context, staff_template_context
@@ -69,18 +71,32 @@ def create_app(
     so chats do not survive a console restart (fine for the demo; pass a fixed secret
     when running several console processes behind one address).
     """
-    app = web.Application(middlewares=[page_latency, security_headers, staff_context])
+    # Behind a trusted load balancer request.remote is the client's address (first, so every
+    # later middleware and handler sees it); a Redis outage becomes a 503 with advice.
+    app = web.Application(
+        middlewares=[
+            trusted_forwarding(settings.trusted_proxies),
+            page_latency,
+            security_headers,
+            shared_state_unavailable,
+            staff_context,
+        ]
+    )
     app[keys.settings_key] = settings
-    app[keys.chat_hub_key] = ChatHub()
+    # With CONCIERGE_REDIS_URL: chats, throttles and staff sessions shared by every instance.
+    shared = shared_state(settings)
+    app[keys.chat_hub_key] = shared.chat_hub if shared else ChatHub()
     secret = cookie_secret or (
         settings.console_secret.encode() if settings.console_secret else None
     )
     secret = secret or secrets.token_bytes(32)
     app[keys.cookie_signer_key] = CookieSigner(secret)
-    app[keys.identity_verifier_key] = IdentityVerifier(settings.identity_secret)
-    app[keys.chat_start_limiter_key] = StartLimiter()
+    app[keys.identity_verifier_key] = IdentityVerifier(
+        settings.identity_secret, shared.replay_guard if shared else None
+    )
+    app[keys.chat_start_limiter_key] = shared.start_limiter if shared else StartLimiter()
     app[keys.trusted_origins_key] = trusted_origins(settings)
-    app[keys.throttle_key] = throttle or SignInThrottle()
+    app[keys.throttle_key] = throttle or (shared.sign_in_throttle if shared else SignInThrottle())
     password_checks = PasswordCheckPool()
     app[keys.password_checks_key] = password_checks
     pseudonyms = Pseudonyms(secret)
@@ -91,7 +107,9 @@ def create_app(
     sessions = make_session_factory(engine)
     app[keys.repository_key] = ShopRepository(sessions, policy=load_policy(settings.policy_file))
     app[keys.staff_directory_key] = StaffDirectory(sessions)
-    app[keys.staff_sessions_key] = StaffSessions(secret, SqlStaffSessionStore(sessions))
+    app[keys.staff_sessions_key] = StaffSessions(
+        secret, shared.staff_session_store if shared else SqlStaffSessionStore(sessions)
+    )
     app[keys.handoff_desk_key] = HandoffDesk(sessions)
     app[keys.review_desk_key] = ReviewDesk(sessions)
     app[keys.promotion_sessions_key] = sessions
@@ -148,10 +166,16 @@ def create_app(
 
         app.cleanup_ctx.append(live_events)
 
+    async def chat_fanout(app: web.Application) -> AsyncIterator[None]:
+        await app[keys.chat_hub_key].start()
+        yield
+        if shared:
+            shared.close()
+
     async def close_chats(app: web.Application) -> None:
         await app[keys.chat_hub_key].close_all()
 
-    app.cleanup_ctx.extend([databases, rasa_connection])
+    app.cleanup_ctx.extend([databases, rasa_connection, chat_fanout])
     app.on_shutdown.append(close_chats)
 
     environment = aiohttp_jinja2.setup(

@@ -76,8 +76,8 @@ class VouchedIdentity:
 class ReplayGuard:
     """Token ids already used, each remembered until its token could no longer verify.
 
-    In one process's memory; several consoles behind one address need a shared store
-    (Redis ``SET NX EX``) behind this same ``first_use`` method.
+    In one process's memory; several consoles share it in Redis (``SET NX PX``) with
+    ``console.shared.limits.RedisReplayGuard``, the same ``first_use``.
     """
 
     def __init__(

@@ -63,7 +63,7 @@ async def chat_socket(request: web.Request) -> web.WebSocketResponse:
         return ws
 
     hub = request.app[chat_hub_key]
-    hub.register(sender_id, ws)
+    await hub.register(sender_id, ws)
     # Tells the page (and tests) that messages and agent pushes now reach this socket.
     await send_frame(ws, {"type": "ready"})
     pending: asyncio.Queue[tuple[str | None, str]] = asyncio.Queue(MAX_PENDING_MESSAGES)
@@ -83,8 +83,8 @@ async def chat_socket(request: web.Request) -> web.WebSocketResponse:
             elif msg.type == WSMsgType.ERROR:
                 log.info("chat socket of %s failed: %s", sender_id, ws.exception())
     finally:
-        hub.unregister(sender_id, ws)
         relay.cancel()
+        await hub.unregister(sender_id, ws)
         await asyncio.gather(relay, return_exceptions=True)
     return ws
 

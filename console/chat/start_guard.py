@@ -31,8 +31,8 @@ WINDOW_SECONDS = 60.0
 class StartLimiter:
     """Chat starts per client address in a sliding window, in this process's memory.
 
-    Several consoles behind one address need the counts in a shared store (Redis) behind
-    this same ``allow`` method.
+    Several consoles share the counts in Redis with ``console.shared.limits.RedisStartLimiter``
+    (the same ``allow``), which falls back to this class while Redis is away.
     """
 
     def __init__(
@@ -72,7 +72,13 @@ class StartLimiter:
 
 
 def client_address(request: web.Request) -> str:
-    """The address a start is counted against (the proxy's job to make it the client's)."""
+    """The address a start is counted against: the client's, even behind a load balancer.
+
+    ``request.remote`` is the client's address already: behind a proxy listed in
+    ``CONCIERGE_TRUSTED_PROXIES`` the ``trusted_forwarding`` middleware
+    (console/shared/middleware.py) has set it from ``X-Forwarded-For``; from anyone else
+    that header is ignored, so a forged one cannot escape the limit.
+    """
     return request.remote or "unknown"
 
 

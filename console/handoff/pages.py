@@ -2,8 +2,10 @@
 
 While a handoff is ``taken`` the customer's chat relay (console/chat.py) stores their
 messages here instead of sending them to Rasa; the agent's replies reach the customer's
-open chat through ``ChatHub.push_to_customer``. The live page polls for new customer
-messages once a second (no extra socket to keep authenticated).
+open chat through ``ChatHub.push_to_customer``, on whichever console instance holds it.
+The live page polls for new customer messages once a second (no extra socket to keep
+authenticated). An agent's message is stored before it is pushed: when the push cannot
+reach another instance (Redis down) the agent is told, and the message stays in the record.
 """
 
 from __future__ import annotations
@@ -17,8 +19,14 @@ from aiohttp import web
 from console.chat.wording import BACK_TO_BOT_TEXT, agent_joined
 from console.handoff.desk import MAX_AGENT_MESSAGE_CHARS, HandoffError, HandoffItem, LiveMessage
 from console.keys import chat_hub_key, handoff_desk_key, staff_directory_key
+from console.shared.errors import PushUnavailable
 from console.staff.auth import current, requires, see_other
 from store.handoff_queue import UNKNOWN
+
+HANDED_BACK_UNTOLD_TEXT = (
+    "Handed back to the bot, but the customer's chat could not be told (the console cannot "
+    "reach its shared state right now). The bot answers their next message."
+)
 
 
 def _handoff_id(request: web.Request) -> int:
@@ -46,10 +54,10 @@ async def queue_page(request: web.Request) -> web.StreamResponse:
 
 async def _render_queue(request: web.Request, error: str | None = None) -> web.StreamResponse:
     queue = await asyncio.to_thread(request.app[handoff_desk_key].queue)
-    hub = request.app[chat_hub_key]
+    connected = await request.app[chat_hub_key].connected_anywhere(i.sender_id for i in queue)
     context = {
         "queue": queue,
-        "connected": {item.sender_id for item in queue if hub.is_connected(item.sender_id)},
+        "connected": connected,
         "error": error,
     }
     status = 409 if error else 200
@@ -96,7 +104,7 @@ async def live_page(request: web.Request) -> web.StreamResponse:
         "item": item,
         "history": history,
         "mine": item.status == "taken" and (item.agent == agent.email or "admin" in agent.roles),
-        "connected": request.app[chat_hub_key].is_connected(item.sender_id),
+        "connected": await _connected(request, item),
         "max_chars": MAX_AGENT_MESSAGE_CHARS,
     }
     return aiohttp_jinja2.render_template("staff/handoff_live.html", request, context)
@@ -115,7 +123,7 @@ async def messages(request: web.Request) -> web.StreamResponse:
         {
             "status": item.status,
             "agent": item.agent,
-            "connected": request.app[chat_hub_key].is_connected(item.sender_id),
+            "connected": await _connected(request, item),
             "messages": [_message_json(m) for m in found],
         }
     )
@@ -138,7 +146,14 @@ async def reply(request: web.Request) -> web.StreamResponse:
     if problem:
         return web.json_response({"error": problem}, status=409 if "held" in problem else 400)
     assert isinstance(text, str)
-    message, delivered = await _say(request, item, text.strip(), agent)
+    try:
+        message, delivered = await _say(request, item, text.strip(), agent)
+    except _NotSent as not_sent:
+        # JSON: the page shows the error and the kept message. A form post gets the 503.
+        if request.content_type != "application/json":
+            raise not_sent.cause from None
+        body = {"error": str(not_sent.cause), "message": _message_json(not_sent.message)}
+        return web.json_response(body, status=503)
     if request.content_type != "application/json":
         return see_other(f"/staff/handoffs/{item.id}")
     return web.json_response({"message": _message_json(message), "delivered": delivered})
@@ -172,8 +187,27 @@ async def hand_back(request: web.Request) -> web.StreamResponse:
             raise web.HTTPNotFound(text=str(exc)) from exc
         return await _render_queue(request, error=str(exc))
     await _audit(request, agent.email, "handoff_closed", item.id, item.sender_id)
-    await request.app[chat_hub_key].push_to_customer(item.sender_id, BACK_TO_BOT_TEXT)
+    try:
+        await request.app[chat_hub_key].push_to_customer(item.sender_id, BACK_TO_BOT_TEXT)
+    except PushUnavailable:
+        return await _render_queue(request, error=HANDED_BACK_UNTOLD_TEXT)
     return see_other("/staff/handoffs")
+
+
+async def _connected(request: web.Request, item: HandoffItem) -> bool:
+    return bool(await request.app[chat_hub_key].connected_anywhere([item.sender_id]))
+
+
+class _NotSent(PushUnavailable):
+    """The message is stored but could not be pushed (the other instances are unreachable).
+
+    Uncaught (taking a conversation), the outage middleware answers 503 with its text.
+    """
+
+    def __init__(self, message: LiveMessage, cause: PushUnavailable) -> None:
+        super().__init__(str(cause))
+        self.message = message
+        self.cause = cause
 
 
 async def _say(
@@ -182,9 +216,12 @@ async def _say(
     message = await asyncio.to_thread(
         request.app[handoff_desk_key].add_message, item.id, "agent", text, agent.email
     )
-    delivered = await request.app[chat_hub_key].push_to_customer(
-        item.sender_id, {"text": text, "name": agent.display_name}
-    )
+    try:
+        delivered = await request.app[chat_hub_key].push_to_customer(
+            item.sender_id, {"text": text, "name": agent.display_name}
+        )
+    except PushUnavailable as exc:
+        raise _NotSent(message, exc) from exc
     return message, delivered
 
 

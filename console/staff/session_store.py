@@ -2,8 +2,9 @@
 
 The cookie alone cannot be revoked (a copy stays valid until it expires), so a signed-in
 cookie counts only while its session is in the store. Signing out and disabling an
-account delete sessions. Another store (Redis, for several console processes without a
-shared SQL database) implements the same four methods.
+account delete sessions. With ``CONCIERGE_REDIS_URL`` set, the consoles keep them in
+Redis instead (``console.shared.staff_sessions.RedisStaffSessionStore``, the same four
+methods), so a session started on one instance is live on all and ends on all.
 """
 
 from __future__ import annotations

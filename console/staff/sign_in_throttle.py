@@ -5,8 +5,9 @@ doubles the wait (capped). Attempts made during a wait are refused without check
 the password, so guessing costs time rather than CPU. An attempt is counted when it is
 admitted (:meth:`SignInThrottle.reserve`), not after its check, so a burst of parallel
 guesses gets no more checks than sequential ones. Kept in memory: one console
-process per shop database is the embedded default; several processes would each keep
-their own counts (a shared store such as Redis replaces this at scale).
+process per shop database is the embedded default. Several processes share the counts
+in Redis (``console.shared.limits.RedisSignInThrottle``, same methods, atomic across
+instances, refusing sign-ins while Redis is away).
 """
 
 from __future__ import annotations
