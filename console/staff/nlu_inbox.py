@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, and_, false, func, or_, select, type_coerce
+from sqlalchemy import and_, false, func, or_, select
 from sqlalchemy.sql import ColumnElement
 
 from console.models import ConversationReview, NluCorrection
@@ -23,6 +23,7 @@ from console.staff.tracker_reader import (
     FALLBACK_ACTIONS,
     FALLBACK_INTENTS,
     TrackerReader,
+    event_data,
     events,
 )
 from console.staff.transcript import window
@@ -226,11 +227,11 @@ class NluInbox(UnitOfWork):
 
 
 def _text() -> Any:
-    return type_coerce(events.c.data, JSON)["text"].as_string()
+    return event_data()["text"].as_string()
 
 
 def _confidence() -> Any:
-    return type_coerce(events.c.data, JSON)["parse_data"]["intent"]["confidence"].as_float()
+    return event_data()["parse_data"]["intent"]["confidence"].as_float()
 
 
 def _users_answered_by_fallback() -> Any:
