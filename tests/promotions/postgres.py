@@ -3,37 +3,28 @@
 SQLite serialises writers (``BEGIN IMMEDIATE``), so a read-then-write race never shows on
 it; PostgreSQL's READ COMMITTED lets two transactions read the same count. Tests that
 must hold on the scale-out database start a cluster of their own with the server
-binaries on this machine (Debian's ``postgresql`` package), and skip, naming what is
-missing, where there are none. The cluster lives in a temporary folder and is stopped by
-its own data directory (``pg_ctl stop``), so nothing else is touched.
+binaries on this machine (Debian's ``postgresql`` package, run by
+:class:`concierge.engines.PostgresServer`), and skip, naming what is missing, where there
+are none. The cluster lives in a temporary folder and is stopped by its own data directory
+(``pg_ctl stop``), so nothing else is touched.
 """
 
 from __future__ import annotations
 
-import glob
 import os
 import pwd
 import shutil
-import subprocess
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from tests.support.servers import free_port
-
-# initdb refuses to run as root; as root the cluster runs as this system user.
-POSTGRES_USER = "postgres"
+from concierge.postgres_server import POSTGRES_USER, PostgresServer, postgres_binaries
 
 
 def server_binaries() -> Path | None:
     """The folder with ``initdb`` and ``pg_ctl``, or None when PostgreSQL is not installed."""
-    found = shutil.which("initdb")
-    if found:
-        return Path(found).resolve().parent
-    for candidate in sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), reverse=True):
-        return Path(candidate).parent
-    return None
+    return postgres_binaries()
 
 
 def unavailable_reason() -> str | None:
@@ -43,7 +34,7 @@ def unavailable_reason() -> str | None:
     except ImportError:
         return "the psycopg driver is not installed (pip install -e '.[dev]')"
     if server_binaries() is None:
-        return "PostgreSQL's server binaries are not installed (apt-get install postgresql)"
+        return "PostgreSQL's server binaries are not installed (bash scripts/setup.sh --engines)"
     if os.geteuid() == 0:
         try:
             pwd.getpwnam(POSTGRES_USER)
@@ -54,35 +45,13 @@ def unavailable_reason() -> str | None:
 
 @contextmanager
 def throwaway_cluster() -> Iterator[str]:
-    """Start a fresh cluster; yield its SQLAlchemy URL; stop it and delete it."""
-    binaries = server_binaries()
-    assert binaries is not None, unavailable_reason()
+    """Start a fresh cluster; yield the SQLAlchemy URL of its ``postgres`` database; stop it
+    and delete it. fsync is off: the cluster dies with the test."""
+    # /tmp itself, not pytest's tmp_path: as root the server runs as `postgres`, which
+    # cannot enter pytest's owner-only folder.
     root = Path(tempfile.mkdtemp(prefix="concierge-pg-"))
-    data, log = root / "data", root / "server.log"
-    as_user: list[str] = []
-    if os.geteuid() == 0:
-        account = pwd.getpwnam(POSTGRES_USER)
-        os.chown(root, account.pw_uid, account.pw_gid)
-        as_user = ["runuser", "-u", POSTGRES_USER, "--"]
-    port = free_port()
-
-    def run(*args: str) -> None:
-        try:
-            subprocess.run([*as_user, *args], check=True, capture_output=True, timeout=120)
-        except subprocess.CalledProcessError as error:
-            server_log = log.read_text() if log.exists() else ""
-            stderr = error.stderr.decode(errors="replace")
-            raise RuntimeError(f"{args[0]} failed: {stderr}{server_log}") from error
-
-    pg_ctl = str(binaries / "pg_ctl")
     try:
-        run(str(binaries / "initdb"), "-D", str(data), "-U", "concierge", "-A", "trust",
-            "-E", "UTF8", "--no-sync")  # fmt: skip
-        options = f"-F -p {port} -k {root} -c listen_addresses=127.0.0.1"
-        run(pg_ctl, "-D", str(data), "-o", options, "-l", str(log), "-w", "-t", "60", "start")
-        try:
-            yield f"postgresql+psycopg://concierge@127.0.0.1:{port}/postgres"
-        finally:
-            run(pg_ctl, "-D", str(data), "-m", "fast", "-w", "stop")
+        with PostgresServer(root, durable=False) as server:
+            yield server.url_for("postgres")
     finally:
         shutil.rmtree(root, ignore_errors=True)
