@@ -1,0 +1,428 @@
+"""Turns per second, latency and CPU per turn of whole conversations, against Rasa's own bot.
+
+    nice -n 10 .venv/bin/python -m benchmarks.load [--modes embedded,scaled,baseline]
+        [--levels 1,20,50] [--duration 60] [--turns 20] [--smoke]
+
+A closed loop on 127.0.0.1 (``tests/support/load_client.py``): at each level, that many
+customers chat at once, each sending the next turn only when the last was answered, and
+a finished conversation is followed by a new one until ``--duration`` has passed. Stacks:
+
+- ``embedded``: :class:`concierge.stack.Stack`, one process of each service on SQLite, on
+  a copy of the demo shop in ``var/`` (its trained artifacts read in place);
+- ``scaled``: :class:`concierge.scale.ScaledStack` with two of each service behind nginx on
+  PostgreSQL, Redis and RabbitMQ (data under ``var/bench/scale``, kept between runs);
+- ``baseline``: Rasa's ``rasa init`` assistant (no action server, in-memory tracker)
+  trained once into ``var/bench/rasa-init`` and served by ``rasa run --enable-api``, the
+  same script sent through its REST channel.
+
+CPU-seconds per turn is the user+system time the stack's processes (every service and
+engine, with their children) used during the level, divided by the turns answered; the
+driver's own CPU is shown apart, since it shares the same cores. ``--smoke`` runs a tiny
+version (levels 1 and 2, three turns, one conversation per customer slot).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import resource
+import secrets
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from sqlalchemy import text
+
+from concierge.settings import ROOT, Settings
+from store.db import make_engine, upgrade
+from tests.support.load_client import (
+    Chat,
+    ConsoleChat,
+    LoadCustomer,
+    LoadReport,
+    RestChat,
+    conversation_script,
+    loopback_address,
+    run_load,
+)
+from tests.support.servers import free_port, isolated_settings
+
+BENCH_DIR = ROOT / "var" / "bench"
+RASA_INIT_DIR = BENCH_DIR / "rasa-init"
+RASA_BIN = ROOT / ".venv-rasa" / "bin" / "rasa"
+MODES = ("embedded", "scaled", "baseline")
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+@dataclass
+class Target:
+    """A running stack the driver talks to: how to open a chat and which processes it has."""
+
+    mode: str
+    make_chat: Callable[[int], Chat]
+    customers: list[LoadCustomer]
+    root_pids: Callable[[], list[int]]
+
+
+@dataclass
+class Row:
+    """One level's figures."""
+
+    mode: str
+    concurrency: int
+    report: LoadReport
+    cpu_seconds: float
+    client_cpu_seconds: float
+
+    def per_turn(self, seconds: float) -> float | None:
+        return seconds / self.report.answered if self.report.answered else None
+
+
+def cpu_seconds(root_pids: list[int]) -> float:
+    """User+system seconds of the processes under ``root_pids``, reaped children included."""
+    parents: dict[int, int] = {}
+    times: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue  # ended while we looked
+        # The command name (field 2) may hold spaces; the fields after it are numbers.
+        fields = stat.rsplit(")", 1)[1].split()
+        pid = int(entry.name)
+        parents[pid] = int(fields[1])
+        times[pid] = sum(int(value) for value in fields[11:15])  # utime stime cutime cstime
+    roots = set(root_pids)
+    total = 0
+    for pid, ticks in times.items():
+        ancestor, hops = pid, 0
+        while ancestor > 1 and ancestor not in roots and hops < 64:
+            ancestor, hops = parents.get(ancestor, 0), hops + 1
+        if ancestor in roots:
+            total += ticks
+    return total / CLOCK_TICKS
+
+
+def _client_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+async def measure(
+    target: Target, concurrency: int, turns: int, duration: float, conversations: int | None
+) -> Row:
+    """One closed-loop level against ``target``."""
+    customers = target.customers
+
+    def script(n: int) -> list[str]:
+        return conversation_script(customers[n % len(customers)].order_number, turns)
+
+    pids = target.root_pids()
+    stack_before, client_before = cpu_seconds(pids), _client_cpu()
+    report = await run_load(
+        target.make_chat,
+        script,
+        concurrency=concurrency,
+        conversations=conversations,
+        duration=duration,
+    )
+    return Row(
+        target.mode,
+        concurrency,
+        report,
+        cpu_seconds(pids) - stack_before,
+        _client_cpu() - client_before,
+    )
+
+
+def shop_customers(db_url: str, limit: int = 500) -> list[LoadCustomer]:
+    """Customers with a shop id and an order, each with her latest order number."""
+    engine = make_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(
+                text(
+                    "SELECT c.external_ref, MAX(o.number) FROM customers c "
+                    "JOIN orders o ON o.customer_id = c.id WHERE c.external_ref IS NOT NULL "
+                    "GROUP BY c.id, c.external_ref ORDER BY c.id LIMIT :limit"
+                ),
+                {"limit": limit},
+            ).all()
+    finally:
+        engine.dispose()
+    if not rows:
+        raise SystemExit(f"No customer with a shop id and an order in {db_url}.")
+    return [LoadCustomer(ref, number) for ref, number in rows]
+
+
+def give_shop_ids(db_url: str) -> None:
+    """Demo data made before shop ids existed: give its customers one, as the demo page does."""
+    engine = make_engine(db_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "UPDATE customers SET external_ref = 'shop-' || CAST(id AS VARCHAR(20)) "
+                    "WHERE external_ref IS NULL"
+                )
+            )
+    finally:
+        engine.dispose()
+
+
+def bench_settings(var_dir: Path) -> Settings:
+    """Free loopback ports, fresh secrets, the demo's trained artifacts; no demo mode."""
+    return replace(
+        isolated_settings(var_dir),
+        artifacts_dir=ROOT / "var" / "artifacts",
+        demo=False,
+        console_secret=secrets.token_urlsafe(32),
+        identity_secret=secrets.token_urlsafe(32),
+        channel_secret=secrets.token_urlsafe(32),
+        action_token=secrets.token_urlsafe(32),
+        metrics_token=secrets.token_urlsafe(32),
+    )
+
+
+def console_chat_factory(
+    base_url: str, secret: str, customers: list[LoadCustomer]
+) -> Callable[[int], Chat]:
+    def make(n: int) -> Chat:
+        return ConsoleChat(
+            base_url, secret, customers[n % len(customers)], source_address=loopback_address(n)
+        )
+
+    return make
+
+
+@contextlib.contextmanager
+def embedded_target(scratch: Path) -> Iterator[Target]:
+    """The single-instance stack on a copy of ``var/concierge.db`` and a fresh tracker store."""
+    from concierge.stack import Stack
+
+    source = ROOT / "var" / "concierge.db"
+    if not source.exists():
+        raise SystemExit(f"No demo shop at {source}: run `make data` first.")
+    settings = bench_settings(scratch / "embedded")
+    with sqlite3.connect(source) as src, sqlite3.connect(settings.var_dir / "concierge.db") as dst:
+        src.backup(dst)  # consistent even while a demo writes to it
+    upgrade(settings.db_url)
+    give_shop_ids(settings.db_url)
+    customers = shop_customers(settings.db_url)
+    stack = Stack(settings)
+    stack.start(timeout=600)
+    try:
+        yield Target(
+            "embedded",
+            console_chat_factory(settings.console_url, settings.identity_secret, customers),
+            customers,
+            lambda: [s.process.pid for s in stack.services.values() if s.process is not None],
+        )
+    finally:
+        stack.stop()
+
+
+@contextlib.contextmanager
+def scaled_target(scratch: Path) -> Iterator[Target]:
+    """Two of each service behind nginx on PostgreSQL, Redis and RabbitMQ."""
+    from concierge.scale import ScaledStack
+
+    settings = bench_settings(scratch / "scaled")
+    stack = ScaledStack(settings, n=2, root=BENCH_DIR / "scale")
+    stack.start(timeout=900)
+    try:
+        assert stack.cluster is not None
+        give_shop_ids(stack.cluster.db_url)
+        customers = shop_customers(stack.cluster.db_url)
+
+        def pids() -> list[int]:
+            engines = (stack.postgres, stack.redis, stack.rabbit, stack.nginx)
+            found = [e.pid for e in engines if e is not None and e.pid]
+            return [*stack.pids().values(), *found]
+
+        yield Target(
+            "scaled",
+            console_chat_factory(stack.console_url, settings.identity_secret, customers),
+            customers,
+            pids,
+        )
+    finally:
+        stack.stop()
+
+
+def rasa_init_model() -> Path:
+    """The ``rasa init`` assistant's model, trained once and reused (retrained if missing)."""
+    models = RASA_INIT_DIR / "models"
+    if not any(models.glob("*.tar.gz")):
+        RASA_INIT_DIR.mkdir(parents=True, exist_ok=True)
+        print(f"Training Rasa's init assistant into {RASA_INIT_DIR} (once) ...", flush=True)
+        subprocess.run(
+            [str(RASA_BIN), "init", "--no-prompt", "--init-dir", str(RASA_INIT_DIR)],
+            cwd=ROOT,
+            env={**os.environ, "RASA_TELEMETRY_ENABLED": "false"},
+            stdout=subprocess.DEVNULL,
+            check=True,
+            timeout=1800,
+        )
+    return max(models.glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
+
+
+@contextlib.contextmanager
+def baseline_target(scratch: Path, customers: list[LoadCustomer]) -> Iterator[Target]:
+    """``rasa run --enable-api`` of the init assistant on a loopback port."""
+    model = rasa_init_model()
+    port = free_port()
+    log_path = scratch / "rasa-init.log"
+    command = [str(RASA_BIN), "run", "--enable-api", "--interface", "127.0.0.1"]
+    command += ["--port", str(port), "--model", str(model)]
+    with open(log_path, "ab") as log:
+        process = subprocess.Popen(
+            command,
+            cwd=RASA_INIT_DIR,
+            env={**os.environ, "RASA_TELEMETRY_ENABLED": "false"},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_for(url + "/status", process, log_path, timeout=600)
+        yield Target("baseline", lambda n: RestChat(url), customers, lambda: [process.pid])
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, 15)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, 9)
+            process.wait(timeout=10)
+
+
+def _wait_for(url: str, process: subprocess.Popen[bytes], log: Path, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"rasa run exited ({process.returncode}); see {log}")
+        with (
+            contextlib.suppress(urllib.error.URLError, OSError),
+            urllib.request.urlopen(url, timeout=5) as response,
+        ):
+            if response.status == 200:
+                return
+        time.sleep(1)
+    raise SystemExit(f"rasa run did not answer {url} within {timeout:.0f}s; see {log}")
+
+
+def run_levels(
+    target: Target, levels: list[int], turns: int, duration: float, smoke: bool
+) -> list[Row]:
+    """Warm the stack up with one short conversation, then measure each level."""
+    asyncio.run(
+        run_load(target.make_chat, lambda n: ["hi", "thanks!"], concurrency=1, conversations=1)
+    )
+    rows = []
+    for level in levels:
+        row = asyncio.run(measure(target, level, turns, duration, level if smoke else None))
+        print(format_row(row, None), flush=True)
+        rows.append(row)
+    return rows
+
+
+def _ms(seconds: float | None) -> str:
+    return "–" if seconds is None else f"{seconds * 1000:.0f}"
+
+
+def format_row(row: Row, baseline: Row | None) -> str:
+    report = row.report
+    cpu = row.per_turn(row.cpu_seconds)
+    client = row.per_turn(row.client_cpu_seconds)
+    ratio_tps = ratio_cpu = "–"
+    if baseline is not None and baseline.report.turns_per_second:
+        ratio_tps = f"{report.turns_per_second / baseline.report.turns_per_second:.2f}"
+        base_cpu = baseline.per_turn(baseline.cpu_seconds)
+        if cpu is not None and base_cpu:
+            ratio_cpu = f"{cpu / base_cpu:.1f}"
+    cells = [
+        row.mode,
+        str(row.concurrency),
+        str(len(report.conversations)),
+        str(report.answered),
+        f"{report.turns_per_second:.2f}",
+        _ms(report.latency_percentile(50)),
+        _ms(report.latency_percentile(95)),
+        _ms(report.latency_percentile(99)),
+        str(report.errors),
+        str(report.reconnects),
+        "–" if cpu is None else f"{cpu:.3f}",
+        "–" if client is None else f"{client:.3f}",
+        ratio_tps,
+        ratio_cpu,
+    ]
+    return "| " + " | ".join(cells) + " |"
+
+
+HEADER = (
+    "| stack | concurrent | conversations | turns answered | turns/s | p50 ms | p95 ms | p99 ms "
+    "| errors | reconnects | stack CPU-s/turn | driver CPU-s/turn | turns/s vs baseline "
+    "| CPU/turn vs baseline |\n|" + "---|" * 14
+)
+
+
+def print_table(rows: list[Row]) -> None:
+    baselines = {row.concurrency: row for row in rows if row.mode == "baseline"}
+    print("\n" + HEADER)
+    for row in rows:
+        print(format_row(row, baselines.get(row.concurrency)))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--modes", default=",".join(MODES))
+    parser.add_argument("--levels", default="1,20,50")
+    parser.add_argument("--duration", type=float, default=60.0, help="seconds per level")
+    parser.add_argument("--turns", type=int, default=20, help="turns per conversation")
+    parser.add_argument("--smoke", action="store_true", help="a tiny run that checks the wiring")
+    args = parser.parse_args(argv)
+    modes = [m.strip() for m in args.modes.split(",") if m.strip()]
+    unknown = sorted(set(modes) - set(MODES))
+    if unknown:
+        parser.error(f"unknown mode(s) {', '.join(unknown)}; choose from {', '.join(MODES)}")
+    levels = [1, 2] if args.smoke else [int(v) for v in args.levels.split(",")]
+    turns, duration = (3, 60.0) if args.smoke else (args.turns, args.duration)
+    BENCH_DIR.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix="load-", dir=BENCH_DIR))
+    rows: list[Row] = []
+    customers: list[LoadCustomer] = []
+    for mode in sorted(modes, key=MODES.index):
+        print(f"== {mode}: levels {levels}, {turns} turns a conversation", flush=True)
+        if mode == "embedded":
+            context = embedded_target(scratch)
+        elif mode == "scaled":
+            context = scaled_target(scratch)
+        else:
+            fallback = [LoadCustomer("none", "10000")]
+            context = baseline_target(scratch, customers or fallback)
+        with context as target:
+            customers = customers or target.customers
+            rows += run_levels(target, levels, turns, duration, args.smoke)
+    # Reached only when every stack ran: after a failure the services' logs stay.
+    shutil.rmtree(scratch, ignore_errors=True)
+    print_table(rows)
+    return 0 if rows and all(row.report.errors == 0 for row in rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
