@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import itertools
 import json
+import secrets
 import subprocess
 import textwrap
 from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +24,9 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from concierge.stack import Stack
 from tests.promotions.postgres import throwaway_cluster, unavailable_reason
+from tests.support.servers import isolated_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 RASA_PYTHON = ROOT / ".venv-rasa" / "bin" / "python"
@@ -117,3 +122,27 @@ def rasa_saves(url: str, conversations: dict[str, list[dict[str, Any]]]) -> dict
     )
     assert done.returncode == 0, done.stderr[-3000:]
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+@contextmanager
+def action_servers(db_url: str, root: Path, count: int) -> Iterator[list[tuple[str, str]]]:
+    """``count`` action server processes on one shop database; (base URL, token) of each.
+
+    Each is a ``concierge.stack.Stack`` with only the actions service, on its own free
+    ports and var folder (its own log), sharing the token Rasa would send; each is stopped
+    by its PID when the block ends, whatever happened in it.
+    """
+    token = secrets.token_urlsafe(32)
+    stacks: list[Stack] = []
+    try:
+        for n in range(1, count + 1):
+            settings = replace(
+                isolated_settings(root / f"actions-{n}"), db_url=db_url, action_token=token
+            )
+            stack = Stack(settings, services=("actions",))
+            stacks.append(stack)
+            stack.start(timeout=180)
+        yield [(f"http://{s.settings.action_host}:{s.settings.action_port}", token) for s in stacks]
+    finally:
+        for stack in stacks:
+            stack.stop()
