@@ -60,19 +60,29 @@ def pid_alive(pid: int) -> bool:
         return False
 
 
-def children_of(pid: int) -> list[int]:
-    """The PIDs whose parent is ``pid`` (read from /proc)."""
+def _processes_where(field: int, value: int) -> list[int]:
+    """PIDs whose /proc stat field (0 = state, 1 = parent, 2 = process group) is ``value``."""
     found = []
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
             with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as stat:
-                if int(stat.read().rsplit(")", 1)[1].split()[1]) == pid:
+                if int(stat.read().rsplit(")", 1)[1].split()[field]) == value:
                     found.append(int(entry))
         except (OSError, IndexError, ValueError):
             continue
     return found
+
+
+def children_of(pid: int) -> list[int]:
+    """The PIDs whose parent is ``pid``."""
+    return _processes_where(1, pid)
+
+
+def group_of(pgid: int) -> list[int]:
+    """The PIDs in process group ``pgid``."""
+    return _processes_where(2, pgid)
 
 
 def wait_gone(pids: list[int], timeout: float) -> bool:
@@ -182,10 +192,13 @@ class ChildEngine(Engine):
         if self.running:
             return self
         self._reap()
+        self._end_leftover()
         self._prepare()
         self._log = open(self.log_path, "ab")  # noqa: SIM115 - closed in _reap
         self._process = subprocess.Popen(
             self._command(),
+            # The engine's working folder is its root: that is how a later start recognises
+            # an instance a crashed supervisor left behind (see _end_leftover).
             cwd=self.root,
             env=self._environment(),
             stdin=subprocess.DEVNULL,
@@ -194,6 +207,7 @@ class ChildEngine(Engine):
             # Its own session: a Ctrl-C meant for the stack reaches it only through stop().
             start_new_session=True,
         )
+        self._pid_file.write_text(f"{self._process.pid}\n")
         deadline = time.monotonic() + READY_TIMEOUT
         while not self._answers():
             if self._process.poll() is not None:
@@ -205,6 +219,33 @@ class ChildEngine(Engine):
                 raise self._error(f"did not answer within {READY_TIMEOUT:.0f} s")
             time.sleep(0.2)
         return self
+
+    @property
+    def _pid_file(self) -> Path:
+        return self.root / f"{self.name}.child-pid"
+
+    def _end_leftover(self) -> None:
+        """End an instance a previous, crashed supervisor left running on this root.
+
+        Its PID is in the root's pid file; it counts as ours only while it leads its own
+        process group and works in this root (a recycled PID belongs to someone else and is
+        left alone). Redis and nginx overwrite their environment with their process title,
+        so the working folder is the mark that survives.
+        """
+        try:
+            pid = int(self._pid_file.read_text())
+            mine = Path(os.readlink(f"/proc/{pid}/cwd")) == self.root and os.getpgid(pid) == pid
+        except (OSError, ValueError):
+            return
+        if not (mine and pid_alive(pid)):
+            return
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            try:
+                os.killpg(pid, sig)
+            except ProcessLookupError:
+                return
+            if wait_gone([pid], STOP_TIMEOUT):
+                return
 
     def stop(self) -> None:
         """End the engine politely (SIGTERM, so it saves its data), SIGKILL if it hangs."""
@@ -228,8 +269,11 @@ class ChildEngine(Engine):
         """
         process = self._process
         if process is not None and process.poll() is None:
+            members = group_of(process.pid)
             os.killpg(process.pid, signal.SIGKILL)
             process.wait(timeout=STOP_TIMEOUT)
+            # A large process (RabbitMQ's VM) takes a moment longer to die than its parent.
+            wait_gone(members, STOP_TIMEOUT)
 
     def _reap(self) -> None:
         if self._process is not None and self._process.poll() is not None:

@@ -126,7 +126,7 @@ class RedisServer(ChildEngine):
 
 
 class RabbitServer(ChildEngine):
-    """Debian's RabbitMQ as a node of its own: ``concierge-<port>@localhost``.
+    """Debian's RabbitMQ as a node of its own, ``concierge@localhost`` on a private epmd.
 
     Everything a node shares by default on a machine is made private: its own ``epmd`` (the
     Erlang port mapper, started here as our child on a private port and ended with the node,
@@ -140,7 +140,10 @@ class RabbitServer(ChildEngine):
 
     def __init__(self, root: Path, port: int | None = None) -> None:
         super().__init__(root, port)
-        self.node = f"concierge-{self.port}@localhost"
+        # The name is fixed, not made from the port: names only need to be unique per epmd,
+        # each node has its own, and RabbitMQ keeps its database under the node's name, so
+        # a stack started again on new ports finds its durable queues and messages.
+        self.node = "concierge@localhost"
         self.epmd_port = free_port()
         self.dist_port = free_port()
         # The command-line tools connect from a port range of their own (RabbitMQ's default

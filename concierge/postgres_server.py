@@ -101,6 +101,13 @@ class PostgresServer(Engine):
             return None
         return pid if pid_alive(pid) else None
 
+    def _serving_port(self) -> int | None:
+        """The port the running postmaster listens on (line 4 of ``postmaster.pid``)."""
+        try:
+            return int((self.data / "postmaster.pid").read_text().split("\n")[3])
+        except (OSError, ValueError, IndexError):
+            return None
+
     def _run(self, tool: str, *args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [*self._as_user, str(self.binaries / tool), *args],
@@ -130,8 +137,10 @@ class PostgresServer(Engine):
 
     def start(self) -> Self:
         """Start (initialising the cluster the first time) and create the ``concierge`` db."""
-        if self.running:
+        if self.running and self._serving_port() == self.port:
             return self
+        # A cluster a crashed supervisor left on this data directory, on another port.
+        self.stop()
         self._initdb()
         options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1"
         if not self.durable:

@@ -167,7 +167,7 @@ async def take_one(url: str, queue: str) -> bytes | None:
         return None if message is None else bytes(message.body)
 
 
-def test_rabbitmq_keeps_a_persistent_message_through_sigkill_and_restart(
+def test_rabbitmq_keeps_a_persistent_message_through_sigkill_restart_and_new_ports(
     tmp_path: Path,
 ) -> None:
     needs(RABBIT_BINARY)
@@ -182,13 +182,16 @@ def test_rabbitmq_keeps_a_persistent_message_through_sigkill_and_restart(
         assert pid_gone(vm) and rabbit.pid is None
         rabbit.restart()
         assert rabbit.pid not in (None, vm)
-        assert "concierge_events" in rabbit.ctl("list_queues", "name")
-        assert asyncio.run(take_one(rabbit.url, "concierge_events")) == b"turn 1"
+        assert "concierge_events\t1" in rabbit.ctl("list_queues", "name", "messages")
         last_vm, last_epmd = rabbit.pid, rabbit.epmd_pid
     assert last_vm is not None and pid_gone(last_vm)
     assert last_epmd is not None and pid_gone(last_epmd)
     assert pid_gone(epmd)
     assert rabbit.epmd_pid is None
+    # A stack started again later gets new ports and still finds its messages.
+    with RabbitServer(tmp_path / "rabbit") as again:
+        assert again.port != rabbit.port
+        assert asyncio.run(take_one(again.url, "concierge_events")) == b"turn 1"
 
 
 @pytest.fixture
@@ -296,3 +299,36 @@ def test_nginx_kill_takes_its_workers_with_it_and_restart_serves_again(
 def test_nginx_config_needs_an_instance_of_every_service(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="no console instance"):
         render_nginx_config(1, ["127.0.0.1:2"], 3, [], 4, ["127.0.0.1:5"], tmp_path)
+
+
+def test_an_engine_left_running_by_a_crashed_supervisor_is_ended_by_the_next_start(
+    tmp_path: Path,
+) -> None:
+    needs(REDIS_BINARY)
+    abandoned = RedisServer(tmp_path / "redis").start()
+    try:
+        orphan = abandoned.pid
+        assert orphan is not None
+        # A new supervisor knows nothing but the root folder; its port is new.
+        with RedisServer(tmp_path / "redis") as successor:
+            assert pid_gone(orphan)
+            assert redis_command(successor.port, "PING") == b"+PONG\r\n"
+    finally:
+        abandoned.stop()
+
+
+def test_postgres_left_on_another_port_is_moved_to_the_new_one_with_its_data(
+    open_root: Path,
+) -> None:
+    needs(POSTGRES_BINARY)
+    psycopg = pytest.importorskip("psycopg")
+    abandoned = PostgresServer(open_root / "postgres", durable=False).start()
+    try:
+        with psycopg.connect(abandoned.url.replace("+psycopg", ""), autocommit=True) as conn:
+            conn.execute("CREATE TABLE kept (id int)")
+        with PostgresServer(open_root / "postgres", durable=False) as successor:
+            assert successor.port != abandoned.port and not port_accepts(abandoned.port)
+            with psycopg.connect(successor.url.replace("+psycopg", "")) as conn:
+                assert conn.execute("SELECT count(*) FROM kept").fetchone() == (0,)
+    finally:
+        abandoned.stop()
