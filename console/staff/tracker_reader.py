@@ -22,6 +22,7 @@ from sqlalchemy import (
     Engine,
     create_engine,
     func,
+    inspect,
     or_,
     select,
 )
@@ -105,9 +106,14 @@ class TrackerReader:
         The one lazily opened tracker-store engine of the console: the conversation list,
         the transcripts, the NLU inbox and ``/metrics`` all read through it.
         """
-        # Rasa creates the file on its first conversation, maybe after the console started.
+        # Rasa creates the file (SQLite) or the table (PostgreSQL, when its server starts)
+        # maybe after the console started: until then the store reads as empty.
         if self._engine is None:
-            self._engine = read_only_engine(self._url)
+            engine = read_only_engine(self._url)
+            if engine is not None and not inspect(engine).has_table(events.name):
+                engine.dispose()
+                engine = None
+            self._engine = engine
         return self._engine
 
     def close(self) -> None:

@@ -223,3 +223,14 @@ def test_idle_conversations_are_deleted_by_their_newest_event(scene: Scene) -> N
         assert set(tracker.events_of([ANNA_WEB, ANNA_GUEST, BEN_WEB])) == {BEN_WEB}
     finally:
         tracker.close()
+
+
+def test_a_tracker_database_rasa_has_not_written_to_yet_reads_as_empty(cluster: str) -> None:
+    reader = TrackerReader(as_rasa_url(fresh_database(cluster, "rasa_not_started")))
+    try:
+        assert reader.engine() is None
+        assert reader.events_of(ANNA_WEB, 0.0, None) == []
+        assert reader.senders_where(text="parcel") == set()
+        assert reader.fallback_counts() == (0, 0)
+    finally:
+        reader.close()
