@@ -90,6 +90,11 @@ def _db_url_env(name: str, default: str) -> str:
             raise SettingsError(
                 f"{name} must be a SQLite or PostgreSQL URL such as {example}, got {raw!r}."
             )
+        if url.drivername in ("postgresql+psycopg", "postgresql+psycopg2"):
+            # Each environment opens PostgreSQL with its own driver (store.db.main_env_url:
+            # psycopg 3; concierge.rasa_endpoints: psycopg2), so either is accepted where this
+            # SQLAlchemy lacks its dialect (Rasa's SQLAlchemy 1.4 has none for psycopg 3).
+            url = url.set(drivername="postgresql")
         url.get_dialect()
     except ArgumentError:
         raise SettingsError(
