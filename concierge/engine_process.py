@@ -173,9 +173,13 @@ class ChildEngine(Engine):
     def _environment(self) -> dict[str, str] | None:
         return None
 
+    def _ports(self) -> list[int]:
+        """The loopback ports the engine listens on."""
+        return [self.port]
+
     def _answers(self) -> bool:
-        """True once the engine serves requests (by default: its port accepts connections)."""
-        return port_accepts(self.port)
+        """True once the engine serves requests (by default: its ports accept connections)."""
+        return all(port_accepts(port) for port in self._ports())
 
     def _after_stop(self) -> None:
         """End helpers the engine needed (called after every stop and kill)."""
@@ -193,6 +197,12 @@ class ChildEngine(Engine):
             return self
         self._reap()
         self._end_leftover()
+        # Someone else's server on our port would answer for an engine that failed to bind.
+        busy = [port for port in self._ports() if port_accepts(port)]
+        if busy:
+            raise EngineError(
+                f"{self.name} cannot start: another process listens on 127.0.0.1:{busy[0]}"
+            )
         self._prepare()
         self._log = open(self.log_path, "ab")  # noqa: SIM115 - closed in _reap
         self._process = subprocess.Popen(

@@ -35,7 +35,6 @@ from concierge.engine_process import (
     EngineError,
     children_of,
     free_port,
-    port_accepts,
 )
 from concierge.postgres_server import POSTGRES_BINARY, PostgresServer, postgres_binaries
 from concierge.settings import ROOT
@@ -279,8 +278,8 @@ class Nginx(ChildEngine):
             "-g", "daemon off;",
         ]  # fmt: skip
 
-    def _answers(self) -> bool:
-        return all(port_accepts(port) for port in self.ports)
+    def _ports(self) -> list[int]:
+        return self.ports
 
 
 class _NginxTemplate(Template):

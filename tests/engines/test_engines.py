@@ -27,6 +27,7 @@ from concierge.engines import (
     POSTGRES_BINARY,
     RABBIT_BINARY,
     REDIS_BINARY,
+    EngineError,
     Nginx,
     PostgresServer,
     RabbitServer,
@@ -332,3 +333,13 @@ def test_postgres_left_on_another_port_is_moved_to_the_new_one_with_its_data(
                 assert conn.execute("SELECT count(*) FROM kept").fetchone() == (0,)
     finally:
         abandoned.stop()
+
+
+def test_an_engine_refuses_a_port_another_process_listens_on(tmp_path: Path) -> None:
+    needs(REDIS_BINARY)
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", 0))
+        squatter.listen()
+        port = squatter.getsockname()[1]
+        with pytest.raises(EngineError, match=f"another process listens on 127.0.0.1:{port}"):
+            RedisServer(tmp_path / "redis", port=port).start()
