@@ -8,6 +8,7 @@ and inside the build context), and the Rasa image's entrypoint is run for real i
 
 from __future__ import annotations
 
+import ast
 import os
 import re
 import subprocess
@@ -184,3 +185,70 @@ def test_the_rasa_entrypoint_stops_on_a_malformed_url_naming_the_variable(tmp_pa
     assert done.returncode == 2
     assert "Concierge cannot start: CONCIERGE_REDIS_URL" in done.stderr
     assert not (tmp_path / "rasa" / "endpoints.yml").exists()
+
+
+def _module_file(name: str) -> Path | None:
+    """The checkout's file for a dotted module name, or None when it is not the project's."""
+    base = ROOT.joinpath(*name.split("."))
+    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _imported_files(start: list[Path]) -> set[Path]:
+    """Every project file ``start`` imports, transitively (imports inside functions too),
+    with the ``__init__.py`` of each package on the way."""
+    seen: set[Path] = set()
+    pending = list(start)
+    while pending:
+        path = pending.pop()
+        if path in seen:
+            continue
+        seen.add(path)
+        for node in ast.walk(ast.parse(path.read_text())):
+            names: list[str] = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+            for name in names:
+                parts = name.split(".")
+                for i in range(1, len(parts) + 1):
+                    found = _module_file(".".join(parts[:i]))
+                    if found is not None and found not in seen:
+                        pending.append(found)
+    return seen
+
+
+def _copied(dockerfile: str) -> list[Path]:
+    return [
+        ROOT / source
+        for op, args in dockerfile_instructions(DEPLOY / dockerfile)
+        if op == "COPY"
+        for source in args.split()[:-1]
+    ]
+
+
+@pytest.mark.parametrize(
+    ("dockerfile", "entry_points"),
+    [
+        # compose's commands: python -m actions / console / store; Rasa loads bot/ (the
+        # channel in credentials.yml, the model's custom components) after the entrypoint.
+        ("Dockerfile.app", ["actions/__main__.py", "console/__main__.py", "store/__main__.py"]),
+        ("Dockerfile.rasa", ["deploy/rasa_entrypoint.py", "bot/channels/__init__.py"]),
+    ],
+)
+def test_every_project_module_the_services_import_is_in_their_image(
+    dockerfile: str, entry_points: list[str]
+) -> None:
+    start = [ROOT / entry for entry in entry_points]
+    if dockerfile == "Dockerfile.rasa":
+        start += sorted((ROOT / "bot" / "components").glob("*.py"))
+    copied = _copied(dockerfile)
+    outside = [
+        str(path.relative_to(ROOT))
+        for path in sorted(_imported_files(start))
+        if not any(path == c or c in path.parents for c in copied)
+    ]
+    assert not outside, f"{dockerfile} does not copy {outside}"
