@@ -24,7 +24,7 @@ from concierge.engines import missing_engines
 from concierge.postgres_server import postgres_binaries
 from concierge.scale import KINDS, TRACKER_DATABASE, topology
 from concierge.settings import ROOT, Settings
-from concierge.stack import Stack
+from concierge.stack import MODEL_PATH, Stack
 from tests.deploy.compose_model import (
     APP,
     DEPLOY,
@@ -185,10 +185,21 @@ def test_a_one_shot_migration_runs_before_every_concierge_service(data: dict) ->
         assert depends["migrate"] == {"condition": "service_completed_successfully"}, service
 
 
-def test_mounted_models_are_where_the_processes_read_them(data: dict) -> None:
-    """Rasa reads the model Stack passes and the spaCy pipeline config.yml names (by path)."""
-    from concierge.stack import MODEL_PATH
+def _host_path(mounts: list[str], path: str) -> Path:
+    """Where ``path`` of a container comes from on the host, through its one bind mount."""
+    found = []
+    for mount in mounts:
+        source, target = mount.split(":")[:2]
+        if path == target or path.startswith(target + "/"):
+            found.append((DEPLOY / source).resolve() / Path(path).relative_to(target))
+    assert len(found) == 1, f"{path} is not mounted exactly once: {mounts}"
+    return found[0]
 
+
+def test_mounted_models_are_where_the_processes_read_them(data: dict) -> None:
+    """Rasa reads the model Stack passes and the spaCy pipeline config.yml names (by path);
+    the action servers read the recsys artifacts. Each mount brings the checkout's file that
+    make train (recsys train) writes to exactly that path."""
     pipeline = yaml.safe_load((ROOT / "config.yml").read_text())["pipeline"]
     spacy_model = next(step["model"] for step in pipeline if step["name"] == "SpacyNLP")
     cluster, _ = cluster_and_front(data)
@@ -197,19 +208,10 @@ def test_mounted_models_are_where_the_processes_read_them(data: dict) -> None:
         "actions": [str(cluster.artifacts_dir)],
     }
     for kind, paths in wanted.items():
-        mounts = data["services"][f"{kind}-1"]["volumes"]
-        for path in paths:
-            sources = [
-                m.split(":")[0]
-                for m in mounts
-                if path.startswith(m.split(":")[1] + "/") or path == m.split(":")[1]
-            ]
-            assert len(sources) == 1, (kind, path, mounts)
-            on_host = (DEPLOY / sources[0]).resolve() / Path(path).relative_to(
-                next(m.split(":")[1] for m in mounts if m.split(":")[0] == sources[0])
-            )
-            # On a checkout the same path holds the file make train (or recsys train) writes.
-            assert on_host == Path(path.replace(APP, str(ROOT))), (kind, path)
+        for i in range(1, N + 1):
+            mounts = data["services"][f"{kind}-{i}"]["volumes"]
+            for path in paths:
+                assert _host_path(mounts, path) == Path(path.replace(APP, str(ROOT)))
 
 
 @pytest.mark.parametrize("image", sorted(DEBIAN_VERSIONS))
