@@ -7,6 +7,11 @@ slip through. Times come from the instance's ``clock`` (wall time by default, as
 instance must agree on it; tests pass a fake one) and keys expire on their own, so Redis
 holds no more than the live windows.
 
+Their callers are synchronous (the sign-in handler's throttle calls, the chat-start guard,
+the identity verifier), so they use the blocking client: a loopback Redis answers in a
+fraction of a millisecond, and the client's 0.5 s time limits bound how long a hung one
+can hold the event loop.
+
 When Redis does not answer, each piece fails the way its risk says:
 
 - **Staff sign-in fails closed.** The throttle is what stops password guessing; letting

@@ -8,7 +8,7 @@ counting together, a burst from two processes) has its own tests below.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -32,7 +32,7 @@ class Clock:
 
 
 @pytest.fixture
-def client(redis_url: str) -> redis.Redis:
+def client(redis_url: str) -> Iterator[redis.Redis]:
     made = sync_client(redis_url)
     yield made
     made.close()

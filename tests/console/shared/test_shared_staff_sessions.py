@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -18,7 +19,7 @@ pytestmark = pytest.mark.engines
 
 
 @pytest.fixture
-def client(redis_url: str) -> redis.Redis:
+def client(redis_url: str) -> Iterator[redis.Redis]:
     made = sync_client(redis_url)
     yield made
     made.close()
