@@ -40,6 +40,10 @@ from console.live.feed import LiveFeed
 log = logging.getLogger(__name__)
 
 RETRY_SECONDS = 3.0
+# aio-pika's default is 5 s, as is that of Rasa's broker client. A console that rebinds
+# sooner than Rasa reconnects has its queue back before Rasa re-publishes the events it
+# held during an outage, so those reach the live feed too (tests/engines/test_broker.py).
+RECONNECT_SECONDS = 1.0
 
 
 class BrokerConsumer:
@@ -92,7 +96,7 @@ class BrokerConsumer:
                 await asyncio.sleep(self._retry_seconds)
 
     async def _connect(self) -> None:
-        connection = await aio_pika.connect_robust(self._url)
+        connection = await aio_pika.connect_robust(self._url, reconnect_interval=RECONNECT_SECONDS)
         try:
             channel = await connection.channel()
             # Declared exactly as Rasa declares it (fanout, not durable): whoever comes
