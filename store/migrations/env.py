@@ -10,11 +10,16 @@ from logging.config import fileConfig
 from typing import Any
 
 from alembic import context
+from sqlalchemy import Connection, text
 
 from store.db import make_engine, model_metadata
 
 config = context.config
 target_metadata = model_metadata()
+
+# Every process that migrates the shop database takes this PostgreSQL advisory lock (any
+# fixed number, the same everywhere; the hex spells "conc").
+MIGRATION_LOCK_ID = 0x636F6E63
 
 
 def _database_url() -> str:
@@ -47,13 +52,27 @@ def run_migrations_offline() -> None:
         context.run_migrations()
 
 
+def _wait_for_other_migrations(connection: Connection) -> None:
+    """On PostgreSQL, queue behind any other process migrating this database.
+
+    The scaled stack starts N action servers and N consoles at once, and each migrates
+    the store on start. Without a lock they all read "no version" and all create the same
+    tables: every one but the first fails. Holding a transaction-scoped advisory lock, the
+    next one reads the version only after the first committed, and finds nothing to do.
+    (SQLite serialises writers by itself.)
+    """
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": MIGRATION_LOCK_ID})
+
+
 def run_migrations_online() -> None:
-    """Connect and apply the migrations."""
+    """Connect and apply the migrations, one process at a time."""
     engine = make_engine(_database_url())
     try:
         with engine.connect() as connection:
             _configure(connection=connection)
             with context.begin_transaction():
+                _wait_for_other_migrations(connection)
                 context.run_migrations()
     finally:
         engine.dispose()

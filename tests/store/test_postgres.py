@@ -136,6 +136,30 @@ def test_downgrade_to_base_drops_every_table_and_upgrade_builds_them_again(clust
         engine.dispose()
 
 
+def test_services_starting_together_migrate_a_fresh_database_one_after_another(
+    cluster: str,
+) -> None:
+    # The scaled stack starts every action server and console at once; each migrates the
+    # store on start. Without a lock all but one failed creating tables the first had made.
+    url = fresh_database(cluster)
+    migrate = f"from store.db import upgrade; upgrade({url!r})"
+    starting = [
+        subprocess.Popen(
+            [sys.executable, "-c", migrate], cwd=ROOT, stderr=subprocess.PIPE, text=True
+        )
+        for _ in range(4)
+    ]
+    outcomes = [(p.wait(timeout=300), p.stderr.read() if p.stderr else "") for p in starting]
+    assert [code for code, _ in outcomes] == [0] * 4, outcomes
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            context = MigrationContext.configure(conn, opts={"compare_type": True})
+            assert compare_metadata(context, model_metadata()) == []
+    finally:
+        engine.dispose()
+
+
 def run_store(var_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """``python -m store ARGS`` as an operator runs it, with its own var folder."""
     env = {**os.environ, "CONCIERGE_VAR_DIR": str(var_dir)}
