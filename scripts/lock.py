@@ -63,7 +63,7 @@ ENVIRONMENTS = {
         name="main",
         venv=ROOT / ".venv",
         lock=ROOT / "requirements" / "main.lock",
-        requirements=(".[dev]",),
+        requirements=(".[dev,scale]",),
     ),
     "rasa": Environment(
         name="rasa",
@@ -130,7 +130,7 @@ def python_version(env: Environment) -> str:
 
 
 def write_lock(env: Environment, pins: dict[str, str]) -> None:
-    source = "pyproject.toml ([dev] extras)" if env.name == "main" else "bot/requirements.txt"
+    source = "pyproject.toml ([dev] and [scale] extras)" if env.name == "main" else "bot/requirements.txt"
     header = HEADER.format(
         lock=env.lock.relative_to(ROOT),
         venv=env.venv.name,
