@@ -11,9 +11,14 @@ so every server it starts goes the way a shop's does: secrets from the environme
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
+import shutil
+import tempfile
 from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
@@ -42,3 +47,43 @@ def full_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Stack
         yield stack, shop
     finally:
         stack.stop()
+
+
+@pytest.fixture(scope="session")
+def engines_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Stack, Shop]]:
+    """The same stack on real engines: store and tracker on PostgreSQL, Rasa's locks in Redis.
+
+    For the integration modules that also run there (``ALSO_ON_ENGINES`` in
+    tests/integration/conftest.py). Skips, naming what is missing, without the engines.
+    """
+    from concierge.engines import PostgresServer, RedisServer, missing_engines
+
+    missing = missing_engines()
+    if missing:
+        pytest.skip(f"needs {', '.join(missing)} (make engines)")
+    if not MODEL_PATH.exists():
+        pytest.fail(f"No trained model at {MODEL_PATH}; `make test` trains it first.")
+    # Not under pytest's temporary folder: it is closed to the `postgres` user the cluster
+    # runs as when the suite runs as root.
+    root = Path(tempfile.mkdtemp(prefix="concierge-engines-"))
+    root.chmod(0o755)
+    with (
+        contextlib.ExitStack() as cleanup,
+        PostgresServer(root / "postgres", durable=False) as postgres,
+        RedisServer(root / "redis") as redis,
+    ):
+        cleanup.callback(shutil.rmtree, root, ignore_errors=True)
+        postgres.create_database("tracker")
+        settings = replace(
+            isolated_settings(root / "var"),
+            db_url=postgres.url,
+            tracker_db_url=postgres.url.rsplit("/", 1)[0] + "/tracker",
+            redis_url=redis.url,
+        )
+        shop = fill_shop(settings.var_dir, settings.db_url)
+        stack = Stack(settings)
+        stack.start(timeout=300)
+        try:
+            yield stack, shop
+        finally:
+            stack.stop()

@@ -43,14 +43,36 @@ class Chat:
         return tracker_state(self.stack.settings.tracker_db_url, self.sender_id)
 
 
-@pytest.fixture(scope="session")
-def stack(full_stack) -> Stack:
-    return full_stack[0]
+# Modules that set ``ALSO_ON_ENGINES = True`` run twice: on the embedded SQLite stack and on
+# PostgreSQL + Redis (tests/conftest.py engines_stack), marked `engines`.
+ENGINES = ("sqlite", pytest.param("postgresql+redis", marks=pytest.mark.engines))
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if getattr(metafunc.module, "ALSO_ON_ENGINES", False) and "engine" in metafunc.fixturenames:
+        metafunc.parametrize("engine", ENGINES, indirect=True, scope="session")
 
 
 @pytest.fixture(scope="session")
-def shop(full_stack) -> Shop:
-    return full_stack[1]
+def engine(request: pytest.FixtureRequest) -> str:
+    """Which stack a test runs on: "sqlite" unless its module asks for both."""
+    return getattr(request, "param", "sqlite")
+
+
+@pytest.fixture(scope="session")
+def _stack_and_shop(request: pytest.FixtureRequest, engine: str) -> tuple[Stack, Shop]:
+    fixture = "full_stack" if engine == "sqlite" else "engines_stack"
+    return request.getfixturevalue(fixture)
+
+
+@pytest.fixture(scope="session")
+def stack(_stack_and_shop: tuple[Stack, Shop]) -> Stack:
+    return _stack_and_shop[0]
+
+
+@pytest.fixture(scope="session")
+def shop(_stack_and_shop: tuple[Stack, Shop]) -> Shop:
+    return _stack_and_shop[1]
 
 
 @pytest.fixture(scope="session")

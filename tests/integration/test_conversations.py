@@ -17,6 +17,8 @@ from store.policy import load_policy
 from tests.integration.conftest import Chat
 
 pytestmark = pytest.mark.integration
+# These conversations also run on PostgreSQL + Redis (tests/integration/conftest.py).
+ALSO_ON_ENGINES = True
 
 
 def outcome_kinds(repo, sender_id: str) -> list[str]:

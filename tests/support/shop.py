@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from demo_shop.fixtures import CLARA_EMAIL, CLARA_ID, CLARA_LAST_ORDER_DAYS
 from promotions.files import SAMPLE_DIR, read_campaign_dir
 from promotions.repository import PromotionRepository
+from store.db import make_engine, make_session_factory, upgrade
 from store.models import ChatSession, Customer
 from tests.factories import add_customer, add_order, add_product, migrated_store
 
@@ -89,8 +90,13 @@ def load_sample_campaigns(sessions: sessionmaker[Session]) -> None:
         repo.save_settings(sample.settings)
 
 
-def fill_shop(var_dir: Path) -> Shop:
-    sessions = migrated_store(var_dir, "concierge.db")
+def fill_shop(var_dir: Path, db_url: str | None = None) -> Shop:
+    """The integration tests' shop, in ``var_dir/concierge.db`` or the database at ``db_url``."""
+    if db_url is None:
+        sessions = migrated_store(var_dir, "concierge.db")
+    else:
+        upgrade(db_url)
+        sessions = make_session_factory(make_engine(db_url))
     now = datetime.utcnow()
     anna = add_customer(sessions, email="anna.smith@example.com", first_name="Anna")
     ben = add_customer(sessions, email="ben.jones@example.com", first_name="Ben", last_name="Jones")
