@@ -10,9 +10,11 @@ its JSON are exactly Rasa's.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,15 +22,19 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
+from concierge.settings import Settings
+from console.app import create_app
 from console.staff.conversation_list import ConversationFilters, ConversationList
 from console.staff.nlu_inbox import NluInbox
 from console.staff.tracker_reader import TrackerReader
-from store.db import make_engine, make_session_factory, upgrade
+from store.db import STORE_DIR, make_engine, make_session_factory, upgrade
 from store.erasure import forget_customer
 from store.models import ChatSession, Customer
 from store.tracker_store import TrackerStore
+from tests.console.staff_helpers import add_account, sign_in
 from tests.factories import add_customer
 from tests.store.postgres_helpers import as_rasa_url, cluster, fresh_database, rasa_saves
+from tests.support.servers import free_port
 
 pytestmark = pytest.mark.engines
 __all__ = ["cluster"]  # the module-scoped fixture the tests below use
@@ -234,3 +240,31 @@ def test_a_tracker_database_rasa_has_not_written_to_yet_reads_as_empty(cluster: 
         assert reader.fallback_counts() == (0, 0)
     finally:
         reader.close()
+
+
+async def test_the_staff_console_lists_and_shows_conversations_from_postgres(
+    scene: Scene, aiohttp_client: Any, tmp_path: Path
+) -> None:
+    shop_url = scene.sessions.kw["bind"].url.render_as_string(hide_password=False)
+    settings = Settings(
+        var_dir=tmp_path, db_url=shop_url, tracker_db_url=scene.tracker_url,
+        artifacts_dir=tmp_path / "artifacts", policy_file=STORE_DIR / "shop_policy.yml",
+        console_port=free_port(), rasa_port=free_port(),
+    )  # fmt: skip
+    client = await aiohttp_client(
+        create_app(settings, cookie_secret=b"postgres-console-0123456789")
+    )
+    add_account(scene.sessions, "sam@shop.example", "agent", name="Sam")
+    await sign_in(client, "sam@shop.example")  # the staff session is kept in PostgreSQL too
+    with scene.sessions() as s:
+        ids = {
+            row.sender_id: row.id
+            for row in s.execute(select(ChatSession.sender_id, ChatSession.id))
+        }
+
+    found = await client.get("/staff/conversations", params={"q": "parcel"})
+    assert found.status == 200
+    assert re.findall(r'data-session-id="(\d+)"', await found.text()) == [str(ids[ANNA_WEB])]
+    shown = await client.get(f"/staff/conversations/{ids[ANNA_WEB]}")
+    assert shown.status == 200
+    assert "Your parcel is on its way." in await shown.text()
