@@ -128,6 +128,10 @@ class ConciergeRestInput(RestInput):
                 structlogger.error(
                     "concierge.message.failure", sender_id=sender_id, error=type(exc).__name__
                 )
+                # What was said before the failure is not in the tracker store (Rasa saves a
+                # turn last, e.g. PostgreSQL went down mid-turn): answering with it would
+                # make a turn the customer saw answered vanish from the conversation.
+                return response.json(self._replies_or_apology([], sender_id))
             return response.json(self._replies_or_apology(collector.messages, sender_id))
 
         return webhook

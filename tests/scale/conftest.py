@@ -17,10 +17,13 @@ from __future__ import annotations
 import ast
 import asyncio
 import itertools
+import shutil
+import tempfile
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -94,14 +97,19 @@ def scaled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ScaledStack]:
         pytest.skip(f"no trained recommenders under {ARTIFACTS} (make data)")
     var_dir = tmp_path_factory.mktemp("scale")
     settings = replace(isolated_settings(var_dir), artifacts_dir=ARTIFACTS, demo=False)
-    stack = ScaledStack(settings, n=2, root=var_dir / "engines")
+    # The engines' data under /tmp itself, open to others: as root PostgreSQL runs as
+    # `postgres`, which cannot enter pytest's owner-only folders.
+    engines = Path(tempfile.mkdtemp(prefix="concierge-scale-"))
+    engines.chmod(0o755)
+    stack = ScaledStack(settings, n=2, root=engines)
     began = time.monotonic()
-    stack.start(timeout=START_TIMEOUT)
-    print(f"\nscaled stack started in {time.monotonic() - began:.0f} s")
     try:
+        stack.start(timeout=START_TIMEOUT)
+        print(f"\nscaled stack started in {time.monotonic() - began:.0f} s")
         yield stack
     finally:
         stack.stop()
+        shutil.rmtree(engines, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
