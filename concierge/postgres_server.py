@@ -142,7 +142,9 @@ class PostgresServer(Engine):
         # A cluster a crashed supervisor left on this data directory, on another port.
         self.stop()
         self._initdb()
-        options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1"
+        # Each scaled process keeps its own pools (2 instances of each service reach about 110
+        # connections at peak), more than PostgreSQL's default of 100.
+        options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c max_connections=300"
         if not self.durable:
             options += " -F"
         deadline = time.monotonic() + READY_TIMEOUT

@@ -32,7 +32,7 @@ def unavailable_reason() -> str | None:
     try:
         import psycopg  # noqa: F401
     except ImportError:
-        return "the psycopg driver is not installed (pip install -e '.[dev]')"
+        return "the psycopg driver is not installed (pip install -e '.[scale]')"
     if server_binaries() is None:
         return "PostgreSQL's server binaries are not installed (bash scripts/setup.sh --engines)"
     if os.geteuid() == 0:
