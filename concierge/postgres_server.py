@@ -144,7 +144,9 @@ class PostgresServer(Engine):
         self._initdb()
         # Each scaled process keeps its own pools (2 instances of each service reach about 110
         # connections at peak), more than PostgreSQL's default of 100.
-        options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c max_connections=300"
+        options = (
+            f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c max_connections=300"
+        )
         if not self.durable:
             options += " -F"
         deadline = time.monotonic() + READY_TIMEOUT
