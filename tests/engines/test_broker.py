@@ -269,6 +269,33 @@ async def _consumer_queues_back(rabbit: RabbitServer) -> bool:
     return sum(1 for line in listed.splitlines() if line.startswith(CONSUMER_QUEUES)) >= 2
 
 
+async def test_rasa_killed_while_rabbitmq_is_down_loses_its_kept_events_but_not_the_store(
+    broker_stack: BrokerStack, observer: Observer, staff: aiohttp.ClientSession
+) -> None:
+    rabbit, stack = broker_stack.rabbit, broker_stack.stack
+    before_outage = time.time()
+    lost, barrier = f"web-lost-{uuid.uuid4().hex[:8]}", f"web-barrier-{uuid.uuid4().hex[:8]}"
+
+    await asyncio.to_thread(rabbit.stop)
+    answered = await turn(broker_stack, lost, "talk to a person")
+    stored = broker_stack.stored(lost)
+    rasa = stack.services["rasa"].process
+    assert rasa is not None
+    os.killpg(rasa.pid, signal.SIGKILL)  # the kept events lived in this process only
+    await asyncio.to_thread(rabbit.start)
+    await asyncio.to_thread(stack.start_service, "rasa", 300)
+    await turn(broker_stack, barrier, "hello")
+    # The new Rasa's own events arrive; by then anything it could have re-sent would have.
+    await until(lambda: len(observer.of(barrier)) >= 3, 60, "events of the restarted Rasa")
+    downstream = await asyncio.to_thread(_drain_durable_queue, rabbit.url, lost)
+    page = await live(staff, before_outage)
+
+    assert answered and stored, "the turn during the outage was not answered and stored"
+    assert observer.of(lost) == [] and downstream == []  # gone from the broker's path
+    # What the broker lost, the tracker store and the shop database still have.
+    assert page["source"] == "store" and lost in page["handoff_senders"]
+
+
 def _drain_durable_queue(url: str, sender_id: str) -> list[tuple[str, float]]:
     """Read everything waiting in ``concierge_events``; the (type, time) of ``sender_id``'s."""
 
