@@ -14,7 +14,8 @@ import signal
 
 import pytest
 
-from benchmarks.load import Target, console_chat_factory, format_row, measure
+from benchmarks.load import format_row, measure
+from benchmarks.load_stacks import Target, console_chat_factory
 from concierge.stack import Stack
 from store.db import make_engine, make_session_factory
 from store.repository import ShopRepository

@@ -19,12 +19,10 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import statistics
 import time
 import uuid
-from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import aiohttp
@@ -33,11 +31,39 @@ from yarl import URL
 from console.chat.identity import sign_hmac_identity
 from console.chat.start_guard import CSRF_COOKIE, CSRF_FIELD
 from console.signed_cookie import CHAT_COOKIE
+from tests.support.load_report import (
+    ANSWERED,
+    DROPPED,
+    ERROR,
+    TIMEOUT,
+    ConversationRecord,
+    LoadReport,
+    Turn,
+    tracker_problems,
+)
+
+# What a run recorded lives in load_report; the tests import it from here with the driver.
+__all__ = [
+    "ANSWERED",
+    "CUSTOMER_SCRIPT",
+    "DROPPED",
+    "ERROR",
+    "TIMEOUT",
+    "Chat",
+    "ConsoleChat",
+    "ConversationRecord",
+    "LoadCustomer",
+    "LoadReport",
+    "RestChat",
+    "Turn",
+    "conversation_script",
+    "loopback_address",
+    "run_load",
+    "tracker_problems",
+]
 
 # Closing code the console sends when the chat cookie no longer verifies (console.chat.socket).
 CLOSE_CHAT_EXPIRED = 4401
-# Turn outcomes. ``dropped``: the socket closed while the turn was in flight.
-ANSWERED, ERROR, TIMEOUT, DROPPED = "answered", "error", "timeout", "dropped"
 
 # Twenty turns a customer of the demo shop might send, each one the trained model answers
 # (phrases from tests/integration and nlu_data/): greeting, her own order, shipping,
@@ -82,32 +108,6 @@ class LoadCustomer:
 
     external_id: str
     order_number: str
-
-
-@dataclass
-class Turn:
-    """One message sent and what came of it."""
-
-    text: str
-    outcome: str
-    latency: float | None = None
-    code: str = ""
-    # The texts of the bot's reply (a fault test tells an apology from an answer).
-    replies: tuple[str, ...] = ()
-
-
-@dataclass
-class ConversationRecord:
-    """A conversation's sender id and its turns in the order they were sent."""
-
-    sender_id: str
-    turns: list[Turn] = field(default_factory=list)
-    reconnects: int = 0
-    start_error: str = ""
-
-    @property
-    def answered(self) -> int:
-        return sum(turn.outcome == ANSWERED for turn in self.turns)
 
 
 class Chat(Protocol):
@@ -298,11 +298,15 @@ class RestChat:
             async with self._session.post(
                 self.url, json={"sender": self.record.sender_id, "message": text}
             ) as response:
-                await response.json()
-                ok = response.status == 200
-            turn = Turn(text, ANSWERED if ok else ERROR, time.monotonic() - began)
-            if not ok:
-                turn.code = f"http {response.status}"
+                status = response.status
+                body = await response.json() if status == 200 else None
+            latency = time.monotonic() - began
+            if status != 200:
+                turn = Turn(text, ERROR, latency, code=f"http {status}")
+            else:
+                messages = [m for m in body or () if isinstance(m, dict)]
+                replies = tuple(str(m.get("text") or "") for m in messages)
+                turn = Turn(text, ANSWERED, latency, replies=replies)
         except TimeoutError:
             turn = Turn(text, TIMEOUT, code="timeout")
         except aiohttp.ClientError as exc:
@@ -312,46 +316,6 @@ class RestChat:
 
     async def close(self) -> None:
         await self._session.close()
-
-
-@dataclass
-class LoadReport:
-    """Every conversation of one run, and how long the run took."""
-
-    conversations: list[ConversationRecord]
-    elapsed: float
-
-    @property
-    def turns(self) -> list[Turn]:
-        return [turn for record in self.conversations for turn in record.turns]
-
-    @property
-    def answered(self) -> int:
-        return sum(record.answered for record in self.conversations)
-
-    @property
-    def errors(self) -> int:
-        """Turns not answered (error frames, timeouts, drops) plus chats that never started."""
-        failed = sum(turn.outcome != ANSWERED for turn in self.turns)
-        return failed + sum(bool(record.start_error) for record in self.conversations)
-
-    @property
-    def reconnects(self) -> int:
-        return sum(record.reconnects for record in self.conversations)
-
-    @property
-    def turns_per_second(self) -> float:
-        return self.answered / self.elapsed if self.elapsed > 0 else 0.0
-
-    def latency_percentile(self, percent: float) -> float | None:
-        """The ``percent``-th percentile of answered turns' latency in seconds."""
-        latencies = sorted(t.latency for t in self.turns if t.outcome == ANSWERED and t.latency)
-        if not latencies:
-            return None
-        if len(latencies) == 1:
-            return latencies[0]
-        cuts = statistics.quantiles(latencies, n=100, method="inclusive")
-        return cuts[min(98, max(0, round(percent) - 1))]
 
 
 async def run_load(
@@ -413,28 +377,3 @@ async def _converse(
         turn = await chat.say(text)
         if turn.code == "offline":
             return  # the page would show "start a new chat"; so does this conversation
-
-
-def tracker_problems(record: ConversationRecord, events: Sequence[dict[str, Any]]) -> list[str]:
-    """What is wrong with the tracker's copy of ``record``; empty when every turn is right.
-
-    Answered turns must be stored exactly once; a turn that got an error, timed out or was
-    dropped reached Rasa at most once. All stored turns must be in the order they were sent.
-    """
-    stored = [e.get("text") for e in events if e.get("event") == "user"]
-    sent = [turn.text for turn in record.turns]
-    problems = []
-    counts = Counter(stored)
-    for turn in record.turns:
-        found = counts[turn.text]
-        if turn.outcome == ANSWERED and found != 1:
-            problems.append(f"answered turn {turn.text!r} stored {found} times")
-        elif found > 1:
-            problems.append(f"{turn.outcome} turn {turn.text!r} stored {found} times")
-    strangers = [text for text in stored if text not in set(sent)]
-    if strangers:
-        problems.append(f"stored turns nobody sent: {strangers!r}")
-    expected_order = [text for text in sent if text in counts]
-    if [text for text in stored if text in set(sent)] != expected_order and not problems:
-        problems.append(f"turns stored out of order: {stored!r}, sent {sent!r}")
-    return problems
