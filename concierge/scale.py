@@ -156,7 +156,7 @@ class ScaledStack:
                 self.processes[spec.name] = stack
             if self.front.demo:
                 # The demo shop page embeds the widget from the balanced console address.
-                self.processes["demo_shop-1"] = Stack(self.front, services=("demo_shop",))
+                self.processes["demo_shop-1"] = Stack(cluster, services=("demo_shop",))
             write_endpoints(cluster)
             for stack in self.processes.values():
                 for name, service in stack.services.items():
@@ -305,6 +305,8 @@ def run_scaled(settings: Settings, n: int, *, timeout: float) -> int:
     print("\nConcierge is running, scaled.\n" + "\n".join(lines), flush=True)
     print(f"  {'Logs:':<30} {settings.var_dir / 'logs'}/ (one per process: rasa-2.log)")
     print("\n".join(demo_account_lines(stack.cluster)), flush=True)
+    if settings.demo:
+        print(f"Demo shop page (embeds the widget): {settings.demo_shop_url}/", flush=True)
     print("Press Ctrl-C to stop.", flush=True)
     run_until_stopped(stack.services())
     print("\nStopping ...", flush=True)
