@@ -62,6 +62,8 @@ class Row:
     report: LoadReport
     cpu_seconds: float
     client_cpu_seconds: float
+    # The machine's 1-minute load average as the level ended: the cores are shared.
+    load_average: float
 
     def per_turn(self, seconds: float) -> float | None:
         return seconds / self.report.answered if self.report.answered else None
@@ -123,6 +125,7 @@ async def measure(
         report,
         cpu_seconds(pids) - stack_before,
         _client_cpu() - client_before,
+        os.getloadavg()[0],
     )
 
 
@@ -180,6 +183,7 @@ def format_row(row: Row, baseline: Row | None) -> str:
         "–" if client is None else f"{client:.3f}",
         ratio_tps,
         ratio_cpu,
+        f"{row.load_average:.1f}",
     ]
     return "| " + " | ".join(cells) + " |"
 
@@ -187,7 +191,7 @@ def format_row(row: Row, baseline: Row | None) -> str:
 HEADER = (
     "| stack | concurrent | conversations | turns answered | turns/s | p50 ms | p95 ms | p99 ms "
     "| errors | reconnects | stack CPU-s/turn | driver CPU-s/turn | turns/s vs baseline "
-    "| CPU/turn vs baseline |\n|" + "---|" * 14
+    "| CPU/turn vs baseline | load avg |\n|" + "---|" * 15
 )
 
 
