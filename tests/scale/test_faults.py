@@ -47,6 +47,9 @@ SETTLE_SECONDS = 3.0
 # Rasa's RedisLockStore ticket lifetime (rasa.core.constants.DEFAULT_LOCK_LIFETIME): a Rasa
 # server killed mid-turn holds that conversation's lock until its ticket expires.
 RASA_LOCK_LIFETIME = 60.0
+# Seconds around RabbitMQ's stop (from - to +) in which events were seen lost (the rabbitmq
+# test's xfail); a turn's events are published a little after it was sent.
+SHUTDOWN_WINDOW = (-10.0, 1.0)
 
 
 @pytest.fixture
@@ -272,8 +275,9 @@ def test_rabbitmq_down_keeps_conversations_going_and_rasa_publishes_the_kept_eve
     """RabbitMQ stopped for 8 s: every turn is still served (Rasa's tracker store is
     PostgreSQL; the broker only receives copies). Rasa's PikaEventBroker keeps the events it
     could not publish in memory and publishes them when its robust connection is back, so
-    every user event of the run reaches the durable queue concierge_events. (They are lost
-    only if that Rasa server also dies before RabbitMQ returns.)"""
+    every user event of a turn sent while RabbitMQ was down reaches the durable queue
+    concierge_events (kept in memory only: lost if that Rasa server dies meanwhile). Events
+    published in the seconds before the stop were seen lost (xfail below)."""
     url = stack.rabbit.url
     asyncio.run(_drain(url, BROKER_QUEUE))  # earlier tests' events
     outage = Outage(stack.rabbit.stop, stack.rabbit.start)
@@ -292,16 +296,24 @@ def test_rabbitmq_down_keeps_conversations_going_and_rasa_publishes_the_kept_eve
                 published.add((str(body.get("sender_id")), str(body.get("text"))))
         time.sleep(2.0)
     missing = sorted(expected - published)
+    when = {
+        (r.sender_id, t.text): run.sent_at[(r.sender_id, i)] - outage.began
+        for r in run.report.conversations
+        for i, t in enumerate(r.turns)
+    }
+    # Events of turns sent while RabbitMQ was down (and after) are kept by Rasa and
+    # published on reconnect: none of them may be missing.
+    kept = [m for m in missing if when[m] > SHUTDOWN_WINDOW[1]]
+    assert not kept, f"events published while RabbitMQ was down never arrived: {kept[:5]}"
     if missing:
-        when = {
-            (r.sender_id, t.text): run.sent_at[(r.sender_id, i)] - outage.began
-            for r in run.report.conversations
-            for i, t in enumerate(r.turns)
-        }
-        # Seen on this machine, cause not yet found: events of turns before, during and
-        # after the outage missing from the durable queue two minutes after RabbitMQ's return.
+        # Seen on this machine: events of turns sent in the seconds before the broker
+        # stopped are missing. Likely cause (not proven): publishes still awaiting their
+        # publisher confirm when the connection closed are cancelled, and Rasa 3.6's
+        # PikaEventBroker._publish catches Exception, not asyncio.CancelledError, so such
+        # an event is neither published nor kept for later.
+        assert all(SHUTDOWN_WINDOW[0] <= when[m] for m in missing), missing
         pytest.xfail(
-            f"{len(missing)} of {len(expected)} user events never reached {BROKER_QUEUE} "
-            f"(seconds from the outage's start: "
+            f"{len(missing)} of {len(expected)} user events sent just before RabbitMQ "
+            f"stopped never reached {BROKER_QUEUE} (seconds from the stop: "
             f"{sorted(round(when[m], 1) for m in missing)})"
         )

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from concierge.engine_process import group_of
 from concierge.scale import ScaledStack
 from tests.scale.conftest import (
     drive,
@@ -61,9 +62,16 @@ def test_fifty_customers_times_twenty_turns_are_all_answered_and_stored_exactly_
 
 
 def cpu_seconds(pid: int) -> float:
-    """User+system CPU seconds a process has used so far (read from /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return sum(int(value) for value in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+    """User+system CPU seconds used so far by a service's process group (its own session:
+    the action server's Sanic workers are children of the PID we started)."""
+    total = 0
+    for member in group_of(pid):
+        try:
+            stat = Path(f"/proc/{member}/stat").read_text()
+        except OSError:
+            continue  # ended while we looked
+        total += sum(int(value) for value in stat.rsplit(")", 1)[1].split()[11:15])
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def assert_every_instance_worked(before: dict[str, float], after: dict[str, float]) -> None:
