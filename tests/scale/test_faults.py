@@ -289,7 +289,7 @@ def test_rabbitmq_down_keeps_conversations_going_and_rasa_publishes_the_kept_eve
 
     expected = {(r.sender_id, t.text) for r in run.report.conversations for t in r.turns}
     published: set[tuple[str, str]] = set()
-    deadline = time.monotonic() + 120.0
+    deadline = time.monotonic() + 60.0
     while not expected <= published and time.monotonic() < deadline:
         for body in asyncio.run(_drain(url, BROKER_QUEUE)):
             if body.get("event") == "user":
