@@ -33,6 +33,10 @@ BROKER_QUEUE = "concierge_events"
 # Rasa's Redis lock keys start with this, so a Redis shared with other tools stays tidy.
 LOCK_KEY_PREFIX = "concierge"
 
+# Rasa's SQLTrackerStore that waits through a database restart instead of losing turns
+# (bot/tracker_store.py); Rasa loads it by module path.
+DURABLE_TRACKER_STORE = "bot.tracker_store.DurableSQLTrackerStore"
+
 TRACKER_PASSWORD_VARIABLE = "CONCIERGE_TRACKER_DB_PASSWORD"
 REDIS_PASSWORD_VARIABLE = "CONCIERGE_REDIS_PASSWORD"
 BROKER_PASSWORD_VARIABLE = "CONCIERGE_BROKER_PASSWORD"
@@ -53,11 +57,11 @@ def tracker_store_config(url: str) -> dict[str, Any]:
                 "CONCIERGE_TRACKER_DB_URL must name a SQLite file "
                 f"(sqlite:///var/tracker.db), got {url!r}."
             )
-        return {"type": "SQL", "dialect": "sqlite", "db": path}
+        return {"type": DURABLE_TRACKER_STORE, "dialect": "sqlite", "db": path}
     if backend in ("postgresql", "postgres"):
         # Rasa's environment has psycopg2, whatever driver the main environment names.
         config: dict[str, Any] = {
-            "type": "SQL",
+            "type": DURABLE_TRACKER_STORE,
             "dialect": "postgresql+psycopg2",
             "url": parts.hostname or "127.0.0.1",
             "port": parts.port or 5432,

@@ -111,6 +111,12 @@ class ConciergeRestInput(RestInput):
                     [{"recipient_id": sender_id, "text": self.empty_message_reply}]
                 )
 
+            store = _tracker_store(request)
+            if not await _store_reachable(store):
+                # Refused before Rasa reads the tracker: run on no tracker, the turn would
+                # start a fresh conversation and be kept only in this process's memory.
+                logger.warning("Refused a turn of %s: the tracker store is down.", sender_id)
+                return response.json({"error": "the conversation store is unavailable"}, status=503)
             collector = CollectingOutputChannel()
             try:
                 await on_new_message(
@@ -132,6 +138,11 @@ class ConciergeRestInput(RestInput):
                 # turn last, e.g. PostgreSQL went down mid-turn): answering with it would
                 # make a turn the customer saw answered vanish from the conversation.
                 return response.json(self._replies_or_apology([], sender_id))
+            if _kept_only_in_memory(store, sender_id):
+                # The database went away mid-turn for longer than the store waits: Rasa kept
+                # the turn in memory. Not showing its reply keeps what the customer saw and
+                # what the conversation holds the same.
+                return response.json(self._replies_or_apology([], sender_id))
             return response.json(self._replies_or_apology(collector.messages, sender_id))
 
         return webhook
@@ -147,6 +158,32 @@ class ConciergeRestInput(RestInput):
             return messages
         logger.warning("Turn of %s produced no reply; sending the apology.", sender_id)
         return [{"recipient_id": sender_id, "text": self.no_reply_apology}]
+
+
+def _tracker_store(request: Request) -> Any:
+    """The agent's tracker store (Rasa's FailSafeTrackerStore around ours), if there is one."""
+    context = getattr(getattr(request, "app", None), "ctx", None)
+    return getattr(getattr(context, "agent", None), "tracker_store", None)
+
+
+async def _store_reachable(store: Any) -> bool:
+    """Whether the tracker store can take a turn (waits through a short database restart)."""
+    inner = getattr(store, "_tracker_store", store)
+    reachable = getattr(inner, "reachable", None)
+    return True if reachable is None else bool(await reachable())
+
+
+def _kept_only_in_memory(store: Any, sender_id: str) -> bool:
+    """True (and forgets it) when Rasa saved this turn to its in-memory fallback store."""
+    fallback = getattr(store, "_fallback_tracker_store", None)
+    kept = getattr(fallback, "store", None)
+    if not isinstance(kept, dict) or sender_id not in kept:
+        return False
+    logger.error(
+        "The turn of %s was not stored (tracker store down); answered with the apology.", sender_id
+    )
+    del kept[sender_id]
+    return True
 
 
 def _request_problem(request: Request) -> str | None:

@@ -11,6 +11,7 @@ import yaml
 from concierge.rasa_endpoints import (
     BROKER_EXCHANGE,
     BROKER_QUEUE,
+    DURABLE_TRACKER_STORE,
     endpoints_config,
     secret_env,
     write_endpoints,
@@ -30,7 +31,7 @@ def test_the_embedded_default_is_rasas_sqlite_tracker_store_and_nothing_shared(
     config = endpoints_config(settings)
 
     assert config["tracker_store"] == {
-        "type": "SQL",
+        "type": DURABLE_TRACKER_STORE,
         "dialect": "sqlite",
         "db": settings.tracker_db_url.removeprefix("sqlite:///"),
     }
@@ -46,7 +47,7 @@ def test_a_postgresql_tracker_url_reaches_rasa_as_postgresql_not_as_a_file_name(
     env = secret_env(replace(settings, tracker_db_url=url))
 
     assert config["tracker_store"] == {
-        "type": "SQL",
+        "type": DURABLE_TRACKER_STORE,
         "dialect": "postgresql+psycopg2",  # the driver Rasa's environment has
         "url": "db.internal",
         "port": 6543,
