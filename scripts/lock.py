@@ -130,7 +130,11 @@ def python_version(env: Environment) -> str:
 
 
 def write_lock(env: Environment, pins: dict[str, str]) -> None:
-    source = "pyproject.toml ([dev] and [scale] extras)" if env.name == "main" else "bot/requirements.txt"
+    source = (
+        "pyproject.toml ([dev] and [scale] extras)"
+        if env.name == "main"
+        else "bot/requirements.txt"
+    )
     header = HEADER.format(
         lock=env.lock.relative_to(ROOT),
         venv=env.venv.name,
