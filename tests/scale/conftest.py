@@ -156,6 +156,17 @@ class Run:
     sent_at: dict[tuple[str, int], float] = field(default_factory=dict)
     chats: dict[int, ConsoleChat] = field(default_factory=dict)
 
+    def turns_in_flight_between(self, start: float, end: float) -> list[Turn]:
+        """Turns sent before ``end`` whose answer (or error) came after ``start``."""
+        return [
+            turn
+            for record in self.report.conversations
+            for i, turn in enumerate(record.turns)
+            if (sent := self.sent_at.get((record.sender_id, i))) is not None
+            and sent < end
+            and (turn.latency is None or sent + turn.latency > start)
+        ]
+
     def turns_sent_between(self, start: float, end: float) -> list[Turn]:
         return [
             turn
