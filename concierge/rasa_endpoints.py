@@ -37,6 +37,14 @@ LOCK_KEY_PREFIX = "concierge"
 # (bot/tracker_store.py); Rasa loads it by module path.
 DURABLE_TRACKER_STORE = "bot.tracker_store.DurableSQLTrackerStore"
 
+# Rasa's PikaEventBroker that also keeps publishes cancelled by a closing connection
+# (bot/event_broker.py).
+DURABLE_EVENT_BROKER = "bot.event_broker.DurablePikaEventBroker"
+# Rasa's Redis lock tickets expire after this many seconds (its TICKET_LOCK_LIFETIME; Rasa's
+# default is 60). Below the console's 30 s wait for a turn, so a conversation whose turn
+# died with its Rasa server is free again before its customer's next turn gives up.
+LOCK_LIFETIME_SECONDS = 25
+
 TRACKER_PASSWORD_VARIABLE = "CONCIERGE_TRACKER_DB_PASSWORD"
 REDIS_PASSWORD_VARIABLE = "CONCIERGE_REDIS_PASSWORD"
 BROKER_PASSWORD_VARIABLE = "CONCIERGE_BROKER_PASSWORD"
@@ -101,7 +109,7 @@ def event_broker_config(url: str) -> dict[str, Any]:
     """Rasa's Pika (RabbitMQ) event broker section for an ``amqp://`` URL."""
     parts = urlsplit(url)
     config: dict[str, Any] = {
-        "type": "pika",
+        "type": DURABLE_EVENT_BROKER,
         "url": parts.hostname,
         "port": parts.port or (5671 if parts.scheme == "amqps" else 5672),
         "username": unquote(parts.username or "guest"),
@@ -138,12 +146,14 @@ def endpoints_config(settings: Settings) -> dict[str, Any]:
 
 
 def secret_env(settings: Settings) -> dict[str, str]:
-    """The values of the ``${VARIABLES}`` the generated file names for passwords."""
+    """The values of the ``${VARIABLES}`` the generated file names for passwords, and the
+    lock lifetime Rasa reads from its environment."""
 
     def password(url: str) -> str:
         return unquote(urlsplit(url).password or "") if url else ""
 
     return {
+        "TICKET_LOCK_LIFETIME": str(LOCK_LIFETIME_SECONDS),
         TRACKER_PASSWORD_VARIABLE: password(settings.tracker_db_url),
         REDIS_PASSWORD_VARIABLE: password(settings.redis_url),
         BROKER_PASSWORD_VARIABLE: password(settings.broker_url) or "guest",

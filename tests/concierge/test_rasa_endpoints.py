@@ -11,6 +11,7 @@ import yaml
 from concierge.rasa_endpoints import (
     BROKER_EXCHANGE,
     BROKER_QUEUE,
+    DURABLE_EVENT_BROKER,
     DURABLE_TRACKER_STORE,
     endpoints_config,
     secret_env,
@@ -80,7 +81,11 @@ def test_redis_and_rabbitmq_urls_add_rasas_lock_store_and_event_broker(
         "password": "${CONCIERGE_REDIS_PASSWORD}",
     }
     broker = config["event_broker"]
-    assert (broker["type"], broker["url"], broker["port"]) == ("pika", "127.0.0.1", 5673)
+    assert (broker["type"], broker["url"], broker["port"]) == (
+        DURABLE_EVENT_BROKER,
+        "127.0.0.1",
+        5673,
+    )
     assert (broker["username"], broker["vhost"]) == ("shop", "concierge")
     assert broker["queues"] == [BROKER_QUEUE] and broker["exchange_name"] == BROKER_EXCHANGE
     env = rasa_env(scaled)
