@@ -30,6 +30,7 @@ import pytest
 from sqlalchemy import text
 
 from actions.messages.conversation import STORE_UNREACHABLE
+from benchmarks.load_stacks import shop_customers
 from concierge.engines import missing_engines
 from concierge.scale import ScaledStack
 from concierge.settings import ROOT
@@ -115,7 +116,7 @@ def scaled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ScaledStack]:
 @pytest.fixture(scope="session")
 def customers(scaled: ScaledStack) -> list[LoadCustomer]:
     """Customers of the generated shop with a shop id and an order: who the load signs in."""
-    return shop_customers(cluster_of(scaled).db_url)
+    return shop_customers(cluster_of(scaled).db_url, limit=200)
 
 
 @pytest.fixture(scope="session")
@@ -127,25 +128,6 @@ def addresses() -> Iterator[int]:
 def cluster_of(stack: ScaledStack) -> Any:
     assert stack.cluster is not None, "the scaled stack is not started"
     return stack.cluster
-
-
-def shop_customers(db_url: str, limit: int = 200) -> list[LoadCustomer]:
-    """Customers with a shop id and an order, each with her latest order number."""
-    engine = make_engine(db_url)
-    try:
-        with engine.connect() as conn:
-            rows = conn.execute(
-                text(
-                    "SELECT c.external_ref, MAX(o.number) FROM customers c "
-                    "JOIN orders o ON o.customer_id = c.id WHERE c.external_ref IS NOT NULL "
-                    "GROUP BY c.id, c.external_ref ORDER BY c.id LIMIT :limit"
-                ),
-                {"limit": limit},
-            ).all()
-    finally:
-        engine.dispose()
-    assert rows, f"the generated shop in {db_url} has no customer with a shop id and an order"
-    return [LoadCustomer(ref, number) for ref, number in rows]
 
 
 @dataclass
