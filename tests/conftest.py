@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from concierge.settings import SECRET_VARIABLES
+from concierge.settings import SECRET_VARIABLES, Settings
 from concierge.stack import MODEL_PATH, Stack
 from tests.support.servers import isolated_settings
 from tests.support.shop import Shop, fill_shop
@@ -40,7 +40,11 @@ def full_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Stack
     if not MODEL_PATH.exists():
         pytest.fail(f"No trained model at {MODEL_PATH}; `make test` trains it first.")
     settings = isolated_settings(tmp_path_factory.mktemp("stack"))
-    shop = fill_shop(settings.var_dir)
+    yield from _running(settings, fill_shop(settings.var_dir))
+
+
+def _running(settings: Settings, shop: Shop) -> Iterator[tuple[Stack, Shop]]:
+    """The three services for ``settings``, started and, whatever happens, stopped."""
     stack = Stack(settings)
     stack.start(timeout=300)
     try:
@@ -80,10 +84,4 @@ def engines_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[St
             tracker_db_url=postgres.url.rsplit("/", 1)[0] + "/tracker",
             redis_url=redis.url,
         )
-        shop = fill_shop(settings.var_dir, settings.db_url)
-        stack = Stack(settings)
-        stack.start(timeout=300)
-        try:
-            yield stack, shop
-        finally:
-            stack.stop()
+        yield from _running(settings, fill_shop(settings.var_dir, settings.db_url))
