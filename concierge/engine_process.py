@@ -108,6 +108,11 @@ class Engine:
         self.root = Path(root).resolve()
         self.root.mkdir(parents=True, exist_ok=True)
         self.port = port or free_port()
+        # A port we chose may be taken by someone else before the engine first binds it;
+        # then the first start() chooses again. A port the caller gave, or one the engine
+        # has served on (a restart must come back where its clients look), never changes.
+        self.chose_port = port is None
+        self._has_run = False
         self.log_path = self.root / f"{self.name}.log"
 
     @property
@@ -177,6 +182,10 @@ class ChildEngine(Engine):
         """The loopback ports the engine listens on."""
         return [self.port]
 
+    def _choose_ports(self) -> None:
+        """Choose free ports again (the ones chosen were taken before the engine bound them)."""
+        self.port = free_port()
+
     def _answers(self) -> bool:
         """True once the engine serves requests (by default: its ports accept connections)."""
         return all(port_accepts(port) for port in self._ports())
@@ -199,11 +208,17 @@ class ChildEngine(Engine):
         self._end_leftover()
         # Someone else's server on our port would answer for an engine that failed to bind.
         busy = [port for port in self._ports() if port_accepts(port)]
+        for _ in range(5):
+            if not busy or not self.chose_port or self._has_run:
+                break
+            self._choose_ports()
+            busy = [port for port in self._ports() if port_accepts(port)]
         if busy:
             raise EngineError(
                 f"{self.name} cannot start: another process listens on 127.0.0.1:{busy[0]}"
             )
         self._prepare()
+        self._has_run = True
         self._log = open(self.log_path, "ab")  # noqa: SIM115 - closed in _reap
         self._process = subprocess.Popen(
             self._command(),
@@ -282,8 +297,14 @@ class ChildEngine(Engine):
             members = group_of(process.pid)
             os.killpg(process.pid, signal.SIGKILL)
             process.wait(timeout=STOP_TIMEOUT)
-            # A large process (RabbitMQ's VM) takes a moment longer to die than its parent.
+            # A large process (RabbitMQ's VM) takes a moment longer to die than its parent,
+            # and its listening sockets outlive it briefly while the kernel closes them.
             wait_gone(members, STOP_TIMEOUT)
+            deadline = time.monotonic() + STOP_TIMEOUT
+            while any(port_accepts(port) for port in self._ports()):
+                if time.monotonic() > deadline:
+                    break
+                time.sleep(0.1)
 
     def _reap(self) -> None:
         if self._process is not None and self._process.poll() is not None:

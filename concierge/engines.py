@@ -143,12 +143,19 @@ class RabbitServer(ChildEngine):
         # each node has its own, and RabbitMQ keeps its database under the node's name, so
         # a stack started again on new ports finds its durable queues and messages.
         self.node = "concierge@localhost"
+        self._choose_private_ports()
+        self._epmd: ChildEngine | None = None
+
+    def _choose_private_ports(self) -> None:
         self.epmd_port = free_port()
         self.dist_port = free_port()
         # The command-line tools connect from a port range of their own (RabbitMQ's default
         # is dist_port + 10000, which can pass 65535 for a high dist port).
         self._cli_ports = min(free_port(), 65000)
-        self._epmd: ChildEngine | None = None
+
+    def _choose_ports(self) -> None:
+        super()._choose_ports()
+        self._choose_private_ports()
 
     @property
     def url(self) -> str:
