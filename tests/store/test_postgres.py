@@ -38,6 +38,7 @@ from store.repository import ShopRepository
 from tests.factories import add_customer, sqlite_url
 from tests.store.conftest import POLICY_FILE
 from tests.store.postgres_helpers import ROOT, as_rasa_url, cluster, fresh_database
+from tests.store.test_migrations import migrated_schema_drift
 
 pytestmark = pytest.mark.engines
 __all__ = ["cluster"]  # the module-scoped fixture the tests below use
@@ -111,16 +112,7 @@ def test_upgrade_head_builds_the_same_tables_columns_and_indexes_as_on_sqlite(
 
 
 def test_migrated_postgres_schema_has_no_drift_from_the_models(cluster: str) -> None:
-    url = fresh_database(cluster)
-    upgrade(url)
-    engine = make_engine(url)
-    try:
-        with engine.connect() as conn:
-            context = MigrationContext.configure(conn, opts={"compare_type": True})
-            diff = compare_metadata(context, model_metadata())
-    finally:
-        engine.dispose()
-    assert diff == []
+    assert migrated_schema_drift(fresh_database(cluster)) == []
 
 
 def test_downgrade_to_base_drops_every_table_and_upgrade_builds_them_again(cluster: str) -> None:
