@@ -12,7 +12,7 @@ a finished conversation is followed by a new one until ``--duration`` has passed
 - ``scaled``: :class:`concierge.scale.ScaledStack` with two of each service behind nginx on
   PostgreSQL, Redis and RabbitMQ (data under ``var/bench/scale``, kept between runs);
 - ``baseline``: Rasa's ``rasa init`` assistant (no action server, in-memory tracker)
-  trained once into ``var/bench/rasa-init`` and served by ``rasa run --enable-api``, the
+  trained once into ``var/bench/rasa-init`` and served by ``rasa run`` (no HTTP API), the
   same script sent through its REST channel.
 
 CPU-seconds per turn is the user+system time the stack's processes (every service and

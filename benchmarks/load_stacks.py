@@ -178,14 +178,31 @@ def rasa_init_model() -> Path:
     return max(models.glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
 
 
+def baseline_command(model: Path, port: int) -> list[str]:
+    """The baseline's Rasa server: loopback only, its channels only, no HTTP API."""
+    return [
+        str(RASA_BIN),
+        "run",
+        "--interface",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--model",
+        str(model),
+    ]
+
+
 @contextlib.contextmanager
 def baseline_target(scratch: Path, customers: list[LoadCustomer]) -> Iterator[Target]:
-    """``rasa run --enable-api`` of the init assistant on a loopback port."""
+    """``rasa run`` of the init assistant on a loopback port, driven through its REST channel.
+
+    Without ``--enable-api``: the REST channel (the init project's credentials.yml) is all
+    the driver needs, and Rasa's HTTP API would let any local process set any slot.
+    """
     model = rasa_init_model()
     port = free_port()
     log_path = scratch / "rasa-init.log"
-    command = [str(RASA_BIN), "run", "--enable-api", "--interface", "127.0.0.1"]
-    command += ["--port", str(port), "--model", str(model)]
+    command = baseline_command(model, port)
     with open(log_path, "ab") as log:
         process = subprocess.Popen(
             command,
@@ -198,7 +215,8 @@ def baseline_target(scratch: Path, customers: list[LoadCustomer]) -> Iterator[Ta
         )
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_for(url + "/status", process, log_path, timeout=600)
+        # The REST channel's health route: it answers once the model is loaded.
+        _wait_for(url + "/webhooks/rest/", process, log_path, timeout=600)
         yield Target("baseline", lambda n: RestChat(url), customers, lambda: [process.pid])
     finally:
         with contextlib.suppress(ProcessLookupError):

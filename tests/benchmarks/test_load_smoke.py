@@ -11,11 +11,12 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+from pathlib import Path
 
 import pytest
 
 from benchmarks.load import format_row, measure
-from benchmarks.load_stacks import Target, console_chat_factory
+from benchmarks.load_stacks import Target, baseline_command, console_chat_factory
 from concierge.stack import Stack
 from store.db import make_engine, make_session_factory
 from store.repository import ShopRepository
@@ -148,3 +149,12 @@ def test_tracker_check_catches_a_lost_a_repeated_and_a_reordered_turn() -> None:
     assert tracker_problems(record, user("hi", "bye", "psst")) == [
         "stored turns nobody sent: ['psst']"
     ]
+
+
+def test_the_baseline_rasa_server_runs_without_its_http_api() -> None:
+    """Rasa's HTTP API without a token lets any local process set any slot of any
+    conversation: even the benchmark's throwaway baseline must not open it."""
+    command = baseline_command(Path("model.tar.gz"), 5999)
+
+    assert "--enable-api" not in command
+    assert command[command.index("--interface") + 1] == "127.0.0.1"
