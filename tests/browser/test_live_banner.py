@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 from sqlalchemy.orm import Session, sessionmaker
 
 from store.session_history import SessionHistory
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, running_console
+from tests.browser.conftest import CHROMIUM, running_console
 from tests.console.staff_helpers import PASSWORD, add_account
 from tests.factories import migrated_store
 
@@ -42,16 +42,6 @@ def live_console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveConso
             yield LiveConsole(url, sessions)
     finally:
         sessions.kw["bind"].dispose()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 def signed_in_page(browser: Browser, console: LiveConsole, path: str) -> Page:
