@@ -3,7 +3,9 @@
 The actions ask ``actions.product_advice.ProductAdvisor`` (the recsys models, loaded once
 per process) and answer with each product's title, price and reason as text, plus quick
 replies for "more like this". Every list shown is recorded in the session history as a
-``recommendations_shown`` outcome (source, product ids, the model versions).
+``recommendations_shown`` outcome (source, product ids, the model versions), and its
+product ids go into the ``shown_products`` slot, so a follow-up ("how much is the second")
+knows what "the second" is (``actions.product_question``).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import logging
 from typing import Any
 
 from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -29,6 +32,8 @@ SHOWN = 3
 TITLE_IN_BUTTON = 28
 LIKED_PRODUCT_ENTITY = "liked_product"
 PRODUCT_ENTITY = "product"
+SHOWN_PRODUCTS_SLOT = "shown_products"
+DISCUSSED_PRODUCT_SLOT = "discussed_product"
 POPULAR_BUTTON = {"title": messages.SHOW_POPULAR, "payload": "/ask_recommendation"}
 
 
@@ -78,6 +83,14 @@ def record_shown(
     )
 
 
+def shown_products_events(product_ids: list[int]) -> EventList:
+    """The slot events that remember a list just shown (a new list: nothing discussed yet)."""
+    return [
+        SlotSet(SHOWN_PRODUCTS_SLOT, [int(i) for i in product_ids]),
+        SlotSet(DISCUSSED_PRODUCT_SLOT, None),
+    ]
+
+
 def show(
     dispatcher: CollectingDispatcher,
     services: Services,
@@ -86,13 +99,14 @@ def show(
     advice: Advice,
     intro: str,
     **detail: Any,
-) -> None:
-    """Say the suggestions with quick replies and record them."""
+) -> EventList:
+    """Say the suggestions with quick replies, record them, and return the slot events."""
     lines = [describe(s, services.policy.currency) for s in advice.suggestions]
     dispatcher.utter_message(
         text="\n".join([intro, *lines]), buttons=more_like_buttons(advice.suggestions)
     )
     record_shown(services, advisor, tracker.sender_id, advice, **detail)
+    return shown_products_events(advice.product_ids)
 
 
 def bought_product(services: Services, customer_id: int | None, names: list[str]) -> int | None:
@@ -149,8 +163,7 @@ class ActionRecommend(ShopAction):
             intro = messages.RECOMMEND_INTRO_POPULAR
         else:
             intro = messages.RECOMMEND_INTRO_PERSONAL
-        show(dispatcher, services, advisor, tracker, advice, intro, liked=liked)
-        return []
+        return show(dispatcher, services, advisor, tracker, advice, intro, liked=liked)
 
 
 def search_and_show(
@@ -164,8 +177,7 @@ def search_and_show(
             dispatcher.utter_message(text=messages.CANT_RECOMMEND)
             return []
         intro = messages.SEARCH_DOWN_INTRO
-        show(dispatcher, services, advisor, tracker, popular, intro, query=message)
-        return []
+        return show(dispatcher, services, advisor, tracker, popular, intro, query=message)
     advice = advisor.search(message, k=SHOWN)
     if not advice.suggestions:
         dispatcher.utter_message(
@@ -175,8 +187,9 @@ def search_and_show(
             tracker.sender_id, Outcome.SEARCH_FOUND_NOTHING, detail={"query": message}
         )
         return []
-    show(dispatcher, services, advisor, tracker, advice, messages.SEARCH_INTRO, query=message)
-    return []
+    return show(
+        dispatcher, services, advisor, tracker, advice, messages.SEARCH_INTRO, query=message
+    )
 
 
 def nothing_found(advisor: ProductAdvisor, message: str, currency: str = "GBP") -> str:
@@ -211,17 +224,19 @@ def suggest_bought_together(
     tracker: Tracker,
     services: Services,
     order: OrderView,
-) -> bool:
-    """Suggest items often bought with ``order``'s; say nothing without a strong pairing."""
+) -> EventList:
+    """Suggest items often bought with ``order``'s; say nothing without a strong pairing.
+
+    Returns the ``shown_products`` slot events (empty, so falsy, when nothing was shown).
+    """
     advisor = get_advisor(services)
     product_ids = [line.product_id for line in order.lines]
     suggestions = advisor.bought_together(customer_id_of(tracker), product_ids)
     if not suggestions:
-        return False
+        return []
     advice = Advice(tuple(suggestions), "bought_together")
     intro = messages.BOUGHT_TOGETHER_INTRO
-    show(dispatcher, services, advisor, tracker, advice, intro, order=order.number)
-    return True
+    return show(dispatcher, services, advisor, tracker, advice, intro, order=order.number)
 
 
 class ActionSuggestBoughtTogether(ShopAction):
@@ -240,6 +255,6 @@ class ActionSuggestBoughtTogether(ShopAction):
     ) -> EventList:
         """Look up the order the customer may see and suggest what goes with it."""
         _, order = order_in_slots(tracker, services)
-        if order is not None:
-            suggest_bought_together(dispatcher, tracker, services, order)
-        return []
+        if order is None:
+            return []
+        return suggest_bought_together(dispatcher, tracker, services, order)
