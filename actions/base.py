@@ -17,6 +17,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.frustration import apologise_if_frustrated
 from actions.messages import STORE_UNREACHABLE
 from actions.metrics import timed_action
 from actions.parsing import parse_email, parse_order_number
@@ -157,6 +158,8 @@ class ShopAction(Action, ABC):
                 services = get_services()
                 if self.records_activity:
                     record_activity(services, tracker)
+                # An upset customer reads an apology first, then the answer (issue 14).
+                apologise_if_frustrated(dispatcher, tracker)
                 return self.act(dispatcher, tracker, domain, services)
         except STORE_UNAVAILABLE:
             store_unreachable(

@@ -6,11 +6,19 @@ same answer, so nobody learns which order numbers exist. A refused value sets it
 ``None`` so the form asks again; the third refusal of a slot offers a human and stops the
 form. A subclass decides what it can do with a found order (``accept_order``) and may stop
 the form with the reason.
+
+A signed-in customer never has to type a number: with one order that suits the form it
+is filled at activation (``extract_order_number``), her words ("my last order", "the lamp
+one", "last week") are resolved against her orders, and otherwise she picks one of her
+orders from buttons (``actions.own_orders``). A value must look like what it fills before
+it is stored or shown back: a word the form took from a message that was not an answer
+("this is the third time I'm asking…") is dropped without a word.
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import Any
@@ -24,11 +32,23 @@ from rasa_sdk.utils import call_potential_coroutine
 
 from actions import messages
 from actions.base import EventList, customer_id_of, record_activity, store_unreachable
+from actions.frustration import apologise_if_frustrated
+from actions.messages import orders as order_words
+from actions.order_reference import resolve_reference
+from actions.own_orders import fitting_orders, own_orders
 from actions.parsing import as_text, parse_email, parse_order_number
 from actions.services import STORE_UNAVAILABLE, Services, get_services
+from store.repository import utcnow
 from store.views import OrderView, Outcome
 
 MAX_REFUSALS = 3
+# A message with one of these intents is a request of its own, not the answer to the
+# form's question, even when the form's from_text mapping took its words.
+NOT_AN_ANSWER = frozenset(
+    {"order_status", "request_return", "cancel_order", "return_status", "list_orders",
+     "express_frustration"}
+)  # fmt: skip
+_DIGIT = re.compile(r"\d")
 SlotValues = dict[str, Any]
 Check = Callable[[Any, CollectingDispatcher, Tracker, Services], SlotValues]
 
@@ -69,6 +89,23 @@ def stop_wins(events: EventList) -> EventList:
     return [*kept, SlotSet(REQUESTED_SLOT, None)]
 
 
+def latest_text(tracker: Tracker) -> str:
+    """The text of the customer's latest message ("" without one)."""
+    return str((tracker.latest_message or {}).get("text") or "")
+
+
+def is_direct_answer(tracker: Tracker, slot: str) -> bool:
+    """Whether the latest message answered the form's question for ``slot``.
+
+    Only then is a value that doesn't fit worth saying back; a request of its own ("where
+    the hell is my order") or words taken before the question was asked are not answers.
+    """
+    if tracker.get_slot(REQUESTED_SLOT) != slot:
+        return False
+    intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+    return intent not in NOT_AN_ANSWER
+
+
 class OrderFormValidation(FormValidationAction, ABC):
     """Validation of ``order_number`` (+ ``order_email`` for guests) shared by the forms."""
 
@@ -105,6 +142,39 @@ class OrderFormValidation(FormValidationAction, ABC):
         if customer_id_of(tracker) is None:
             slots.insert(slots.index("order_number") + 1, "order_email")
         return slots
+
+    async def extract_order_number(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> SlotValues:
+        """At the form's start, the signed-in customer's order when her words or orders say it.
+
+        "Where's my parcel?" with one open order, or "my last order", needs no question;
+        with several that fit, the form asks with her orders as buttons.
+        """
+        customer_id = customer_id_of(tracker)
+        if (
+            customer_id is None
+            or tracker.get_slot("order_number") is not None
+            or tracker.get_slot(REQUESTED_SLOT) == "order_number"
+        ):
+            return {}
+        try:
+            return await asyncio.to_thread(self._own_order_at_start, tracker, customer_id)
+        except STORE_UNAVAILABLE:
+            # validate_order_number (or the ask) meets the outage and says so.
+            return {}
+
+    def _own_order_at_start(self, tracker: Tracker, customer_id: int) -> SlotValues:
+        services = get_services()
+        orders = own_orders(services, customer_id)
+        now = utcnow()
+        meant = resolve_reference(latest_text(tracker), orders, now)
+        if meant.order is not None:
+            return {"order_number": meant.order.number}
+        if meant.referred:
+            return {}
+        fitting = fitting_orders(self.form_name(), orders, now, services.policy)
+        return {"order_number": fitting[0].number} if len(fitting) == 1 else {}
 
     def extract_order_email(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -154,6 +224,8 @@ class OrderFormValidation(FormValidationAction, ABC):
         except STORE_UNAVAILABLE:
             store_unreachable(dispatcher, self.name())
             return [SlotSet(slot, value) for slot, value in self.stop_slots().items()]
+        # An upset customer reads an apology first, then the form's answer (issue 14).
+        apologise_if_frustrated(dispatcher, tracker)
         return stop_wins(await super().run(dispatcher, tracker, domain))
 
     # -- helpers for the checks ---------------------------------------------------------
@@ -214,11 +286,15 @@ class OrderFormValidation(FormValidationAction, ABC):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, services: Services
     ) -> SlotValues:
         number = parse_order_number(value)
+        customer_id = customer_id_of(tracker)
+        if number is None and customer_id is not None:
+            return self._own_order_named(value, dispatcher, tracker, services)
         if number is None:
+            if not is_direct_answer(tracker, "order_number"):
+                return {"order_number": None}
             return self.refuse(
                 dispatcher, tracker, "order_number", messages.not_an_order_number(as_text(value))
             )
-        customer_id = customer_id_of(tracker)
         email = None
         if customer_id is None:
             email = parse_email(tracker.get_slot("order_email"))
@@ -231,6 +307,8 @@ class OrderFormValidation(FormValidationAction, ABC):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, services: Services
     ) -> SlotValues:
         email = parse_email(value)
+        if email is None and not is_direct_answer(tracker, "order_email"):
+            return {"order_email": None}
         if email is None:
             return self.refuse(dispatcher, tracker, "order_email", messages.NOT_AN_EMAIL)
         number = parse_order_number(tracker.get_slot("order_number"))
@@ -241,6 +319,39 @@ class OrderFormValidation(FormValidationAction, ABC):
             "order_email": email,
             **self._look_up(number, None, email, dispatcher, tracker, services),
         }
+
+    def _own_order_named(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, services: Services
+    ) -> SlotValues:
+        """A signed-in customer's words instead of a number: which of her orders they mean.
+
+        Several that fit are left to the ask, which shows them as buttons; words that
+        named an order she doesn't have are said back only when they answered the question.
+        """
+        customer_id = customer_id_of(tracker)
+        assert customer_id is not None  # only signed-in customers get here
+        orders = own_orders(services, customer_id)
+        now = utcnow()
+        said = latest_text(tracker) or as_text(value)
+        meant = resolve_reference(said, orders, now)
+        direct = is_direct_answer(tracker, "order_number")
+        chosen = meant.order
+        if chosen is None and not meant.referred and not direct:
+            # "where the hell is my order": the one order that suits the form, if only one.
+            fitting = fitting_orders(self.form_name(), orders, now, services.policy)
+            chosen = fitting[0] if len(fitting) == 1 else None
+        if chosen is not None:
+            return self._look_up(chosen.number, customer_id, None, dispatcher, tracker, services)
+        if direct and meant.referred and not meant.orders:
+            return self.refuse(
+                dispatcher, tracker, "order_number", order_words.own_order_not_matched(said)
+            )
+        if direct and not meant.referred and _DIGIT.search(as_text(value)):
+            return self.refuse(
+                dispatcher, tracker, "order_number", messages.not_an_order_number(as_text(value))
+            )
+        # Several fit, or nothing was said about an order: the ask shows her orders.
+        return {"order_number": None}
 
     def _look_up(
         self,

@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from store.not_served import OTHER, NotServedTopic
 from store.policy_yaml import PolicyError
 from store.policy_yaml import Reader as _Reader
 from store.policy_yaml import parse_time as _parse_time
@@ -71,6 +72,8 @@ class ShopPolicy:
     dispatch_working_days: int
     # ISO country code, optionally with a subdivision ("GB-ENG"); None = weekends only.
     holiday_region: str | None = None
+    # Requests the chat leaves to the team (store/not_served.py); always has an "other" topic.
+    not_served_here: tuple[NotServedTopic, ...] = ()
 
     def dispatch_due(self, placed_on: date) -> date:
         """The working day by which an order placed on ``placed_on`` should leave the warehouse."""
@@ -124,10 +127,30 @@ def _parse(top: _Reader) -> ShopPolicy:
         contact_phone=support.text("phone"),
         dispatch_working_days=warehouse.whole("dispatch_working_days", minimum=0),
         holiday_region=_parse_region(warehouse),
+        not_served_here=_parse_not_served(top.section("not_served_here")),
     )
     for section in (top, shop, returns, warranty, support, warehouse):
         section.reject_unknown()
     return policy
+
+
+def _parse_not_served(section: _Reader) -> tuple[NotServedTopic, ...]:
+    topics = []
+    for name in section.data:
+        topic = section.section(str(name))
+        keywords = topic.raw("keywords")
+        if not isinstance(keywords, list) or not all(
+            isinstance(k, str) and k.strip() for k in keywords
+        ):
+            raise PolicyError(topic._name("keywords"), f"must be a list of text, got {keywords!r}")
+        if not keywords and name != OTHER:
+            raise PolicyError(topic._name("keywords"), "must name at least one keyword")
+        words = tuple(" ".join(k.lower().split()) for k in keywords)
+        topics.append(NotServedTopic(str(name), words, " ".join(topic.text("answer").split())))
+        topic.reject_unknown()
+    if OTHER not in section.data:
+        raise PolicyError(section._name(OTHER), "is missing (the answer when no keyword matches)")
+    return tuple(topics)
 
 
 def _parse_region(warehouse: _Reader) -> str | None:

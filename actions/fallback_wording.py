@@ -1,0 +1,100 @@
+"""The two-stage fallback's "Did you mean ...?" in the customer's words.
+
+Rasa 3.6 runs a custom action named ``action_default_ask_affirmation`` in place of its own,
+which shows the raw intent name ("Did you mean 'ask_capabilities'?"). This one offers the
+best guesses as buttons labelled from :mod:`actions.intent_labels`, and "Something else",
+which sends ``/out_of_scope``: Rasa's two-stage fallback then asks the customer to rephrase.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.intent_labels import MULTI_INTENT_SPLIT, label_for
+from actions.messages import tone
+
+EventList = list[dict[str, Any]]
+
+FALLBACK_INTENT = "nlu_fallback"
+# Guesses not worth offering: a button must lead somewhere useful.
+NOT_OFFERED = {FALLBACK_INTENT, "out_of_scope", "inform", "affirm", "deny", "restart", "back"}
+MAX_GUESSES = 2
+# A second guess is offered only when it is nearly as likely as the first.
+SECOND_GUESS_SHARE = 0.5
+RETRIEVAL_INTENTS = ("faq", "chitchat")
+
+
+def topic_of(intent: str, parse_data: dict[str, Any]) -> str:
+    """``intent`` with the ResponseSelector's topic for a retrieval intent (``faq/warranty``)."""
+    selectors = parse_data.get("response_selector") or {}
+    parts = []
+    for part in intent.split(MULTI_INTENT_SPLIT):
+        if part in RETRIEVAL_INTENTS:
+            for name in (part, "default"):
+                key = ((selectors.get(name) or {}).get("response") or {}).get("intent_response_key")
+                if key and key.startswith(f"{part}/"):
+                    part = key
+                    break
+        parts.append(part)
+    return MULTI_INTENT_SPLIT.join(parts)
+
+
+def guesses(parse_data: dict[str, Any]) -> list[str]:
+    """The intents worth offering, best first (the fallback's own intent skipped)."""
+    ranking = parse_data.get("intent_ranking") or []
+    if not ranking:
+        intent = (parse_data.get("intent") or {}).get("name")
+        ranking = [{"name": intent, "confidence": 1.0}] if intent else []
+    offered: list[tuple[str, float]] = []
+    for entry in ranking:
+        name = entry.get("name")
+        if not name or name in NOT_OFFERED:
+            continue
+        offered.append((name, float(entry.get("confidence") or 0.0)))
+    if not offered:
+        return []
+    best = offered[0][1]
+    kept = [offered[0]] + [g for g in offered[1:] if g[1] >= best * SECOND_GUESS_SHARE]
+    return [name for name, _ in kept[:MAX_GUESSES]]
+
+
+def payload_for(intent: str) -> str:
+    """The button payload that affirms ``intent``.
+
+    A "/intent" payload skips the ResponseSelector, so ``/faq`` would reach the FAQ action
+    with no topic: a retrieval topic sends its label as text instead ("Ask about shipping
+    costs"), which the NLU reads as that topic.
+    """
+    if "/" in intent:
+        return label_for(intent)
+    return "/" + intent
+
+
+class ActionDefaultAskAffirmation(Action):
+    """Asks "Did you mean: Track an order?" with the customer's words on the buttons."""
+
+    def name(self) -> str:
+        """Rasa's name for the action, so the two-stage fallback runs this one."""
+        return "action_default_ask_affirmation"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> EventList:
+        """Offer the best guesses in plain words, and "Something else"."""
+        parse_data = tracker.latest_message or {}
+        offered = [topic_of(intent, parse_data) for intent in guesses(parse_data)]
+        buttons = [{"title": label_for(i), "payload": payload_for(i)} for i in offered]
+        buttons.append({"title": tone.SOMETHING_ELSE, "payload": tone.SOMETHING_ELSE_PAYLOAD})
+        if len(offered) == 1:
+            text = tone.did_you_mean(label_for(offered[0]))
+        elif offered:
+            text = tone.did_you_mean_one_of()
+        else:
+            dispatcher.utter_message(response="utter_ask_rephrase")
+            return []
+        dispatcher.utter_message(text=text, buttons=buttons)
+        return []
