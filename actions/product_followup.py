@@ -37,6 +37,11 @@ ORDINAL_WORDS: dict[str, int] = {
     "5th": 5,
     "five": 5,
     "5": 5,
+    "frist": 1,
+    "fisrt": 1,
+    "secnd": 2,
+    "secon": 2,
+    "thrid": 3,
     "last": LAST,
     "final": LAST,
     "bottom": LAST,
@@ -96,12 +101,32 @@ _MEASURE = re.compile(
 )
 
 
+# Plain colour words customers use; the catalogue's own colours arrive as ``colour``
+# entities from spaCy's EntityRuler, which only knows the colours the shop sells.
+BASIC_COLOURS = (
+    "black", "white", "grey", "gray", "blue", "navy", "green", "red", "pink", "yellow",
+    "orange", "purple", "brown", "beige", "cream", "teal", "silver", "gold",
+)  # fmt: skip
+
+
 def asked_about(text: str, colour_entities: Sequence[str] = ()) -> list[Asked]:
     """What the message asks, in a fixed order; "tell me more" (details) when nothing specific."""
     found = [asked for asked, pattern in _ASKED_PATTERNS if pattern.search(text)]
-    if colour_entities and Asked.COLOUR not in found:
+    if (colour_entities or asked_colour(text)) and Asked.COLOUR not in found:
         found.append(Asked.COLOUR)
+    if Asked.COLOUR not in found and Asked.MATERIAL not in found and materials_in(text):
+        found.append(Asked.MATERIAL)  # "is the mug ceramic?"
     return found or [Asked.DETAILS]
+
+
+def asked_colour(text: str, colour_entities: Sequence[str] = ()) -> str | None:
+    """The colour a question names ("does it come in blue"), tagged or a plain colour word."""
+    if colour_entities:
+        return colour_entities[0]
+    for word in re.findall(r"[a-z]+", text.lower()):
+        if word in BASIC_COLOURS:
+            return word
+    return None
 
 
 def ordinal_position(value: str) -> int | None:

@@ -25,6 +25,7 @@ from actions.product_followup import (
     Asked,
     Resolution,
     asked_about,
+    asked_colour,
     materials_in,
     measures_in,
     resolve,
@@ -78,7 +79,7 @@ def answer_for(
     product: ProductFact,
     asked: Asked,
     colours: Sequence[str],
-    asked_colour: str | None,
+    colour_named: str | None,
     currency: str,
 ) -> tuple[str, bool]:
     """(sentence, answered): one question about one product, from its catalogue row."""
@@ -90,7 +91,7 @@ def answer_for(
     if asked is Asked.COLOUR:
         if not colours:
             return say.cannot_tell(title, "colours"), False
-        return say.colour(title, colours, asked_colour), True
+        return say.colour(title, colours, colour_named), True
     if asked is Asked.MATERIAL:
         materials = materials_in(title, product.description)
         if not materials:
@@ -157,14 +158,14 @@ class ActionProductQuestion(ShopAction):
             dispatcher.utter_message(text=say.NO_LONGER_LISTED, buttons=[SUGGEST_BUTTON])
             return []
         colour_values = entity_values(tracker, COLOUR_ENTITY)
-        asked_colour = colour_values[0] if colour_values else None
+        colour_named = asked_colour(text, colour_values)
         sentences: list[str] = []
         unanswered = False
         for product in (facts[i] for i in picked if i in facts):
             colours = self._colours(sessions, product)
             for asked in asked_about(text, colour_values):
                 sentence, answered = answer_for(
-                    product, asked, colours, asked_colour, services.policy.currency
+                    product, asked, colours, colour_named, services.policy.currency
                 )
                 sentences.append(sentence)
                 unanswered = unanswered or not answered
