@@ -288,7 +288,9 @@ class OrderFormValidation(FormValidationAction, ABC):
         number = parse_order_number(value)
         customer_id = customer_id_of(tracker)
         if number is None and customer_id is not None:
-            return self._own_order_named(value, dispatcher, tracker, services)
+            named = self._own_order_named(value, dispatcher, tracker, services)
+            if named is not None:
+                return named
         if number is None:
             if not is_direct_answer(tracker, "order_number"):
                 return {"order_number": None}
@@ -322,15 +324,18 @@ class OrderFormValidation(FormValidationAction, ABC):
 
     def _own_order_named(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, services: Services
-    ) -> SlotValues:
+    ) -> SlotValues | None:
         """A signed-in customer's words instead of a number: which of her orders they mean.
 
         Several that fit are left to the ask, which shows them as buttons; words that
         named an order she doesn't have are said back only when they answered the question.
+        None when she has no orders to choose from (she is answered like a guest).
         """
         customer_id = customer_id_of(tracker)
         assert customer_id is not None  # only signed-in customers get here
         orders = own_orders(services, customer_id)
+        if not orders:
+            return None
         now = utcnow()
         said = latest_text(tracker) or as_text(value)
         meant = resolve_reference(said, orders, now)

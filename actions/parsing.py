@@ -158,3 +158,21 @@ def _best_by_words(said: str, lines: tuple[OrderLineView, ...]) -> tuple[OrderLi
     if best == 0:
         return ()
     return tuple(line for score, line in scored if score == best)
+
+
+# What people say when they give a reason for a return rather than naming an item.
+_REASON = re.compile(
+    r"\b(?:broken|broke|damaged|faulty|defective|cracked|chipped|scratched|stained|torn|"
+    r"ripped|smashed|snapped|dented|leaking|leaks|bent|missing parts?|"
+    r"(?:doesn'?t|does not|didn'?t|did not|won'?t|wont) (?:work|fit|turn on|switch on|charge)|"
+    r"not working|stopped working|wrong (?:size|colou?r|item|one|thing)|too (?:small|big|large|"
+    r"tight|loose|short|long|dark|bright)|changed my mind|change of mind|not as described|"
+    r"not what i (?:ordered|expected|wanted)|(?:don'?t|didn'?t|do not|did not) (?:like|want|need)|"
+    r"poor quality|bad quality|cheap|arrived late|came late|looks different|no longer need)\b",
+    re.IGNORECASE,
+)
+
+
+def looks_like_reason(value: Any) -> bool:
+    """Whether ``value`` gives a reason for a return ("it's broken", "too small")."""
+    return bool(_REASON.search(as_text(value).replace("’", "'")))

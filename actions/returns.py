@@ -13,7 +13,8 @@ from rasa_sdk.types import DomainDict
 from actions import messages
 from actions.base import EventList, ShopAction, asker, order_in_slots
 from actions.forms_base import OrderFormValidation, SlotValues
-from actions.parsing import as_text, match_order_line, parse_return_number
+from actions.messages import returns as return_words
+from actions.parsing import as_text, looks_like_reason, match_order_line, parse_return_number
 from actions.services import Services
 from store.errors import OrderNotFound, Refused
 from store.repository import utcnow
@@ -79,6 +80,14 @@ class ValidateReturnForm(OrderFormValidation):
             # No order checked yet (or it was just refused): the item can't be matched.
             return {"return_item": None}
         match = match_order_line(value, order.lines)
+        said_reason = tracker.slots_to_validate().get("return_reason")
+        if match.line is None and not match.ambiguous and (said_reason or looks_like_reason(value)):
+            # "it's broken" answers the next question, not this one: keep it as the reason
+            # (the NLU's reason when it found one) and ask for the item again, with the
+            # order's items as buttons.
+            reason = as_text(said_reason or value)[:REASON_MAX_CHARS]
+            dispatcher.utter_message(text=return_words.REASON_NOTED)
+            return {"return_item": None, "return_reason": reason}
         if match.line is None:
             message = (
                 messages.which_item(match.candidates, order)

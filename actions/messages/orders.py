@@ -144,3 +144,37 @@ def matter_update(matter: dict, status: str) -> str:
         return f"Last time you asked about return {ref} — {change}."
     change = _ORDER_CHANGED.get(status, f"it is now {status}")
     return f"Last time you asked about order {ref} — {change}."
+
+
+# -- her own orders, for a signed-in customer -------------------------------------------
+
+_ORDER_SHORT = {
+    "pending": "received",
+    "processing": "being packed",
+    "shipped": "on its way",
+    "delivered": "delivered",
+    "cancelled": "cancelled",
+}
+
+WHICH_OWN_ORDER = "Which order is it? Here are your recent ones:"
+WHICH_OF_THESE = "More than one of your orders fits — which one do you mean?"
+YOUR_RECENT_ORDERS = "Here are your recent orders — tap one to see where it is:"
+NO_ORDERS_YET = "I can't see any orders on your account yet."
+GUEST_LIST_ORDERS = (
+    "I can only list orders once you're signed in to your account on our website. If you "
+    "have an order number (the 5 or 6 digits in your confirmation e-mail), I can look that "
+    "order up for you here."
+)
+
+
+def order_button_title(order: OrderView, now: datetime) -> str:
+    """ "18992 · 3 March · Table Lamp · delivered": enough to recognise an order by."""
+    first = order.lines[0].title if order.lines else "no items"
+    more = f" +{len(order.lines) - 1}" if len(order.lines) > 1 else ""
+    status = _ORDER_SHORT.get(order.status, order.status)
+    return f"{order.number} · {order.placed_at.day} {order.placed_at:%B} · {first}{more} · {status}"
+
+
+def own_order_not_matched(said: str) -> str:
+    """Her words fit none of her orders."""
+    return f"I couldn't match “{said}” to one of your orders."

@@ -83,3 +83,12 @@ def which_item(candidates: tuple[OrderLineView, ...], order: OrderView) -> str:
         f"Order {order.number} has more than one of those: {numbered_items(order.lines)}. "
         f"Which one do you mean — {join_words((c.title for c in candidates), last='or')}?"
     )
+
+
+def which_item_to_return(order: OrderView) -> str:
+    """The item question, asked with the order's items as buttons."""
+    return f"Which item from order {order.number} would you like to return?"
+
+
+# A reason given when the item was asked: kept, and the item asked again.
+REASON_NOTED = "Sorry to hear that — I've noted that as the reason for the return."
