@@ -70,11 +70,11 @@ class Asked(StrEnum):
 
 
 _ASKED_PATTERNS: tuple[tuple[Asked, re.Pattern[str]], ...] = (
-    (Asked.PRICE, re.compile(r"how mu?ch|pric|cost|£|expensive|cheap|pay for", re.I)),
+    (Asked.PRICE, re.compile(r"\bh[ou]?w m[uo]?ch|pric|cost|£|expensive|cheap|pay for", re.I)),
     (
         Asked.STOCK,
         re.compile(
-            r"stock|st0ck|availab|avail\b|sold out|any left|have any|get it now|order it now"
+            r"stock|stok|st0ck|availab|avail\b|sold out|any left|have any|get it now|order it now"
             r"|still (?:on sale|for sale|sell)",
             re.I,
         ),

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from rasa_sdk.events import SlotSet
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 from threadpoolctl import threadpool_limits
@@ -124,7 +125,6 @@ async def test_signed_in_customer_gets_three_products_with_price_and_reason(
         ActionRecommend(),
         ask("what would you recommend", "ask_recommendation", trained.customer_id),
     )
-    assert events == []
     [message] = dispatcher.messages
     titles = listed_titles(message["text"])
     prices = product_prices(trained.sessions)
@@ -136,6 +136,11 @@ async def test_signed_in_customer_gets_three_products_with_price_and_reason(
     [record] = shown(SENDER)
     assert record["source"] == "recommender" and record["items"][0] == int(liked)
     assert set(record["versions"]) == {"recommender", "search"}
+    # A follow-up ("how much is the second") reads the list from the slot, in the order shown.
+    assert events == [
+        SlotSet("shown_products", record["items"]),
+        SlotSet("discussed_product", None),
+    ]
 
 
 async def test_guest_gets_what_is_popular(trained: TrainedShop) -> None:
@@ -215,10 +220,11 @@ async def test_bought_together_suggests_other_members_of_a_planted_bundle(
     order_tracker = tracker(
         sender_id=SENDER, slots={"customer_id": str(customer_id), "order_number": number}
     )
-    _, dispatcher = await run(ActionSuggestBoughtTogether(), order_tracker)
+    events, dispatcher = await run(ActionSuggestBoughtTogether(), order_tracker)
     text = first_text(dispatcher)
     assert text.startswith("By the way, customers who bought that often add:")
     assert "bought together with" in text
+    assert events[0] == SlotSet("shown_products", shown(SENDER)[-1]["items"])
 
 
 async def test_bought_together_is_silent_for_an_order_the_asker_may_not_see(
@@ -227,8 +233,9 @@ async def test_bought_together_is_silent_for_an_order_the_asker_may_not_see(
     with trained.sessions() as s:
         number = s.scalar(select(Order.number).where(Order.customer_id.is_not(None)).limit(1))
     stranger = tracker(sender_id=GUEST, slots={"order_number": number})
-    _, dispatcher = await run(ActionSuggestBoughtTogether(), stranger)
+    events, dispatcher = await run(ActionSuggestBoughtTogether(), stranger)
     assert dispatcher.messages == []
+    assert events == []
 
 
 # -- without trained artifacts ----------------------------------------------------------
