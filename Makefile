@@ -13,7 +13,7 @@
 PY := .venv/bin/python
 SHELL := /bin/bash
 
-.PHONY: setup engines data train demo demo-scale test lint lock validate actions shell interactive clean
+.PHONY: setup engines data train demo demo-scale test bench lint lock validate actions shell interactive clean
 
 setup:
 	@bash scripts/setup.sh
@@ -46,6 +46,13 @@ demo-scale: engines data train
 
 test: engines data train
 	@$(PY) -m pytest $(PYTEST_ARGS)
+
+# The benchmarks that drive the whole stack (BENCHMARKS.md): whole dialogues off the happy
+# path (issue 14), then whole-conversation load on the embedded and scaled stacks against
+# Rasa's own bot (issue 13). Both print their figures; neither fails on a low one.
+bench: engines data train
+	@$(PY) -m benchmarks.dialogues
+	@nice -n 10 $(PY) -m benchmarks.load
 
 validate: setup
 	@$(PY) -m concierge.rasa_cli validate $(RASA_ARGS)
