@@ -35,16 +35,14 @@ class ActionAcknowledgeFrustration(ShopAction):
         domain: DomainDict,
         services: Services,
     ) -> EventList:
-        """Apologise (unless this turn already did) and offer a person."""
-        apologised = already_apologised(tracker) or any(
-            tone.is_apology(m.get("text")) for m in dispatcher.messages
-        )
-        if not apologised:
+        """Apologise (unless this turn already did) and offer a person, with one button."""
+        # ShopAction.run's hook has usually just apologised, with the button on the apology.
+        said_here = any(tone.is_apology(m.get("text")) for m in dispatcher.messages)
+        if not said_here and not already_apologised(tracker):
             turns = sum(1 for e in tracker.events or [] if e.get("event") == "user")
             dispatcher.utter_message(text=tone.apology(turns))
-        dispatcher.utter_message(
-            text=tone.HOW_CAN_I_PUT_IT_RIGHT, buttons=[talk_to_a_person_button()]
-        )
+        buttons = [] if said_here else [talk_to_a_person_button()]
+        dispatcher.utter_message(text=tone.HOW_CAN_I_PUT_IT_RIGHT, buttons=buttons)
         return []
 
 

@@ -170,6 +170,27 @@ BROKEN: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
         "returns.restocking_fee",
     ),
     ("unknown_top_level", lambda d: d.update(gift_wrap=True), "gift_wrap"),
+    ("missing_not_served", lambda d: d.pop("not_served_here"), "not_served_here"),
+    (
+        "not_served_without_other",
+        lambda d: d["not_served_here"].pop("other"),
+        "not_served_here.other",
+    ),
+    (
+        "not_served_without_keywords",
+        lambda d: d["not_served_here"]["invoice"].update(keywords=[]),
+        "not_served_here.invoice.keywords",
+    ),
+    (
+        "not_served_without_answer",
+        lambda d: d["not_served_here"]["payment"].pop("answer"),
+        "not_served_here.payment.answer",
+    ),
+    (
+        "not_served_misspelt_key",
+        lambda d: d["not_served_here"]["payment"].update(keywrds=["card"]),
+        "not_served_here.payment.keywrds",
+    ),
     (
         "unknown_support_key",
         lambda d: d["support"].update(whatsapp="07700 900123"),
