@@ -90,7 +90,7 @@ def answer_for(
         return say.stock(title, product.stock), True
     if asked is Asked.COLOUR:
         if not colours:
-            return say.cannot_tell(title, "colours"), False
+            return say.colour_unknown(title, colour_named), False
         return say.colour(title, colours, colour_named), True
     if asked is Asked.MATERIAL:
         materials = materials_in(title, product.description)

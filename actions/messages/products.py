@@ -56,6 +56,16 @@ def colour(title: str, colours: Sequence[str], asked: str | None) -> str:
     return f"Sorry, the {title} doesn't come in {asked.lower()} — it comes in {listed}."
 
 
+def colour_unknown(title: str, asked: str | None) -> str:
+    """The catalogue lists no colour for it: say so, naming the colour asked about."""
+    if asked is None:
+        return cannot_tell(title, "colours")
+    return (
+        f"Our catalogue doesn't say whether the {title} comes in {asked.lower()} — our team "
+        "can check, shall I ask them?"
+    )
+
+
 def material(title: str, materials: Sequence[str]) -> str:
     """What it is made of, as the catalogue's title and description name it."""
     return f"The {title} is made of {join_words(materials)}."

@@ -172,6 +172,19 @@ async def test_what_the_catalogue_does_not_hold_is_said_and_the_team_offered(sho
     ]
 
 
+async def test_a_colour_the_catalogue_does_not_list_is_said_so(shop: Shop) -> None:
+    ids, shown = await _recommended(shop)
+    with shop.sessions() as s, s.begin():
+        s.execute(update(Product).where(Product.id == ids["journal"]).values(colour=None))
+    _, dispatcher = await run(
+        ActionProductQuestion(), _follow_up("does the first come in navy", shown)
+    )
+    assert first_text(dispatcher) == (
+        "Our catalogue doesn't say whether the Thistle Leather Journal comes in navy — our "
+        "team can check, shall I ask them?"
+    )
+
+
 async def test_it_with_several_shown_and_none_discussed_asks_which(shop: Shop) -> None:
     ids, shown = await _recommended(shop)
     events, dispatcher = await run(ActionProductQuestion(), _follow_up("how much is it", shown))
