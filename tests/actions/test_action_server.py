@@ -144,4 +144,5 @@ def test_webhook_lists_every_contract_action(action_server: str) -> None:
         "action_decline_offer",
         "action_stop_offers",
         "action_answer_yes_no",
+        "action_answer_pending_faq",
     }

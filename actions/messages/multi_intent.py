@@ -1,0 +1,10 @@
+"""Words for the second of two requests made in one message (actions/multi_intent.py)."""
+
+from __future__ import annotations
+
+OTHER_QUESTION_LEAD = "And on your other question:"
+
+
+def other_question_answer(answer: str) -> str:
+    """A policy answer that follows the answer to the request asked before it."""
+    return f"{OTHER_QUESTION_LEAD} {answer}"
