@@ -16,8 +16,20 @@ REASON_MAX_CHARS = 500
 
 
 def handoff_reason(tracker: Tracker) -> str | None:
-    """What the customer said when asking for a person (the agent reads it first)."""
+    """What the customer said when asking for a person (the agent reads it first).
+
+    A "Talk to a person" button sends ``/request_human``, which tells the agent nothing:
+    the customer's last typed message (the complaint, the address to change) is the reason.
+    """
+    for event in reversed(tracker.events or []):
+        if event.get("event") != "user":
+            continue
+        text = (event.get("text") or "").strip()
+        if text and not text.startswith("/"):
+            return text[:REASON_MAX_CHARS]
     text = (tracker.latest_message.get("text") or "").strip()
+    if text.startswith("/"):
+        return None
     return text[:REASON_MAX_CHARS] or None
 
 

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import pytest
+from rasa_sdk.events import ActionExecuted, SessionStarted
 
+from actions.handoff import ActionHandoff
 from actions.messages import STORE_UNREACHABLE, tone
 from actions.tone import ActionUnsupportedRequest
 from store.not_served import OTHER, topic_for
 from store.policy import ShopPolicy, load_policy
-from tests.actions.shop_data import Shop
-from tests.actions.trackers import parse_data, run, tracker
+from tests.actions.shop_data import Customer, Shop
+from tests.actions.trackers import SENDER, parse_data, run, tracker, user
 from tests.store.conftest import POLICY_FILE
 
 PASS_ON = [
@@ -99,3 +101,25 @@ async def test_an_angry_complaint_is_apologised_for_first(shop: Shop) -> None:
 async def test_with_the_database_down_it_apologises(database_down: None) -> None:
     _, dispatcher = await run(ActionUnsupportedRequest(), _turn("do you price match?"))
     assert [m["text"] for m in dispatcher.messages] == [STORE_UNREACHABLE]
+
+
+async def test_pass_me_on_button_hands_over_with_the_request_as_reason(
+    shop: Shop, anna: Customer
+) -> None:
+    asked = "can I change the delivery address for 19126?"
+    events = [
+        SessionStarted(),
+        ActionExecuted("action_listen"),
+        user(asked, "unsupported_request"),
+        ActionExecuted("action_unsupported_request"),
+        ActionExecuted("action_listen"),
+        user("/request_human", "request_human"),
+    ]
+    t = tracker(
+        slots={"customer_id": str(anna.id)},
+        latest_message=parse_data("/request_human", "request_human"),
+        events=events,
+    )
+    await run(ActionHandoff(), t)
+    # The agent reads what the customer wanted, not the button's payload.
+    assert shop.repo.request_handoff(SENDER, anna.id, None).reason == asked
