@@ -92,11 +92,13 @@ def resolve_reference(text: str, orders: Sequence[OrderView], now: datetime) -> 
         pool = [o for o in pool if start <= o.placed_at.date() <= end]
 
     # Only words that name something she bought count: "where the hell is it" names nothing.
+    # The orders sharing the most words win: "the table lamp" beats a bedside lamp.
     wanted = product_words(said)
-    by_product = [o for o in pool if wanted & _order_words(o)]
-    if by_product:
+    overlap = {o.number: len(wanted & _order_words(o)) for o in pool}
+    best = max(overlap.values(), default=0)
+    if best > 0:
         referred = True
-        pool = by_product
+        pool = [o for o in pool if overlap[o.number] == best]
 
     if _PREVIOUS.search(said):
         return Resolution(True, tuple(pool[1:2]))
