@@ -145,4 +145,7 @@ def test_webhook_lists_every_contract_action(action_server: str) -> None:
         "action_stop_offers",
         "action_answer_yes_no",
         "action_answer_pending_faq",
+        "action_acknowledge_frustration",
+        "action_unsupported_request",
+        "action_default_ask_affirmation",
     }
