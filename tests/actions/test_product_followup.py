@@ -75,6 +75,7 @@ def test_nothing_shown_resolves_to_nothing() -> None:
         ("what size is it", [Asked.SIZE]),
         ("how big is the first one", [Asked.SIZE]),
         ("how much is it and is it in stock", [Asked.PRICE, Asked.STOCK]),
+        ("is the lamp available in white", [Asked.COLOUR]),
     ],
 )
 def test_what_is_asked(text: str, expected: list[Asked]) -> None:
