@@ -115,7 +115,8 @@ def asked_about(text: str, colour_entities: Sequence[str] = ()) -> list[Asked]:
     if (colour_entities or asked_colour(text)) and Asked.COLOUR not in found:
         found.append(Asked.COLOUR)
     if Asked.COLOUR in found and re.search(r"availa?b\w* in\b", text, re.I):
-        found = [a for a in found if a is not Asked.STOCK]  # "is it available in blue" asks the colour, not the stock
+        # "is it available in blue" asks the colour, not the stock.
+        found = [a for a in found if a is not Asked.STOCK]
     if Asked.COLOUR not in found and Asked.MATERIAL not in found and materials_in(text):
         found.append(Asked.MATERIAL)  # "is the mug ceramic?"
     return found or [Asked.DETAILS]
