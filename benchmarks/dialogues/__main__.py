@@ -14,6 +14,7 @@ restored. Exit code 0 unless ``--min-share`` is given and the share is below it.
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import tempfile
 import time
@@ -48,6 +49,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", type=Path, default=MODEL_PATH, help="model to serve")
     parser.add_argument("--min-share", type=float, help="exit 1 below this share fully right")
     args = parser.parse_args(argv)
+    # A plain `kill` stops the stack this started, like Ctrl-C does.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
 
     dialogues = select(load_dialogues(), args.only, args.limit)
     print(f"{len(dialogues)} dialogues, {sum(len(d.turns) for d in dialogues)} turns", flush=True)

@@ -33,6 +33,20 @@ STATUSES = ("shipped", "pending", "processing", "delivered", "cancelled")
 OPEN_STATUSES = ("pending", "processing", "shipped")
 
 
+_ORDER_KEYS = ("orders", "open_orders", "order", "latest_order", "latest_item", "return")
+KNOWN_NAMES = re.compile(
+    r"unknown_order|shown\.(?:\d+|last)|(?:anna|ben|clara|guest)\.(?:email|first_name|"
+    + "|".join(_ORDER_KEYS)
+    + "".join(f"|{s}_order|{s}_item" for s in STATUSES)
+    + ")"
+)
+
+
+def is_known(name: str) -> bool:
+    """Whether ``name`` (without braces) is a placeholder :func:`shop_facts` can fill."""
+    return KNOWN_NAMES.fullmatch(name) is not None
+
+
 class UnresolvedPlaceholder(LookupError):
     """A dialogue names something the store does not have (e.g. no pending order)."""
 

@@ -168,8 +168,8 @@ def started_stack(scratch: Path, model_path: Path, timeout: float = 900) -> Iter
     upgrade(f"sqlite:///{pristine}")
     _copy_sqlite(pristine, settings.var_dir / "concierge.db")
     stack = Stack(settings, model_path=model_path)
-    stack.start(timeout=timeout)
-    try:
+    try:  # started inside: an interrupted start must not leave a service running
+        stack.start(timeout=timeout)
         target = Target.from_settings(settings)
         yield replace(
             target,
