@@ -48,20 +48,24 @@ def intent_parts(intent: str | None) -> list[str]:
 def pending_question(events: list[dict[str, Any]]) -> dict[str, Any] | None:
     """Parse data of the latest message whose policy question still waits for an answer.
 
-    That is the latest user message with a multi-intent that has a ``faq`` part, unless
-    the task it came with was abandoned (a form left with ``action_deactivate_loop``)
-    after it.
+    That is the latest user message with a multi-intent that has a ``faq`` part, unless the
+    customer later left the task it came with (a form ended by ``action_deactivate_loop`` in
+    answer to a later message, e.g. "stop"). A form left in the same turn does not count:
+    that is the switch from another task's form to the one the message asked for.
     """
+    left_in_this_turn = abandoned = False
     for event in reversed(events):
         if event.get("event") == "action" and event.get("name") == ABANDONED_BY:
-            return None
+            left_in_this_turn = True
+            continue
         if event.get("event") != "user":
             continue
         parse_data = event.get("parse_data") or {}
-        intent = (parse_data.get("intent") or {}).get("name")
-        parts = intent_parts(intent)
+        parts = intent_parts((parse_data.get("intent") or {}).get("name"))
         if len(parts) > 1 and RETRIEVAL_INTENT in parts:
-            return parse_data
+            return None if abandoned else parse_data
+        abandoned = abandoned or left_in_this_turn
+        left_in_this_turn = False
     return None
 
 

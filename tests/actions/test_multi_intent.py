@@ -130,3 +130,19 @@ def test_a_plain_policy_question_is_not_kept_for_later() -> None:
     # A lone faq message is answered at once by action_answer_faq; nothing waits.
     assert pending_question([said("how much is shipping", "faq", "shipping_costs")]) is None
     assert pending_question([ASKED])["intent"]["name"] == "order_status+faq"
+
+
+def test_a_question_that_switched_forms_still_waits_for_the_new_form() -> None:
+    # "where is 40213 and how much is shipping?" during the return form: the return form is
+    # left in the same turn, for the order form the message asked for.
+    events = [
+        ASKED,
+        ActionExecuted("action_deactivate_loop"),
+        ActiveLoop(None),
+        ActionExecuted("order_status_form"),
+        ActiveLoop("order_status_form"),
+        ActionExecuted("action_listen"),
+        said("j.patel@example.co.uk", "inform", "payment_methods"),
+        ActionExecuted("order_status_form"),
+    ]
+    assert pending_question(events) is ASKED["parse_data"]
