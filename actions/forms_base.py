@@ -102,8 +102,9 @@ def is_direct_answer(tracker: Tracker, slot: str) -> bool:
     """
     if tracker.get_slot(REQUESTED_SLOT) != slot:
         return False
-    intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
-    return intent not in NOT_AN_ANSWER
+    intent = ((tracker.latest_message or {}).get("intent") or {}).get("name") or ""
+    # A multi-intent ("order_status+faq") is a request when any of its parts is.
+    return not NOT_AN_ANSWER.intersection(intent.split("+"))
 
 
 class OrderFormValidation(FormValidationAction, ABC):

@@ -13,7 +13,9 @@ from store.views import OrderLineView, OrderView
 NOW = datetime(2025, 10, 15, 10, 0)
 
 
-def _order(number: str, placed: datetime, *titles: tuple[str, str], status: str = "delivered"):
+def _order(
+    number: str, placed: datetime, *titles: tuple[str, str], status: str = "delivered"
+) -> OrderView:
     lines = tuple(
         OrderLineView(
             id=i, product_id=i, sku=f"SKU{i}", title=t, category=c, quantity=1, unit_price=10.0
