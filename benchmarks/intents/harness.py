@@ -8,7 +8,15 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from benchmarks.intents.data import Example, stratified_split, write_rasa_nlu
-from benchmarks.intents.metrics import Prediction, Scores, choose_threshold, latency_ms, score
+from benchmarks.intents.metrics import (
+    Prediction,
+    Scores,
+    choose_both_thresholds,
+    choose_distance_threshold,
+    choose_threshold,
+    latency_ms,
+    score,
+)
 from benchmarks.intents.rasa_runner import RasaEnvironment, parse, prepare_config, train_nlu
 
 
@@ -45,6 +53,11 @@ class Result:
     epochs: int | None = None
     validation: Scores | None = None
     notes: list[str] = field(default_factory=list)
+    # With a distance to the training data (OutOfDistributionRejector): the same test set
+    # judged by "distance" alone, by "confidence+distance", each with thresholds chosen on
+    # the validation split, and by "component" (the component's own rejections, its
+    # threshold learned inside training). "scores" above stays the confidence-only baseline.
+    variants: dict[str, Scores] = field(default_factory=dict)
 
 
 def run(plan: Plan, env: RasaEnvironment, log=print) -> list[Result]:
@@ -67,6 +80,7 @@ def run(plan: Plan, env: RasaEnvironment, log=print) -> list[Result]:
         model, train_seconds = train_nlu(env, config, nlu_file, plan.work_dir / "models", name)
         log(f"[{name}] trained in {train_seconds:.0f} s; parsing the test set ...")
         threshold, validation_scores = plan.threshold or 0.0, None
+        chosen: dict[str, tuple[float, float | None]] = {}
         if validation and plan.oos_label is not None:  # a validation split implies OOS
             parsed = parse(
                 env, model, [e.text for e in validation], plan.work_dir, f"{name}-validation"
@@ -74,12 +88,35 @@ def run(plan: Plan, env: RasaEnvironment, log=print) -> list[Result]:
             preds = _predictions(validation, parsed)
             threshold = choose_threshold(preds, plan.oos_label, plan.min_in_scope)
             validation_scores = score(preds, plan.oos_label, threshold)
+            if all(p.distance is not None for p in preds):
+                chosen = {
+                    "distance": (
+                        0.0,
+                        choose_distance_threshold(preds, plan.oos_label, plan.min_in_scope),
+                    ),
+                    "confidence+distance": choose_both_thresholds(
+                        preds, plan.oos_label, plan.min_in_scope
+                    ),
+                }
         parsed = parse(env, model, [e.text for e in plan.test], plan.work_dir, f"{name}-test")
         rows = parsed["predictions"]
         p50, p95 = latency_ms([row["seconds"] for row in rows])
+        test_preds = _predictions(plan.test, parsed)
+        variants = {
+            label: score(test_preds, plan.oos_label, conf, dist)
+            for label, (conf, dist) in chosen.items()
+        }
+        if plan.oos_label is not None and all("rejected" in row for row in rows):
+            variants["component"] = score(
+                [
+                    Prediction(p.label, plan.oos_label if row["rejected"] else p.intent, 1.0)
+                    for p, row in zip(test_preds, rows, strict=True)
+                ],
+                plan.oos_label,
+            )
         result = Result(
             config=name,
-            scores=score(_predictions(plan.test, parsed), plan.oos_label, threshold),
+            scores=score(test_preds, plan.oos_label, threshold),
             train_seconds=train_seconds,
             train_examples=len(fit),
             test_examples=len(plan.test),
@@ -90,6 +127,7 @@ def run(plan: Plan, env: RasaEnvironment, log=print) -> list[Result]:
             epochs=plan.epochs,
             validation=validation_scores,
             notes=notes,
+            variants=variants,
         )
         log(format_result(result))
         results.append(result)
@@ -107,7 +145,12 @@ def run(plan: Plan, env: RasaEnvironment, log=print) -> list[Result]:
 
 def _predictions(examples: list[Example], parsed: dict) -> list[Prediction]:
     return [
-        Prediction(label=e.label, intent=row["intent"] or "", confidence=row["confidence"])
+        Prediction(
+            label=e.label,
+            intent=row["intent"] or "",
+            confidence=row["confidence"],
+            distance=row.get("distance"),
+        )
         for e, row in zip(examples, parsed["predictions"], strict=True)
     ]
 
@@ -127,6 +170,16 @@ def format_result(r: Result) -> str:
             f"   threshold       {s.threshold:.4f}"
             + (" (chosen on the validation split)" if r.validation else ""),
         ]
+    for label, v in r.variants.items():
+        how = (
+            "threshold learned in training"
+            if label == "component"
+            else f"confidence >= {v.threshold:.4f}, distance <= {v.distance_threshold:.4f}"
+        )
+        lines.append(
+            f"   {label:<19} in-scope acc. {v.in_scope_accuracy:.4f}, OOS recall "
+            f"{v.oos_recall:.4f} ({how})"
+        )
     lines += [
         f"   training        {r.train_seconds:.1f} s on {r.train_examples} examples",
         f"   parse latency   p50 {r.parse_p50_ms:.1f} ms, p95 {r.parse_p95_ms:.1f} ms"
@@ -155,4 +208,31 @@ def summary_table(results: list[Result]) -> str:
             )
         row += f" {r.train_seconds:.0f} s | {r.parse_p50_ms:.1f} ms | {r.parse_p95_ms:.1f} ms |"
         rows.append(row)
+    variants = [(r.config, label, v) for r in results for label, v in r.variants.items()]
+    if variants:
+        rows += [
+            "",
+            "| config | rejection | in-scope acc. | OOS recall | confidence thr. | distance thr. |",
+            "|---|---|---|---|---|---|",
+        ]
+        for r in results:
+            s = r.scores
+            if s.in_scope_accuracy is not None and r.variants:
+                rows.append(
+                    f"| {r.config} | confidence (baseline) | {s.in_scope_accuracy:.4f} | "
+                    f"{s.oos_recall:.4f} | {s.threshold:.3f} | – |"
+                )
+        for config, label, v in variants:
+            conf = "learned" if label == "component" else f"{v.threshold:.3f}"
+            dist = (
+                "learned"
+                if label == "component"
+                else f"{v.distance_threshold:.4f}"
+                if v.distance_threshold is not None
+                else "–"
+            )
+            rows.append(
+                f"| {config} | {label} | {v.in_scope_accuracy:.4f} | {v.oos_recall:.4f} | "
+                f"{conf} | {dist} |"
+            )
     return "\n".join(rows)

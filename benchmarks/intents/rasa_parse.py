@@ -5,7 +5,10 @@ Usage (by the harness, never imported by it):
 
 TEXTS.json is a JSON list of strings. OUT.json gets, per text, the best intent other than
 ``nlu_fallback`` with its confidence, the intent Rasa itself returned, and the seconds
-``Agent.parse_message`` took; plus the model's load time. Only the standard library and
+``Agent.parse_message`` took; plus the model's load time. With an
+OutOfDistributionRejector in the pipeline, also the message's distance to the training
+data and whether the component rejected it; the best intent is then the classifier's own,
+so a confidence threshold is scored on what the classifier said. Only the standard library and
 Rasa are imported here, so the script runs on Python 3.10 with Rasa 3.6.
 """
 
@@ -21,8 +24,14 @@ FALLBACK = "nlu_fallback"
 WARM_UP = 5
 
 
+OUT_OF_DISTRIBUTION = "out_of_distribution"
+
+
 def best_intent(result):
-    """The best ranked intent that is not Rasa's fallback, and its confidence."""
+    """The classifier's best intent that is not Rasa's fallback, and its confidence."""
+    classifier = (result.get(OUT_OF_DISTRIBUTION) or {}).get("classifier_intent")
+    if classifier and classifier.get("name") not in (None, FALLBACK):
+        return classifier["name"], float(classifier.get("confidence") or 0.0)
     for entry in result.get("intent_ranking") or []:
         if entry.get("name") and entry["name"] != FALLBACK:
             return entry["name"], float(entry.get("confidence") or 0.0)
@@ -46,9 +55,12 @@ async def parse_all(model_path, texts):
         seconds = time.perf_counter() - started
         intent, confidence = best_intent(result)
         returned = (result.get("intent") or {}).get("name")
-        rows.append(
-            {"intent": intent, "confidence": confidence, "returned": returned, "seconds": seconds}
-        )
+        row = {"intent": intent, "confidence": confidence, "returned": returned, "seconds": seconds}
+        distance = result.get(OUT_OF_DISTRIBUTION)
+        if distance:
+            row["distance"] = float(distance["distance"])
+            row["rejected"] = bool(distance["rejected"])
+        rows.append(row)
     return {"load_seconds": load_seconds, "predictions": rows}
 
 

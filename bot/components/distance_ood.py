@@ -91,9 +91,7 @@ class NearestNeighbourDistance:
         fit, held = validation_split(labels, self.validation_fraction, self.seed)
         if len(held) and len(fit):
             self.validation_distances_ = knn_distance(vectors[held], vectors[fit], self.k)
-            self.threshold_ = float(
-                np.quantile(self.validation_distances_, self.in_scope_quantile)
-            )
+            self.threshold_ = float(np.quantile(self.validation_distances_, self.in_scope_quantile))
         else:
             # Too little data to validate anything: a threshold nothing exceeds.
             self.validation_distances_ = np.zeros(0)

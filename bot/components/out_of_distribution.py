@@ -32,6 +32,7 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
+from rasa.nlu.featurizers.dense_featurizer.dense_featurizer import DenseFeaturizer
 from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
 from rasa.shared.exceptions import InvalidConfigException
 from rasa.shared.nlu.constants import ENTITIES, FEATURE_TYPE_SENTENCE, INTENT, TEXT
@@ -53,8 +54,10 @@ class OutOfDistributionRejector(GraphComponent, IntentClassifier):
 
     @classmethod
     def required_components(cls) -> list[type]:
-        """It corrects a classifier's intent, so one must run before it."""
-        return [IntentClassifier]
+        """Dense sentence features must exist. (It also needs a classifier before it at
+        parse time, but Rasa checks requirements on the training graph too, where a
+        classifier's training node is no ancestor of this one.)"""
+        return [DenseFeaturizer]
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:

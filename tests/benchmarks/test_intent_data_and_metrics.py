@@ -20,6 +20,8 @@ from benchmarks.intents.data import (
 from benchmarks.intents.metrics import (
     Prediction,
     accuracy,
+    choose_both_thresholds,
+    choose_distance_threshold,
     choose_threshold,
     latency_ms,
     macro_f1,
@@ -197,3 +199,46 @@ def test_choosing_a_threshold_on_a_large_split_takes_well_under_a_second():
     started = time.perf_counter()
     choose_threshold(preds, "oos", 0.9)
     assert time.perf_counter() - started < 1.0  # rescoring each candidate took minutes
+
+
+def test_beyond_the_distance_threshold_a_confident_message_is_out_of_scope():
+    preds = [
+        Prediction("a", "a", 0.99, distance=0.1),
+        Prediction("oos", "a", 0.99, distance=0.6),
+    ]
+    assert score(preds, "oos").oos_recall == 0.0
+    scores = score(preds, "oos", 0.0, distance_threshold=0.5)
+    assert scores.in_scope_accuracy == 1.0 and scores.oos_recall == 1.0
+    assert scores.distance_threshold == 0.5
+
+
+def test_distance_threshold_keeps_the_floor_and_catches_the_far_messages():
+    # Confidence cannot tell these apart (all 0.9); distance can, up to the one in-scope
+    # message that lies far out (0.5), which the floor of 0.75 lets go.
+    preds = [Prediction("a", "a", 0.9, distance=d) for d in (0.1, 0.2, 0.25, 0.5)] + [
+        Prediction("oos", "a", 0.9, distance=d) for d in (0.3, 0.45, 0.7)
+    ]
+    assert choose_threshold(preds, "oos", 0.75) == 0.0
+    threshold = choose_distance_threshold(preds, "oos", 0.75)
+    scores = score(preds, "oos", 0.0, threshold)
+    assert scores.in_scope_accuracy == 0.75 and scores.oos_recall == 1.0
+    assert 0.25 <= threshold < 0.3
+    # A stricter floor keeps every in-scope message and gives up the near ones.
+    strict = score(preds, "oos", 0.0, choose_distance_threshold(preds, "oos", 1.0))
+    assert strict.in_scope_accuracy == 1.0 and strict.oos_recall == pytest.approx(1 / 3)
+
+
+def test_both_thresholds_together_catch_what_each_alone_misses():
+    preds = [Prediction("a", "a", 0.9, distance=0.1) for _ in range(8)] + [
+        Prediction("oos", "a", 0.2, distance=0.1),  # near, but unsure: confidence catches it
+        Prediction("oos", "a", 0.95, distance=0.8),  # sure, but far: distance catches it
+    ]
+    confidence, distance = choose_both_thresholds(preds, "oos", 0.95)
+    scores = score(preds, "oos", confidence, distance)
+    assert scores.in_scope_accuracy == 1.0 and scores.oos_recall == 1.0
+    assert score(preds, "oos", choose_threshold(preds, "oos", 0.95)).oos_recall == 0.5
+
+
+def test_a_distance_threshold_needs_distances():
+    with pytest.raises(ValueError, match="no distance"):
+        choose_distance_threshold([Prediction("a", "a", 0.9)], "oos")

@@ -159,3 +159,53 @@ def test_an_oos_label_absent_from_the_data_is_refused(tmp_path):
     result = harness("--train", str(train), "--test", str(train), "--oos-label", "chitchat")
     assert result.returncode == 1
     assert "'chitchat' occurs in neither split" in result.stderr
+
+
+DISTANCE_CONFIG = """\
+recipe: default.v1
+language: en
+pipeline:
+  - name: WhitespaceTokenizer
+  - name: CountVectorsFeaturizer
+  - name: bot.components.minilm_featurizer.MiniLMFeaturizer
+  - name: bot.components.linear_intent_classifier.LinearIntentClassifier
+  - name: bot.components.out_of_distribution.OutOfDistributionRejector
+  - name: FallbackClassifier
+    threshold: 0.3
+"""
+
+
+def test_distance_rejection_is_scored_beside_the_confidence_baseline(tmp_path):
+    rng = random.Random(6)
+    train = write_split(tmp_path / "train.csv", 20, rng)
+    test = write_split(tmp_path / "test.csv", 6, rng)
+    config = tmp_path / "distance.yml"
+    config.write_text(DISTANCE_CONFIG)
+    out = tmp_path / "run"
+    result = harness(
+        "--train",
+        str(train),
+        "--test",
+        str(test),
+        "--config",
+        str(config),
+        "--holdout-intents",
+        "1",
+        "--out",
+        str(out),
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    (record,) = json.loads((out / "results.json").read_text())["results"]
+    variants = record["variants"]
+    assert set(variants) == {"distance", "confidence+distance", "component"}
+    # The chosen variants carry the thresholds the validation split gave; the component's
+    # own threshold was learned inside training. The held-out intent and the real
+    # out_of_scope messages lie far from what was trained, so the component catches most.
+    assert variants["distance"]["distance_threshold"] is not None
+    assert variants["distance"]["threshold"] == 0.0
+    assert variants["confidence+distance"]["distance_threshold"] is not None
+    assert variants["component"]["oos_recall"] > 0.5
+    for scores in variants.values():
+        assert 0 <= scores["in_scope_accuracy"] <= 1 and 0 <= scores["oos_recall"] <= 1
+    assert "| distance | confidence (baseline) |" in result.stdout
+    assert "| distance | component |" in result.stdout
