@@ -25,6 +25,8 @@ class TurnOutcome:
     events: list[dict[str, Any]]
     slots: dict[str, Any]
     active_form: str | None
+    # Store status of the orders the expectation asks about, by number (None: no such order).
+    order_statuses: dict[str, str | None] = field(default_factory=dict)
 
     @property
     def actions(self) -> list[str]:
@@ -163,6 +165,10 @@ def check_turn(expect: Expectation, user: str, outcome: TurnOutcome, facts: Shop
             problems += section()
         except UnresolvedPlaceholder as error:
             problems.append(f"cannot check: {error}")
+    for number, status in outcome.order_statuses.items():
+        wanted = next(v for k, v in expect.orders.items() if facts.one(k) == number)
+        if status != wanted:
+            problems.append(f"expected order {number} to be {wanted} in the store, it is {status}")
     if expect.checks_form and outcome.active_form != expect.form:
         problems.append(f"expected active form {expect.form}, got {outcome.active_form}")
     return problems

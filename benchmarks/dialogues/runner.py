@@ -16,6 +16,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import bindparam, text
+
 from benchmarks.dialogues.checks import TurnOutcome, TurnResult, check_turn
 from benchmarks.dialogues.placeholders import UnresolvedPlaceholder, shop_facts
 from benchmarks.dialogues.schema import Dialogue
@@ -98,6 +100,26 @@ def _state(events: list[dict[str, Any]]) -> tuple[dict[str, Any], str | None]:
     return slots, form
 
 
+def order_statuses(db_url: str, numbers: list[str]) -> dict[str, str | None]:
+    """The store's status of each order number (None for a number it does not have)."""
+    if not numbers:
+        return {}
+    engine = make_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            found: dict[str, str] = dict(
+                conn.execute(
+                    text("SELECT number, status FROM orders WHERE number IN :numbers").bindparams(
+                        bindparam("numbers", expanding=True)
+                    ),
+                    {"numbers": numbers},
+                ).all()
+            )
+    finally:
+        engine.dispose()
+    return {n: found.get(n) for n in numbers}
+
+
 def play(dialogue: Dialogue, target: Target, repo: ShopRepository) -> DialogueResult:
     """Say each turn, read what happened, check it; stop at a turn the stack failed."""
     result = DialogueResult(dialogue)
@@ -118,6 +140,9 @@ def play(dialogue: Dialogue, target: Target, repo: ShopRepository) -> DialogueRe
             events = chat.events()
             slots, form = _state(events)
             outcome = TurnOutcome(replies, events[seen:], slots, form)
+            outcome.order_statuses = order_statuses(
+                target.db_url, [facts.one(n) for n in turn.expect.orders]
+            )
             seen = len(events)
             result.turns.append(
                 TurnResult(user, outcome, check_turn(turn.expect, user, outcome, facts))
@@ -134,12 +159,12 @@ def play_all(
     target: Target,
     on_result: Callable[[DialogueResult], None] = lambda r: None,
 ) -> list[DialogueResult]:
-    """Every dialogue in turn; the store is restored after one that changes it."""
+    """Every dialogue in turn, each on the store as it was before the first (when restorable)."""
     repo = ShopRepository(make_session_factory(make_engine(target.db_url)))
     results = []
     for dialogue in dialogues:
         result = play(dialogue, target, repo)
-        if dialogue.changes_store and target.restore_store is not None:
+        if target.restore_store is not None:
             target.restore_store()
         results.append(result)
         on_result(result)

@@ -6,7 +6,6 @@ A file holds one theme::
     dialogues:
       - id: anna-wheres-my-parcel
         as: anna                 # anna | ben | clara (signed in) or guest (not signed in)
-        changes_store: false     # true when a turn creates a return or cancels an order
         turns:
           - user: "where's my parcel?"
             expect:
@@ -27,6 +26,11 @@ Expectation keys (a turn needs at least one):
   not take a value out of this message's words (nothing from an angry sentence lands in a
   form slot; a number the bot looked up itself is fine).
 - ``form``: the form active after the turn, or ``null`` for none.
+- ``orders``: the status orders have in the store after the turn (``{"{anna.pending_order}":
+  pending}``: "no, keep it" left the order as it was).
+
+The runner puts the store back as it was after every dialogue, so a return or
+cancellation one dialogue makes does not change what the next one finds.
 """
 
 from __future__ import annotations
@@ -48,7 +52,7 @@ LIST_KEYS = (
     "not_says",
     "slots_not_from_text",
 )
-EXPECT_KEYS = (*LIST_KEYS, "in_order", "first_action", "slots", "form")
+EXPECT_KEYS = (*LIST_KEYS, "in_order", "first_action", "slots", "form", "orders")
 # The themes the issue asks for; the smoke test fails when one has no dialogue.
 THEMES = (
     "happy_paths",
@@ -83,6 +87,7 @@ class Expectation:
     slots: dict[str, Any] = field(default_factory=dict)
     slots_not_from_text: tuple[str, ...] = ()
     form: str | None = None
+    orders: dict[str, str] = field(default_factory=dict)
     checks_form: bool = False  # ``form: null`` is an expectation too
 
 
@@ -98,7 +103,6 @@ class Dialogue:
     theme: str
     customer: str
     turns: tuple[Turn, ...]
-    changes_store: bool = False
     note: str = ""
 
     @property
@@ -129,6 +133,10 @@ def _expectation(raw: Any, where: str) -> Expectation:
         if not isinstance(raw["slots"], dict) or not raw["slots"]:
             raise DialogueFileError(f"{where}: `slots` must map slot names to values")
         values["slots"] = dict(raw["slots"])
+    if "orders" in raw:
+        if not isinstance(raw["orders"], dict) or not raw["orders"]:
+            raise DialogueFileError(f"{where}: `orders` must map order numbers to statuses")
+        values["orders"] = {str(k): str(v) for k, v in raw["orders"].items()}
     if "form" in raw:
         values["form"] = raw["form"]
         values["checks_form"] = True
@@ -164,7 +172,6 @@ def _dialogue(raw: Any, theme: str, where: str) -> Dialogue:
         theme=theme,
         customer=raw["as"],
         turns=tuple(turns),
-        changes_store=bool(raw.get("changes_store", False)),
         note=str(raw.get("note", "")),
     )
 
