@@ -32,7 +32,7 @@ from rasa_sdk.utils import call_potential_coroutine
 
 from actions import messages
 from actions.base import EventList, customer_id_of, record_activity, store_unreachable
-from actions.frustration import apologise_if_frustrated
+from actions.frustration import apologise_if_frustrated, is_frustrated
 from actions.messages import orders as order_words
 from actions.order_reference import resolve_reference
 from actions.own_orders import fitting_orders, own_orders
@@ -98,9 +98,10 @@ def is_direct_answer(tracker: Tracker, slot: str) -> bool:
     """Whether the latest message answered the form's question for ``slot``.
 
     Only then is a value that doesn't fit worth saying back; a request of its own ("where
-    the hell is my order") or words taken before the question was asked are not answers.
+    is my order"), an upset message (it gets an apology, not a correction) or words taken
+    before the question was asked are not answers.
     """
-    if tracker.get_slot(REQUESTED_SLOT) != slot:
+    if tracker.get_slot(REQUESTED_SLOT) != slot or is_frustrated(latest_text(tracker)):
         return False
     intent = ((tracker.latest_message or {}).get("intent") or {}).get("name") or ""
     # A multi-intent ("order_status+faq") is a request when any of its parts is.

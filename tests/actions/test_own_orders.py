@@ -280,3 +280,12 @@ async def test_a_reason_without_the_nlu_entity_is_kept_in_her_words(
     )
     events, _ = await run(ValidateReturnForm(), t)
     assert events == [SlotSet("return_item", None), SlotSet("return_reason", "it doesn't work")]
+
+
+async def test_an_upset_answer_without_a_number_gets_no_correction(shop: Shop) -> None:
+    said = "this is ridiculous, I don't have it"
+    t = form_tracker(STATUS, candidates={"order_number": said}, requested_slot="order_number",
+                     text=said)  # fmt: skip
+    events, dispatcher = await run(ValidateOrderStatusForm(), t)
+    assert SlotSet("order_number", None) in events
+    assert _nothing_said_back(dispatcher)
