@@ -45,7 +45,7 @@ _PATTERNS = {
 }
 # Shouting: at least this many words of two letters or more, all in capitals.
 _SHOUTED_WORDS = 3
-_WORD = re.compile(r"[A-Za-z]{2,}")
+_WORD = re.compile(r"\b[A-Za-z]{2,}\b")
 
 
 def frustration_signals(text: str | None) -> tuple[str, ...]:
