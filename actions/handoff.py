@@ -13,6 +13,7 @@ from store.repository import utcnow
 from store.views import Outcome
 
 REASON_MAX_CHARS = 500
+YES_NO = frozenset({"affirm", "deny"})
 
 
 def handoff_reason(tracker: Tracker) -> str | None:
@@ -25,7 +26,9 @@ def handoff_reason(tracker: Tracker) -> str | None:
         if event.get("event") != "user":
             continue
         text = (event.get("text") or "").strip()
-        if text and not text.startswith("/"):
+        intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
+        # A typed "yes" to "shall I pass you on?" says no more than the button would.
+        if text and not text.startswith("/") and intent not in YES_NO:
             return text[:REASON_MAX_CHARS]
     text = (tracker.latest_message.get("text") or "").strip()
     if text.startswith("/"):

@@ -24,12 +24,16 @@ from rasa_sdk.types import DomainDict
 
 from actions import messages
 from actions.base import EventList, ShopAction, current_session_events, customer_id_of
+from actions.handoff import ActionHandoff
 from actions.services import STORE_UNAVAILABLE, Services
 from promotions.decision import NOTHING, OfferContext
 from promotions.replies import OfferPayload, ReplyStatus
 from promotions.service import OfferDecision, OfferReply
 from promotions.triggers import Matter, Trigger, blocking_matters
 from store.views import Outcome
+
+# The payload of every "Talk to a person" / "Yes, pass me on" button.
+HANDOFF_PAYLOAD = "/request_human"
 
 logger = logging.getLogger(__name__)
 
@@ -301,17 +305,17 @@ def is_offer(event: dict[str, Any]) -> bool:
     return any(str(b.get("payload", "")).startswith(OfferPayload.ACCEPT) for b in buttons)
 
 
-def offer_in_last_reply(tracker: Tracker) -> bool:
-    """True when the bot's reply to the customer's previous message included an offer.
+def last_reply(tracker: Tracker) -> list[dict[str, Any]]:
+    """The bot's reply to the customer's previous message: its events, in order.
 
-    That reply is every bot message between the previous user message and this one and,
-    when the previous message opened a session, the session start's messages too: Rasa
-    logs those after ``session_started`` but before the message that caused them.
+    That reply is every event between the previous user message and this one and, when
+    the previous message opened a session, the session start's messages too: Rasa logs
+    those after ``session_started`` but before the message that caused them.
     """
     events = tracker.events or []
     users = [i for i, e in enumerate(events) if e.get("event") == "user"]
     if not users:
-        return False
+        return []
     latest = users[-1]
     previous = users[-2] if len(users) > 1 else -1
     first = previous + 1
@@ -324,11 +328,27 @@ def offer_in_last_reply(tracker: Tracker) -> bool:
         ]
         if starts:
             first = starts[-1] + 1
-    return any(is_offer(event) for event in events[first:latest])
+    return list(events[first:latest])
+
+
+def offer_in_last_reply(tracker: Tracker) -> bool:
+    """True when the bot's reply to the customer's previous message included an offer."""
+    return any(is_offer(event) for event in last_reply(tracker))
+
+
+def person_offered_in_last_reply(tracker: Tracker) -> bool:
+    """True when that reply offered a person ("shall I pass you on?" with its button)."""
+    return any(
+        str(button.get("payload", "")).startswith(HANDOFF_PAYLOAD)
+        for event in last_reply(tracker)
+        if event.get("event") == "bot"
+        for button in (event.get("data") or {}).get("buttons") or []
+    )
 
 
 class ActionAnswerYesNo(ShopAction):
-    """A plain "yes" / "no" outside a form: the answer to the offer just made, if any.
+    """A plain "yes" / "no" outside a form: the answer to the offer, or to the person,
+    just offered, if any.
 
     Forms (cancel confirmation, the two-stage fallback) take their yes / no themselves:
     Rasa lets an active loop run before any rule.
@@ -350,6 +370,9 @@ class ActionAnswerYesNo(ShopAction):
         if offer_in_last_reply(tracker):
             answer = ActionAcceptOffer() if said_yes else ActionDeclineOffer()
             return answer.act(dispatcher, tracker, domain, services)
+        if said_yes and person_offered_in_last_reply(tracker):
+            # "Shall I pass you on?" answered by typing "yes" rather than tapping the button.
+            return ActionHandoff().act(dispatcher, tracker, domain, services)
         if said_yes:
             dispatcher.utter_message(text=messages.YES_TO_NOTHING)
         else:
