@@ -17,12 +17,18 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.messages import tone
 
+# Whole words with their usual endings only: "Arsenal", "shiitake" or "crape" are not swearing.
 _SWEARING = (
-    r"f+u+c+k\w*|f\*+k|wtf|ffs|shit\w*|crap\w*|bloody|damn\w*|hell|piss\w*|arse\w*|"
-    r"bollocks|sodding|bugger\w*|god'?s sake|christ'?s sake|jesus"
+    r"f+u+c+k\w*|f\*+k|wtf|ffs|shit(?:e|s|ty|ting|tier)?|crap(?:py|pier)?|bloody|"
+    r"damn(?:ed|it)?|hell|piss(?:ed|ing)?|arse(?:s|d|hole|holes)?|bollocks|sodding|"
+    r"bugger(?:ed|ing|s)?|god'?s sake|christ'?s sake"
 )
 _REPEATING = (
-    r"(?:second|third|fourth|fifth|sixth|tenth|hundredth|umpteenth|2nd|3rd|\d+th) time|"
+    # "the third time I'm asking", "for the second time": not "the second time I order".
+    r"(?:second|third|fourth|fifth|sixth|tenth|hundredth|umpteenth|2nd|3rd|\d+th) time "
+    r"(?:(?:now |that |today )?(?:i'?m |i am |i'?ve |i have |i )?(?:been )?)"
+    r"(?:ask|contact|writ|messag|chas|tell|tr(?:y|ied)|call|e-?mail|chat|phon|complain)\w*|"
+    r"for the (?:second|third|fourth|fifth|umpteenth|2nd|3rd|\d+th) time|"
     r"how many (?:more )?times|(?:asking|asked|told you|tell you|said|ask) (?:this |it |you )?"
     r"(?:again|already|before|twice)|already (?:told|asked|said|explained)|"
     r"again and again|over and over|keep (?:asking|telling|saying)|for the last time|"

@@ -26,6 +26,9 @@ FRUSTRATED = [
     "what a waste of time",
     "I'm asking again about 18992",
     "why?!",
+    "for the second time, where is it",
+    "second time i've contacted you about this",
+    "this is shit",
 ]
 CALM = [
     "where is my order 18992",
@@ -37,6 +40,11 @@ CALM = [
     "shell lamp in brass",
     "thanks, that's great!",
     "can I return a scrap of fabric",
+    # Words that only begin like swearing, and a repeat that is not a complaint.
+    "is the Arsenal mug in stock",
+    "do you sell shitake mushroom kits",
+    "I'd like the crape paper garland",
+    "the second time I order from you and it's lovely",
 ]
 
 
