@@ -39,11 +39,18 @@ def test_signed_in_customer_gets_status_of_own_order(anna_chat: Chat, shop, repo
     assert "order_looked_up" in outcome_kinds(repo, anna_chat.sender_id)
 
 
-def test_order_is_asked_for_when_missing(anna_chat: Chat, shop, repo):
-    ask = anna_chat.text("has my parcel shipped")
-    assert "order number" in ask.lower()
+def test_signed_in_customer_picks_her_order_from_buttons_instead_of_typing_it(
+    anna_chat: Chat, shop, repo
+):
+    # Anna has two open orders (shipped and pending): the bot shows hers, not a question.
+    replies = anna_chat.say("has my parcel shipped")
+    payloads = [str(b["payload"]) for r in replies for b in r.get("buttons") or []]
     order = repo.find_order_for(shop.anna_shipped.number, customer_id=shop.anna_id, email=None)
-    reply = anna_chat.text(order.number)
+    pending = shop.anna_pending.number
+    assert any(order.number in p for p in payloads), replies
+    assert any(pending in p for p in payloads), replies
+    assert not any(shop.ben_order.number in p for p in payloads)
+    reply = anna_chat.text(next(p for p in payloads if order.number in p))
     assert order.shipments[0].tracking_number in reply
 
 
