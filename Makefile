@@ -4,16 +4,15 @@
 # Rasa's own commands, with this repository's --domain/--data/--config/--endpoints
 # (concierge/rasa_cli.py passes them):
 #   make validate      rasa data validate
-#   make actions       the action server in the foreground (what shell/interactive call)
+#   make actions       the action server in the foreground (what shell calls)
 #   make shell         rasa shell against the running action server (`make actions` first)
-#   make interactive   rasa interactive, same
 # (these three run in demo mode: they share the action token of var/secrets.json unless
 # CONCIERGE_ACTION_TOKEN is set)
 # Habits: make lint (ruff + mypy), make lock (upgrade the pinned installs).
 PY := .venv/bin/python
 SHELL := /bin/bash
 
-.PHONY: setup engines data train demo demo-scale test bench lint lock validate actions shell interactive clean
+.PHONY: setup engines data train demo demo-scale test bench lint lock validate actions shell clean
 
 setup:
 	@bash scripts/setup.sh
@@ -63,8 +62,6 @@ actions: data
 shell: train
 	@CONCIERGE_DEMO=1 $(PY) -m concierge.rasa_cli shell $(RASA_ARGS)
 
-interactive: train
-	@CONCIERGE_DEMO=1 $(PY) -m concierge.rasa_cli interactive $(RASA_ARGS)
 
 # ruff on everything (bot/ as Python 3.10), then mypy on the main environment's packages
 # ([tool.mypy] in pyproject.toml). Both run even when the first fails.

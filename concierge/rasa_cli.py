@@ -6,13 +6,12 @@ examples under ``nlu_data``, and ``var/rasa/endpoints.yml`` is generated from th
 (:mod:`concierge.rasa_endpoints`), its secrets expanded from the environment
 :func:`concierge.stack.rasa_env` derives. This module
 passes those flags and that environment once, so ``make validate``, ``make shell``,
-``make interactive`` and ``make train`` (through ``scripts/train.sh``) cannot drift apart:
+and ``make train`` (through ``scripts/train.sh``) cannot drift apart:
 
     python -m concierge.rasa_cli validate     # rasa data validate
     python -m concierge.rasa_cli train ...    # rasa train (scripts/train.sh adds --out etc.)
     python -m concierge.rasa_cli actions      # the action server in the foreground
     python -m concierge.rasa_cli shell        # rasa shell, needs the action server running
-    python -m concierge.rasa_cli interactive  # rasa interactive, same
 
 Anything after the command is passed on to Rasa (``... shell --debug``).
 """
@@ -34,7 +33,10 @@ DOMAIN = ["--domain", "bot/domain"]
 DATA = ["--data", "nlu_data", "bot/data"]
 CONFIG = ["--config", "config.yml"]
 
-COMMANDS = ("validate", "train", "actions", "shell", "interactive")
+# Not `rasa interactive`: it always starts Rasa with its HTTP API on and no token
+# (rasa/core/training/interactive.py: configure_app(enable_api=True)), so any local process
+# could set any slot of any conversation. Review and correct through the NLU inbox instead.
+COMMANDS = ("validate", "train", "actions", "shell")
 
 
 def rasa_command(command: str, settings: Settings, extra: Sequence[str] = ()) -> list[str]:
@@ -46,7 +48,6 @@ def rasa_command(command: str, settings: Settings, extra: Sequence[str] = ()) ->
         "validate": ["data", "validate", *DOMAIN, *DATA, *CONFIG],
         "train": ["train", *DOMAIN, *DATA, *CONFIG],
         "shell": ["shell", *model, *endpoints, *port],
-        "interactive": ["interactive", *model, *DOMAIN, *DATA, *CONFIG, *endpoints, *port],
     }
     return [str(RASA_BIN), *layouts[command], *extra]
 
@@ -88,7 +89,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not RASA_BIN.exists():
         print(f"No Rasa at {RASA_BIN}: run `make setup` first.", file=sys.stderr)
         return 1
-    needs_model = args.command in ("shell", "interactive")
+    needs_model = args.command == "shell"
     if needs_model:
         # endpoints.yml sends it to the action server, which refuses calls without it.
         settings.require("action_token")

@@ -23,8 +23,8 @@ if [ -f "$MODEL" ] && [ "$(cat models/concierge.fingerprint 2>/dev/null)" = "$FI
 fi
 echo "[train] Training the Rasa model (inputs $FINGERPRINT) ..."
 start=$(date +%s)
-# `rasa train` with this layout's --domain/--data/--config (the flags make validate, shell
-# and interactive use too: concierge/rasa_cli.py).
+# `rasa train` with this layout's --domain/--data/--config (the flags make validate and shell
+# use too: concierge/rasa_cli.py).
 .venv/bin/python -m concierge.rasa_cli train --out models --fixed-model-name concierge
 echo "$FINGERPRINT" > models/concierge.fingerprint
 echo "[train] Trained in $(( $(date +%s) - start )) s."

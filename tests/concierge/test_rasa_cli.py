@@ -35,15 +35,28 @@ def test_validate_and_train_read_the_split_domain_the_bot_data_and_the_nlu_folde
     assert rasa_command("validate", settings)[1:3] == ["data", "validate"]
 
 
-def test_shell_and_interactive_use_the_trained_model_the_endpoints_and_the_rasa_port(
-    settings: Settings,
-) -> None:
-    for command in ("shell", "interactive"):
-        joined = " ".join(rasa_command(command, settings, ["--debug"]))
-        assert f"--model {MODEL_PATH}" in joined
-        assert f"--endpoints {endpoints_path(settings)}" in joined
-        assert "--port 5099" in joined
-        assert joined.endswith("--debug")
+def test_shell_uses_the_trained_model_the_endpoints_and_the_rasa_port(settings: Settings) -> None:
+    joined = " ".join(rasa_command("shell", settings, ["--debug"]))
+    assert f"--model {MODEL_PATH}" in joined
+    assert f"--endpoints {endpoints_path(settings)}" in joined
+    assert "--port 5099" in joined
+    assert joined.endswith("--debug")
+    assert "--enable-api" not in joined
+
+
+def test_rasa_interactive_is_refused_because_it_opens_the_http_api_without_a_token() -> None:
+    # rasa interactive runs configure_app(enable_api=True) with no auth token or JWT secret.
+    done = subprocess.run(
+        [sys.executable, "-m", "concierge.rasa_cli", "interactive"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert "invalid choice: 'interactive'" in done.stderr
+    makefile = (ROOT / "Makefile").read_text()
+    assert "rasa_cli interactive" not in makefile
 
 
 def test_the_generated_endpoints_name_the_configured_action_server(settings: Settings) -> None:
