@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from actions.base import EventList, ShopAction
 from actions.messages import products as say
+from actions.messages import tone
 from actions.product_followup import (
     Asked,
     Resolution,
@@ -46,7 +47,7 @@ logger = logging.getLogger(__name__)
 ORDINAL_ENTITY = "ordinal"
 COLOUR_ENTITY = "colour"
 SUGGEST_BUTTON = {"title": say.SUGGEST_SOME, "payload": "/ask_recommendation"}
-TEAM_BUTTON = {"title": say.ASK_THE_TEAM, "payload": "/request_human"}
+TEAM_BUTTON = {"title": say.ASK_THE_TEAM, "payload": tone.REQUEST_HUMAN_PAYLOAD}
 
 
 def _ids(values: object) -> list[int]:

@@ -25,15 +25,13 @@ from rasa_sdk.types import DomainDict
 from actions import messages
 from actions.base import EventList, ShopAction, current_session_events, customer_id_of
 from actions.handoff import ActionHandoff
+from actions.messages import tone
 from actions.services import STORE_UNAVAILABLE, Services
 from promotions.decision import NOTHING, OfferContext
 from promotions.replies import OfferPayload, ReplyStatus
 from promotions.service import OfferDecision, OfferReply
 from promotions.triggers import Matter, Trigger, blocking_matters
 from store.views import Outcome
-
-# The payload of every "Talk to a person" / "Yes, pass me on" button.
-HANDOFF_PAYLOAD = "/request_human"
 
 logger = logging.getLogger(__name__)
 
@@ -339,7 +337,7 @@ def offer_in_last_reply(tracker: Tracker) -> bool:
 def person_offered_in_last_reply(tracker: Tracker) -> bool:
     """True when that reply offered a person ("shall I pass you on?" with its button)."""
     return any(
-        str(button.get("payload", "")).startswith(HANDOFF_PAYLOAD)
+        str(button.get("payload", "")).startswith(tone.REQUEST_HUMAN_PAYLOAD)
         for event in last_reply(tracker)
         if event.get("event") == "bot"
         for button in (event.get("data") or {}).get("buttons") or []
