@@ -2,6 +2,7 @@
 
     nice -n 10 .venv/bin/python -m benchmarks.load [--modes embedded,scaled,baseline]
         [--levels 1,20,50] [--duration 60] [--turns 20] [--smoke]
+        [--long 500 [--long-conversations 5]]
 
 A closed loop on 127.0.0.1 (``tests/support/load_client.py``): at each level, that many
 customers chat at once, each sending the next turn only when the last was answered, and
@@ -19,6 +20,13 @@ CPU-seconds per turn is the user+system time the stack's processes (every servic
 engine, with their children) used during the level, divided by the turns answered; the
 driver's own CPU is shown apart, since it shares the same cores. ``--smoke`` runs a tiny
 version (levels 1 and 2, three turns, one conversation per customer slot).
+
+Each stack's start-up is printed first: seconds from start until each service answered.
+``--long EVENTS`` replaces the levels, on stacks whose tracker store the driver can read
+(``embedded``): it grows ``--long-conversations`` chats until each tracker holds EVENTS
+events, then alternates rounds of turns in those and in as many new chats (renewed every
+``--turns`` turns) for ``--duration`` seconds, and prints both groups and the ratio
+long/new (``benchmarks/load_long.py``).
 """
 
 from __future__ import annotations
@@ -34,6 +42,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+from benchmarks.load_long import LongRun, format_long, run_long
 from benchmarks.load_stacks import (
     BENCH_DIR,
     Target,
@@ -202,6 +211,35 @@ def print_table(rows: list[Row]) -> None:
         print(format_row(row, baselines.get(row.concurrency)))
 
 
+def run_long_mode(
+    target: Target, events: int, conversations: int, new_turns: int, duration: float
+) -> LongRun:
+    """The long-against-new run on ``target`` (see ``benchmarks/load_long.py``)."""
+    if target.event_count is None:
+        raise ValueError(f"{target.mode}: the driver cannot count this stack's tracker events")
+    customers = target.customers
+    pids = target.root_pids()
+    run = asyncio.run(
+        run_long(
+            target.make_chat,
+            lambda n: customers[n % len(customers)].order_number,
+            target.event_count,
+            lambda: cpu_seconds(pids),
+            conversations=conversations,
+            events=events,
+            new_turns=new_turns,
+            duration=duration,
+        )
+    )
+    run.load_average = os.getloadavg()[0]
+    return run
+
+
+def format_startup(target: Target) -> str:
+    times = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in target.startup.items())
+    return f"start-up of {target.mode} (until each answered): {times or '–'}"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--modes", default=",".join(MODES))
@@ -209,6 +247,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duration", type=float, default=60.0, help="seconds per level")
     parser.add_argument("--turns", type=int, default=20, help="turns per conversation")
     parser.add_argument("--smoke", action="store_true", help="a tiny run that checks the wiring")
+    parser.add_argument(
+        "--long", type=int, default=0, metavar="EVENTS", help="long conversations against new ones"
+    )
+    parser.add_argument("--long-conversations", type=int, default=5)
     args = parser.parse_args(argv)
     modes = [m.strip() for m in args.modes.split(",") if m.strip()]
     unknown = sorted(set(modes) - set(MODES))
@@ -219,9 +261,11 @@ def main(argv: list[str] | None = None) -> int:
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix="load-", dir=BENCH_DIR))
     rows: list[Row] = []
+    long_runs: list[LongRun] = []
     customers: list[LoadCustomer] = []
     for mode in sorted(modes, key=MODES.index):
-        print(f"== {mode}: levels {levels}, {turns} turns a conversation", flush=True)
+        plan = f"long {args.long} events" if args.long else f"levels {levels}"
+        print(f"== {mode}: {plan}, {turns} turns a conversation", flush=True)
         if mode == "embedded":
             context = embedded_target(scratch)
         elif mode == "scaled":
@@ -230,10 +274,21 @@ def main(argv: list[str] | None = None) -> int:
             fallback = [LoadCustomer("none", "10000")]
             context = baseline_target(scratch, customers or fallback)
         with context as target:
+            print(format_startup(target), flush=True)
             customers = customers or target.customers
-            rows += run_levels(target, levels, turns, duration, args.smoke)
+            if not args.long:
+                rows += run_levels(target, levels, turns, duration, args.smoke)
+            elif target.event_count is None:
+                print(f"  --long skips {mode}: its tracker is not readable here", flush=True)
+            else:
+                run = run_long_mode(target, args.long, args.long_conversations, turns, duration)
+                print(format_long(run), flush=True)
+                long_runs.append(run)
     # Reached only when every stack ran: after a failure the services' logs stay.
     shutil.rmtree(scratch, ignore_errors=True)
+    if args.long:
+        failed = [r for run in long_runs for r in (run.long, run.new) if r.report().errors]
+        return 0 if long_runs and not failed else 1
     print_table(rows)
     return 0 if rows and all(row.report.errors == 0 for row in rows) else 1
 
