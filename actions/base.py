@@ -68,13 +68,16 @@ def order_in_slots(tracker: Tracker, services: Services) -> tuple[str | None, Or
 
 
 def current_session_events(tracker: Tracker) -> list[dict[str, Any]]:
-    """The tracker's events since the latest ``session_started`` (all of them if none)."""
+    """The tracker's events since the latest ``session_started`` (all of them if none).
+
+    Read from the end: Rasa sends every session the sender ever had, and only the last
+    one is wanted.
+    """
     events = tracker.events or []
-    start = 0
-    for index, event in enumerate(events):
-        if event.get("event") == "session_started":
-            start = index + 1
-    return events[start:]
+    for index in range(len(events) - 1, -1, -1):
+        if events[index].get("event") == "session_started":
+            return events[index + 1 :]
+    return events[:]
 
 
 def intent_of(user_event: dict[str, Any]) -> str | None:

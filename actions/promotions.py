@@ -120,8 +120,12 @@ def last_shown_product(services: Services, sender_id: str) -> tuple[str | None, 
 
 def previous_action(tracker: Tracker) -> str | None:
     """The action that ran before this one in the current session."""
-    for event in reversed(current_session_events(tracker)):
-        if event.get("event") == "action" and event.get("name") != "action_offer_promotion":
+    # From the end, stopping at the first answer: the call carries the whole conversation.
+    for event in reversed(tracker.events or []):
+        kind = event.get("event")
+        if kind == "session_started":
+            return None
+        if kind == "action" and event.get("name") != "action_offer_promotion":
             return event.get("name")
     return None
 

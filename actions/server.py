@@ -6,6 +6,11 @@ process, so the warm-up and the metrics endpoint start in that worker
 (``before_server_start``), where the actions run: the models load while Rasa is still
 starting, not during a customer's turn.
 
+Once the warm-up has loaded the models, everything alive is frozen out of Python's cyclic
+garbage collector (``gc.freeze``): Rasa sends the whole tracker with every call, so parsing a
+long conversation's call allocates enough objects to start full collections, and each one
+walked the loaded models (tens of ms per call at 500 events; ``benchmarks/action_calls.py``).
+
 Only Rasa may run an action: every request but ``/health`` must carry
 ``settings.action_token`` in the ``X-Concierge-Action-Token`` header (endpoints.yml sends
 it); anything else gets a 403 before rasa_sdk sees the request, so nothing runs.
@@ -13,6 +18,7 @@ it); anything else gets a 403 before rasa_sdk sees the request, so nothing runs.
 
 from __future__ import annotations
 
+import gc
 import hmac
 import logging
 import threading
@@ -40,6 +46,22 @@ ACTION_TOKEN_HEADER = "X-Concierge-Action-Token"
 OPEN_PATHS = frozenset({"/health"})
 
 
+def warm_up_and_freeze() -> bool:
+    """Load store and models, then keep what is alive out of the collector's full passes.
+
+    Objects alive after the warm-up (modules, models, the catalogue) live as long as the
+    process; frozen, a full collection walks only what calls allocate since. Returns what
+    :func:`warm_up` returned.
+    """
+    ready = warm_up()
+    gc.collect()
+    gc.freeze()
+    logger.info(
+        "Warm-up: %d long-lived objects frozen out of the collector.", gc.get_freeze_count()
+    )
+    return ready
+
+
 async def start_in_worker(app: Sanic) -> None:
     """Serve the action metrics and load store and models in the serving process."""
     # A spawned worker starts with Python's default logging (warnings only); the model
@@ -47,7 +69,8 @@ async def start_in_worker(app: Sanic) -> None:
     utils.configure_colored_logging("INFO")
     settings = Settings.from_env()
     serve_metrics(settings.action_host, settings.action_metrics_port)
-    threading.Thread(target=warm_up, name="concierge-warm-up", daemon=True).start()
+    target = warm_up_and_freeze if app.ctx.freeze_after_warm_up else warm_up
+    threading.Thread(target=target, name="concierge-warm-up", daemon=True).start()
 
 
 def refuse_without_token(
@@ -75,17 +98,32 @@ def refuse_without_token(
     return check_token
 
 
-def create_app(action_executor: ActionExecutor, action_token: str, **options: object) -> Sanic:
-    """rasa_sdk's app behind the token check, plus the start-up listener (Sanic pickles it)."""
+def create_app(
+    action_executor: ActionExecutor,
+    action_token: str,
+    *,
+    freeze_after_warm_up: bool = True,
+    **options: object,
+) -> Sanic:
+    """rasa_sdk's app behind the token check, plus the start-up listener (Sanic pickles it).
+
+    ``freeze_after_warm_up=False`` keeps Python's default collector, for the benchmark's
+    before-and-after run (``benchmarks/action_calls.py``).
+    """
     app = create_app_for_serve(action_executor, **options)
+    app.ctx.freeze_after_warm_up = freeze_after_warm_up
     app.register_middleware(refuse_without_token(action_token), "request")
     app.register_listener(start_in_worker, "before_server_start")
     return app
 
 
 @exits_on_settings_error
-def main() -> None:
-    """Parse rasa_sdk's arguments, register the actions and serve on the configured host."""
+def main(app_factory: Callable[..., Sanic] = create_app) -> None:
+    """Parse rasa_sdk's arguments, register the actions and serve on the configured host.
+
+    ``app_factory`` (importable: Sanic's worker process calls it) replaces
+    :func:`create_app` for the benchmark's before-and-after run.
+    """
     args = create_argument_parser().parse_args()
     settings = Settings.from_env()  # first: bad configuration stops before any import
     settings.require("action_token")
@@ -101,7 +139,7 @@ def main() -> None:
     executor.register_package(args.actions_module or args.actions)
     loader = AppLoader(
         factory=partial(
-            create_app,
+            app_factory,
             executor,
             settings.action_token,
             cors_origins=args.cors,

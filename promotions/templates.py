@@ -95,6 +95,9 @@ def clean_slot(value: Any, limit: int = SLOT_LIMIT) -> str:
     return text
 
 
+# Campaigns are read from the store for every offer decision; checking the same template
+# text again (a Jinja parse and four renders) was most of a decision's cost (issue 15).
+@lru_cache(maxsize=1024)
 def check_template(source: str, allowed: tuple[str, ...], where: str) -> frozenset[str]:
     """Validate a template; return the personal slots it cannot render without.
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 
 import pytest
 
+from actions.server import warm_up_and_freeze
 from actions.services import get_advisor, get_services, warm_up
 from tests.actions.shop_data import Shop
 
@@ -31,3 +33,15 @@ def test_warm_up_with_database_down_logs_and_lets_the_first_action_retry(
         assert warm_up() is False
 
     assert "store is unreachable" in caplog.text
+
+
+def test_server_warm_up_loads_the_models_then_freezes_what_is_alive(shop: Shop) -> None:
+    try:
+        assert warm_up_and_freeze() is True
+        # The advisor and its models are among the frozen, long-lived objects.
+        assert gc.get_freeze_count() > 0
+        frozen_before_a_call = gc.get_freeze_count()
+        assert get_advisor(get_services()) is get_advisor(get_services())
+        assert gc.get_freeze_count() == frozen_before_a_call  # calls freeze nothing more
+    finally:
+        gc.unfreeze()
