@@ -141,6 +141,10 @@ class ShopAction(Action, ABC):
     ) -> EventList:
         """The action's work: read the tracker, call the store, return events."""
 
+    def records_activity_now(self, tracker: Tracker) -> bool:
+        """Whether this call stores the session's turns and intents (``records_activity``)."""
+        return self.records_activity
+
     def when_store_unreachable(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> EventList:
@@ -159,7 +163,7 @@ class ShopAction(Action, ABC):
         try:
             with timed_action(self.name()):
                 services = get_services()
-                if self.records_activity:
+                if self.records_activity_now(tracker):
                     record_activity(services, tracker)
                 # An upset customer reads an apology first, then the answer (issue 14).
                 apologise_if_frustrated(dispatcher, tracker)

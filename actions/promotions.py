@@ -130,12 +130,27 @@ def previous_action(tracker: Tracker) -> str | None:
     return None
 
 
+def follows_a_trigger_in_this_turn(tracker: Tracker) -> bool:
+    """True when a trigger action (``TRIGGER_AFTER``) ran since the customer's last message."""
+    for event in reversed(tracker.events or []):
+        kind = event.get("event")
+        if kind in ("user", "session_started"):
+            return False
+        if kind == "action" and event.get("name") in TRIGGER_AFTER:
+            return True
+    return False
+
+
 class ActionOfferPromotion(ShopAction):
     """Shows an offer at a trigger point of the dialogue, or nothing (control, no campaign)."""
 
     def name(self) -> str:
         """The action's name in the domain."""
         return "action_offer_promotion"
+
+    def records_activity_now(self, tracker: Tracker) -> bool:
+        """Not again after this turn's recommendation: that action stored the same totals."""
+        return not follows_a_trigger_in_this_turn(tracker)
 
     def act(
         self,

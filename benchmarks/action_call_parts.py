@@ -70,6 +70,9 @@ class PartTimers:
         self.calls_per_pass = calls_per_pass
         self.passes = 0
         self.seconds: dict[str, float] = defaultdict(float)
+        # Whole-call seconds (parse + run + answer) and number of calls, by action name.
+        self.by_action: dict[str, float] = defaultdict(float)
+        self.action_calls: dict[str, int] = defaultdict(int)
 
     def names(self) -> list[str]:
         fixed = [PARSE, FROM_DICT, RUN, DUMP, GC, GC_FULL]
@@ -142,10 +145,10 @@ def _patch() -> ActionExecutor:
 def run_in_process(calls: list[dict[str, Any]], timers: PartTimers) -> None:
     """Run one pass of recorded calls through the executor, adding to ``timers``."""
     executor = _patch()
-    bodies = [json.dumps(call["request"]).encode() for call in calls]
+    bodies = [(call["action"], json.dumps(call["request"]).encode()) for call in calls]
 
     async def one_pass() -> None:
-        for body in bodies:
+        for action, body in bodies:
             began = _clock()
             action_call = _sanic_loads(body)
             parsed = _clock()
@@ -156,6 +159,8 @@ def run_in_process(calls: list[dict[str, Any]], timers: PartTimers) -> None:
             timers.seconds[PARSE] += parsed - began
             timers.seconds[RUN] += ran - parsed
             timers.seconds[DUMP] += done - ran
+            timers.by_action[action] += done - began
+            timers.action_calls[action] += 1
 
     _current.append(timers)
     try:

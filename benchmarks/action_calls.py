@@ -156,11 +156,9 @@ def in_process_rounds(
     """Part timers per (variant, pass) from rasa_sdk's executor in this process, alternating.
 
     ``after`` is the code as it is, with the heap frozen after the warm-up as
-    ``actions.server`` does; ``before`` undoes the cuts that can be undone in place (no
-    frozen heap, campaign templates checked on every read).
+    ``actions.server`` does; ``before`` undoes the cuts (``benchmarks/action_server_before``).
     """
-    from benchmarks.action_server_before import undo_template_cache
-    from promotions import campaigns, templates
+    from benchmarks.action_server_before import redo_cuts, undo_cuts
 
     os.environ["CONCIERGE_DB_URL"] = copy_shop(scratch / "inproc")
     os.environ["CONCIERGE_VAR_DIR"] = str(scratch / "inproc")
@@ -179,14 +177,14 @@ def in_process_rounds(
         flip = number % 2 == 1
         for variant in VARIANTS[::-1] if flip else VARIANTS:
             if variant == "after":
-                campaigns.check_template = templates.check_template
+                redo_cuts()
                 gc.freeze()
             else:
-                undo_template_cache()
+                undo_cuts()
             for label in ("long", "short") if flip else ("short", "long"):
                 run_in_process(short if label == "short" else long, timers[variant, label])
             gc.unfreeze()
-    campaigns.check_template = templates.check_template
+    redo_cuts()
     return timers
 
 
@@ -253,6 +251,12 @@ def print_parts(timers: dict[tuple[str, str], PartTimers]) -> None:
         for part in short.names():
             a, b = short.per_pass(part), long.per_pass(part)
             print(f"  {part:<48} | {_ms(a):>7} | {_ms(b):>7} | {_ratio(a, b)}")
+    for variant in VARIANTS:
+        short, long = timers[variant, "short"], timers[variant, "long"]
+        print(f"\nIn process, {variant}, whole call by action, ms per call: SHORT | LONG | L/S")
+        for action in sorted(short.by_action):
+            a, b = (t.by_action[action] / t.action_calls[action] for t in (short, long))
+            print(f"  {action:<28} | {_ms(a):>7} | {_ms(b):>7} | {_ratio(a, b)}")
     print(
         "\nWhole call (JSON parse + executor + answer), per pass, ms: variant | SHORT | LONG | L/S"
     )

@@ -94,3 +94,37 @@ async def test_session_history_counts_only_the_current_sessions_turns(
     session = shop.repo.current_session(SENDER)
     assert session is not None
     assert (session.turns, list(session.intents)) == (1, ["faq/shipping_cost"])
+
+
+def recommendation_turn() -> list[dict]:
+    return [
+        SessionStarted(),
+        ActionExecuted("action_listen"),
+        user("hi", "greet"),
+        ActionExecuted("action_greet"),
+        ActionExecuted("action_listen"),
+        user("what would you recommend", "ask_recommendation"),
+    ]
+
+
+async def test_the_offer_after_this_turns_recommendation_leaves_the_totals_to_it(
+    shop: Shop, carla: Customer
+) -> None:
+    # The recommendation of this turn stored the session's totals (here: it did not run,
+    # so the store still holds the earlier count): the offer adds no write of its own.
+    await run(ActionAnswerFaq(), carla_tracker(carla, recommendation_turn()[:4], "greet"))
+    events = [*recommendation_turn(), ActionExecuted("action_recommend")]
+    await run(ActionOfferPromotion(), carla_tracker(carla, events, "ask_recommendation"))
+    session = shop.repo.current_session(SENDER)
+    assert session is not None and session.turns == 1
+
+
+async def test_an_offer_with_no_recommendation_before_it_in_the_turn_stores_the_turn(
+    shop: Shop, carla: Customer
+) -> None:
+    await run(ActionAnswerFaq(), carla_tracker(carla, recommendation_turn()[:4], "greet"))
+    events = [*recommendation_turn(), ActionExecuted("action_answer_faq")]
+    await run(ActionOfferPromotion(), carla_tracker(carla, events, "ask_recommendation"))
+    session = shop.repo.current_session(SENDER)
+    assert session is not None
+    assert (session.turns, list(session.intents)) == (2, ["greet", "ask_recommendation"])
