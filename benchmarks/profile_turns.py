@@ -39,7 +39,7 @@ from benchmarks.load import cpu_seconds, format_startup
 from benchmarks.load_long import ChatGroup, grow
 from benchmarks.load_stacks import BENCH_DIR, Target, embedded_target
 from benchmarks.profile_breakdown import COMPONENTS, IDLE, read_breakdown, top_functions
-from tests.support.load_client import ANSWERED, run_load
+from tests.support.load_client import ANSWERED, CUSTOMER_SCRIPT, run_load
 
 SERVICES = ("rasa", "actions", "console")
 PY_SPY_RATE = 100  # samples a second; each sample of a busy thread stands for 10 ms
@@ -284,7 +284,9 @@ async def run_phases(target: Target, phases: list[Phase], args: argparse.Namespa
             flush=True,
         )
         phases[1].events_at_start = (min(sizes), max(sizes))
-        await profile_phase(phases[1], long, target, args.out, args.duration, grown_to)
+        # Start where the short phase started in the script, so both send the same lines.
+        aligned = -(-grown_to // len(CUSTOMER_SCRIPT)) * len(CUSTOMER_SCRIPT)
+        await profile_phase(phases[1], long, target, args.out, args.duration, aligned)
     finally:
         await short.close()
         await long.close()
