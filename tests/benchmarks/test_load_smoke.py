@@ -16,7 +16,13 @@ from pathlib import Path
 import pytest
 
 from benchmarks.load import format_row, measure
-from benchmarks.load_stacks import Target, baseline_command, console_chat_factory
+from benchmarks.load_long import LONG, NEW, format_long, run_long
+from benchmarks.load_stacks import (
+    Target,
+    baseline_command,
+    console_chat_factory,
+    tracker_event_counter,
+)
 from concierge.stack import Stack
 from store.db import make_engine, make_session_factory
 from store.repository import ShopRepository
@@ -86,6 +92,44 @@ def test_smoke_load_counts_every_turn_once_and_the_tracker_holds_them_in_order(
     assert p50 is not None and p99 is not None and 0 < p50 <= p99
     assert row.cpu_seconds > 0  # the stack's processes, read from /proc, did the work
     assert format_row(row, None).startswith("| embedded | 2 | 2 | 6 |")
+
+
+def test_long_mode_grows_conversations_then_alternates_them_with_new_ones(
+    full_stack: tuple[Stack, Shop], customers: list[LoadCustomer]
+) -> None:
+    stack, _ = full_stack
+    settings = stack.settings
+    make_chat = console_chat_factory(settings.console_url, settings.identity_secret, customers)
+    count, close = tracker_event_counter(settings.tracker_db_url)
+    try:
+        run = asyncio.run(
+            run_long(
+                make_chat,
+                lambda n: customers[n % len(customers)].order_number,
+                count,
+                lambda: 0.0,
+                conversations=2,
+                events=30,
+                new_turns=2,
+                rounds=3,
+            )
+        )
+        long_senders = [r.sender_id for r in run.long.records]
+        grown = [count(s) for s in long_senders]
+    finally:
+        close()
+
+    assert min(run.grown_events) >= 30 and run.growth_turns >= 2
+    assert all(size > 30 for size in grown)  # the alternating rounds added to them
+    long_report, new_report = run.long.report(), run.new.report()
+    assert long_report.answered == 6 == len(long_report.turns)
+    # Two new chats, renewed after two turns: four conversations, three turns each pair.
+    assert new_report.answered == 6 == len(new_report.turns)
+    assert len(new_report.conversations) == 4
+    assert not set(long_senders) & {r.sender_id for r in new_report.conversations}
+    table = format_long(run)
+    assert f"| {LONG} | 2 |" in table and f"| {NEW} | 4 |" in table
+    assert "long/new: p50 " in table
 
 
 def test_a_killed_console_drops_the_socket_and_the_chat_goes_on_after_reconnecting(
