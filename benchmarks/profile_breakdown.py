@@ -160,3 +160,43 @@ def top_functions(path: Path, prefix: str, n: int = 8) -> list[tuple[str, int]]:
         if inner:
             counts[re.sub(r":\d+\)$", ")", inner[-1])] += count
     return counts.most_common(n)
+
+
+# What inside a component costs, for the components the issue's candidates touch:
+# (service, component, [(label, substrings of the stack)]), first match wins.
+_REPLAY = ("tracker replay (applied_events, states)", ("applied_events", "past_states"))
+_TF = ("TensorFlow predict", ("tensorflow/", "_rasa_predict"))
+DETAILS: tuple[tuple[str, str, tuple[tuple[str, tuple[str, ...]], ...]], ...] = (
+    (
+        "rasa",
+        "actions (HTTP to action server, utter)",
+        (
+            ("jsonschema validation of the response", ("jsonschema/",)),
+            ("tracker to JSON for the call", ("current_state", "json/", "dumps")),
+            ("aiohttp client", ("aiohttp/",)),
+        ),
+    ),
+    ("rasa", "policy: TED", (_TF, _REPLAY)),
+    ("rasa", "policy: Rule", (_REPLAY,)),
+    ("rasa", "policy: Memoization", (_REPLAY,)),
+    ("rasa", "NLU: ResponseSelectors (faq, chitchat)", (_TF,)),
+    ("rasa", "NLU: DIET (entities)", (_TF,)),
+    ("rasa", "tracker store (read, write)", (("SQL commit", ("do_commit",)),)),
+    ("actions", "rasa_sdk (tracker, dispatch, JSON)", (("JSON decode", ("json", "loads")),)),
+)
+
+
+def details(
+    samples: Counter[str],
+    service: str,
+    component: str,
+    labels: tuple[tuple[str, tuple[str, ...]], ...],
+) -> Counter[str]:
+    """Samples of ``component`` split by the first label whose substring is in the stack."""
+    result: Counter[str] = Counter({label: 0 for label, _ in labels})
+    for stack, count in samples.items():
+        if is_idle(stack) or component_of(frame_files(stack), COMPONENTS[service]) != component:
+            continue
+        label = next((lb for lb, subs in labels if any(s in stack for s in subs)), "other")
+        result[label] += count
+    return result

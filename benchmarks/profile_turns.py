@@ -38,7 +38,15 @@ from pathlib import Path
 from benchmarks.load import cpu_seconds, format_startup
 from benchmarks.load_long import ChatGroup, grow
 from benchmarks.load_stacks import BENCH_DIR, Target, embedded_target
-from benchmarks.profile_breakdown import COMPONENTS, IDLE, read_breakdown, top_functions
+from benchmarks.profile_breakdown import (
+    COMPONENTS,
+    DETAILS,
+    IDLE,
+    details,
+    parse_raw,
+    read_breakdown,
+    top_functions,
+)
 from tests.support.load_client import ANSWERED, CUSTOMER_SCRIPT, run_load
 
 SERVICES = ("rasa", "actions", "console")
@@ -242,6 +250,22 @@ def _component_ms(phase: Phase, service: str, component: str) -> float:
     return python_ms * samples.get(component, 0) / count if count else 0.0
 
 
+def detail_lines(phases: list[Phase]) -> list[str]:
+    """Inside the components the issue's candidates touch: each part's share, per phase."""
+    lines = []
+    for service, component, labels in DETAILS:
+        parts = []
+        for p in phases:
+            path = p.raw_files.get(service)
+            raw = path.read_text(errors="replace").splitlines() if path and path.exists() else []
+            split = details(parse_raw(raw), service, component, labels)
+            total = sum(split.values())
+            shares = ", ".join(f"{k} {100 * v / total:.0f}%" for k, v in split.items() if total)
+            parts.append(f"{p.name}: {shares or '–'}")
+        lines.append(f"{service} / {component} — " + "; ".join(parts))
+    return lines
+
+
 def summary_rows(phases: list[Phase]) -> list[str]:
     lines = [
         "| phase | tracker events at start | turns answered | p50 ms | p95 ms "
@@ -317,6 +341,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     print("\n".join(summary_rows(phases)) + "\n")
     print("\n".join(component_rows(phases)) + "\n")
+    print("\n".join(detail_lines(phases)) + "\n")
     for p in phases:
         for service, threads in p.threads.items():
             busy = sorted(threads.items(), key=lambda kv: -kv[1])[:6]
