@@ -1,7 +1,7 @@
 """Where one turn's CPU goes, by component, in short and in long conversations.
 
     nice -n 10 .venv/bin/python -m benchmarks.profile_turns [--conversations 4]
-        [--duration 40] [--events 500] [--turns 12] [--out var/bench/profile]
+        [--rounds 20] [--events 500] [--turns 12] [--out var/bench/profile]
 
 Starts the embedded stack (``benchmarks/load_stacks.py``, its start-up times printed),
 then profiles two phases of the same closed-loop load with py-spy attached to the Rasa
@@ -129,7 +129,8 @@ def thread_cpu(root: int) -> dict[str, float]:
     return result
 
 
-def start_py_spy(pid: int, out: Path, duration: float) -> subprocess.Popen[bytes]:
+def start_py_spy(pid: int, out: Path) -> subprocess.Popen[bytes]:
+    """py-spy recording ``pid`` and its children until it is sent SIGINT."""
     command = [
         py_spy_binary(),
         "record",
@@ -138,8 +139,6 @@ def start_py_spy(pid: int, out: Path, duration: float) -> subprocess.Popen[bytes
         "--subprocesses",
         "--rate",
         str(PY_SPY_RATE),
-        "--duration",
-        str(int(duration)),
         "--format",
         "raw",
         "--output",
@@ -149,32 +148,31 @@ def start_py_spy(pid: int, out: Path, duration: float) -> subprocess.Popen[bytes
     return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
 
 
-def stop_py_spy(process: subprocess.Popen[bytes], timeout: float) -> None:
-    """Wait for py-spy to write its file; end it (by its own PID) if it hangs."""
+def stop_py_spy(process: subprocess.Popen[bytes]) -> None:
+    """SIGINT makes py-spy stop and write its file; killed (by its own PID) if it hangs."""
+    os.kill(process.pid, signal.SIGINT)
     try:
-        process.wait(timeout=timeout)
+        process.wait(timeout=60)
     except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGINT)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=5)
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait(timeout=5)
 
 
-async def drive(group: ChatGroup, position: int, duration: float) -> int:
-    """Rounds of ``group`` for ``duration`` seconds; the next script position."""
-    stop_at = time.monotonic() + duration
-    while time.monotonic() < stop_at:
+async def drive(group: ChatGroup, position: int, rounds: int) -> int:
+    """``rounds`` rounds of ``group`` from script line ``position``; the next position."""
+    for _ in range(rounds):
         await group.say_round(position)
         position += 1
     return position
 
 
 async def profile_phase(
-    phase: Phase, group: ChatGroup, target: Target, out: Path, duration: float, position: int
+    phase: Phase, group: ChatGroup, target: Target, out: Path, rounds: int, position: int
 ) -> int:
-    """Drive ``group`` for ``duration`` s under py-spy; fill ``phase``; next position."""
+    """Drive ``group`` ``rounds`` rounds under py-spy; fill ``phase``; next position.
+
+    Rounds, not seconds: both phases then send the same script lines, whatever their speed.
+    """
     pids = target.service_pids()
     before_cpu = {name: cpu_seconds([pid]) for name, pid in pids.items()}
     before_threads = {name: thread_cpu(pid) for name, pid in pids.items()}
@@ -182,13 +180,13 @@ async def profile_phase(
     spies = {}
     for name, pid in pids.items():
         phase.raw_files[name] = out / f"{phase.name}-{name}.txt"
-        spies[name] = start_py_spy(pid, phase.raw_files[name], duration)
+        spies[name] = start_py_spy(pid, phase.raw_files[name])
     try:
         await asyncio.sleep(1.0)  # py-spy attaches before the load begins
-        position = await drive(group, position, duration - 2.0)
+        position = await drive(group, position, rounds)
     finally:
         for spy in spies.values():
-            await asyncio.to_thread(stop_py_spy, spy, duration + 30)
+            await asyncio.to_thread(stop_py_spy, spy)
     for name, pid in pids.items():
         phase.cpu[name] = cpu_seconds([pid]) - before_cpu[name]
         after = thread_cpu(pid)
@@ -297,7 +295,7 @@ async def run_phases(target: Target, phases: list[Phase], args: argparse.Namespa
     long = ChatGroup(target.make_chat, numbers, args.conversations, None)
     try:
         await short.open(orders)
-        position = await profile_phase(phases[0], short, target, args.out, args.duration, 0)
+        position = await profile_phase(phases[0], short, target, args.out, args.rounds, 0)
         await short.close()
         await long.open(orders)
         began = time.monotonic()
@@ -310,7 +308,7 @@ async def run_phases(target: Target, phases: list[Phase], args: argparse.Namespa
         phases[1].events_at_start = (min(sizes), max(sizes))
         # Start where the short phase started in the script, so both send the same lines.
         aligned = -(-grown_to // len(CUSTOMER_SCRIPT)) * len(CUSTOMER_SCRIPT)
-        await profile_phase(phases[1], long, target, args.out, args.duration, aligned)
+        await profile_phase(phases[1], long, target, args.out, args.rounds, aligned)
     finally:
         await short.close()
         await long.close()
@@ -319,7 +317,9 @@ async def run_phases(target: Target, phases: list[Phase], args: argparse.Namespa
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--conversations", type=int, default=4)
-    parser.add_argument("--duration", type=float, default=40.0, help="seconds per phase")
+    parser.add_argument(
+        "--rounds", type=int, default=20, help="rounds per phase (20: the script once)"
+    )
     parser.add_argument("--events", type=int, default=500)
     parser.add_argument("--turns", type=int, default=12, help="turns before a short chat renews")
     parser.add_argument("--out", type=Path, default=BENCH_DIR / "profile")
