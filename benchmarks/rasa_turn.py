@@ -43,6 +43,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from bot.turn_speedups import check_action_replies_with_one_validator, freeze_loaded_objects
+
 VARIANTS = ("before", "after")
 ROOT = Path(__file__).resolve().parents[1]
 MAIN_PYTHON = ROOT / ".venv" / "bin" / "python"
@@ -150,6 +152,20 @@ def instrument(timers: Timers) -> None:
     timers.wrap(MessageProcessor, "_run_action", "run actions (incl. HTTP)")
     timers.wrap(DialogueStateTracker, "copy", "tracker.copy (replay)")
     timers.wrap(DialogueStateTracker, "current_state", "tracker.current_state (as dict)")
+
+
+REPLY_CHECKS: dict[str, Any] = {}
+
+
+def time_reply_checks(timers: Timers) -> None:
+    """Rasa's own check of the action server's reply and bot/turn_speedups.py's, both timed."""
+    from rasa.core.actions.action import RemoteAction
+
+    timers.wrap(RemoteAction, "_validate_action_result", "  check of the action's reply")
+    REPLY_CHECKS["before"] = RemoteAction.__dict__["_validate_action_result"]
+    check_action_replies_with_one_validator()
+    timers.wrap(RemoteAction, "_validate_action_result", "  check of the action's reply")
+    REPLY_CHECKS["after"] = RemoteAction.__dict__["_validate_action_result"]
 
 
 def time_garbage_collection(timers: Timers) -> None:
@@ -263,10 +279,24 @@ async def fill(agent: Any, sender: str, events: int) -> int:
 
 
 def prepare_turn(agent: Any, sender: str, variant: str) -> None:
-    """``before``: Rasa's own behaviour (the conversation is read from the database);
-    ``after``: with this project's cuts (bot/tracker_store.py keeps it between turns)."""
+    """``before``: Rasa's own behaviour; ``after``: with this project's cuts.
+
+    Before: the conversation is read from the database, the action server's reply is checked
+    by Rasa's ``_validate_action_result`` and the loaded model is swept by every full garbage
+    collection. After: bot/tracker_store.py keeps the conversation between turns and
+    bot/turn_speedups.py builds the reply check once and keeps the model out of the sweeps.
+    """
+    import gc
+
+    from rasa.core.actions.action import RemoteAction
+
     if variant == "before":
         agent.tracker_store._tracker_store.recent.forget(sender)  # inside FailSafeTrackerStore
+        RemoteAction._validate_action_result = REPLY_CHECKS["before"]
+        gc.unfreeze()
+    else:
+        RemoteAction._validate_action_result = REPLY_CHECKS["after"]
+        gc.freeze()  # what freeze_loaded_objects did once the model was loaded
 
 
 async def actions_of(agent: Any, sender: str, since: int) -> list[str]:
@@ -288,6 +318,8 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
         time_garbage_collection(timers)
         instrument(timers)  # before loading: the graph binds the policies' methods then
         agent = await load_agent(Path(args.model), tracker_db, url, token)
+        time_reply_checks(timers)
+        freeze_loaded_objects()  # as the concierge channel does once the server started
         await fill(agent, "warm-up", 1)  # TensorFlow's first calls, caches, connections
         long_events = min(
             [await fill(agent, f"long-{variant}", args.long_events) for variant in VARIANTS]
