@@ -65,7 +65,7 @@ def script_line(position: int, order_number: str) -> str:
     return CUSTOMER_SCRIPT[position % len(CUSTOMER_SCRIPT)].format(order=order_number)
 
 
-class _Group:
+class ChatGroup:
     """``size`` open chats; a chat past ``renew_after`` turns is closed and a new one opened."""
 
     def __init__(
@@ -118,6 +118,26 @@ def _turns_since(
     ]
 
 
+async def grow(
+    group: ChatGroup, event_count: Callable[[str], int], events: int, position: int = 0
+) -> tuple[list[int], int]:
+    """Rounds of ``group`` until each tracker holds ``events`` events: (sizes, next position).
+
+    Bounded: a turn stores at least two events (the message and the listen after it), so
+    ``events`` rounds always suffice; a round nobody answered raises RuntimeError.
+    """
+    sizes = [0] * group.size
+    limit = position + events
+    while min(sizes) < events and position < limit:
+        answered_before = sum(c.record.answered for c, _ in group.chats)
+        await group.say_round(position)
+        position += 1
+        if sum(c.record.answered for c, _ in group.chats) == answered_before:
+            raise RuntimeError("no conversation answered a turn while growing")
+        sizes = [event_count(chat.record.sender_id) for chat, _ in group.chats]
+    return sizes, position
+
+
 async def run_long(
     make_chat: Callable[[int], Chat],
     orders: Callable[[int], str],
@@ -138,21 +158,12 @@ async def run_long(
     if rounds is None and duration is None:
         raise ValueError("bound the run: give rounds, duration or both")
     numbers = itertools.count()
-    long_group = _Group(make_chat, numbers, conversations, None)
-    new_group = _Group(make_chat, numbers, conversations, new_turns)
+    long_group = ChatGroup(make_chat, numbers, conversations, None)
+    new_group = ChatGroup(make_chat, numbers, conversations, new_turns)
     try:
         await long_group.open(orders)
-        began, position = time.monotonic(), 0
-        sizes = [0] * conversations
-        # One round at a time until the smallest tracker is long enough (bounded: a turn
-        # stores at least two events, the user's message and the listen that follows).
-        while min(sizes) < events and position < events:
-            answered_before = sum(c.record.answered for c, _ in long_group.chats)
-            await long_group.say_round(position)
-            position += 1
-            if sum(c.record.answered for c, _ in long_group.chats) == answered_before:
-                raise RuntimeError("no long conversation answered a turn while growing")
-            sizes = [event_count(chat.record.sender_id) for chat, _ in long_group.chats]
+        began = time.monotonic()
+        sizes, position = await grow(long_group, event_count, events)
         growth = LongRun(
             sizes, position, time.monotonic() - began, GroupFigures(LONG), GroupFigures(NEW)
         )
