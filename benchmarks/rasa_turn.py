@@ -43,7 +43,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from bot.turn_speedups import check_action_replies_with_one_validator, freeze_loaded_objects
+from bot.turn_speedups import (
+    check_action_replies_with_one_validator,
+    freeze_loaded_objects,
+    share_past_states_between_policies,
+)
 
 VARIANTS = ("before", "after")
 ROOT = Path(__file__).resolve().parents[1]
@@ -143,7 +147,7 @@ def instrument(timers: Timers) -> None:
     timers.wrap(TEDPolicy, "predict_action_probabilities", "  TEDPolicy")
     timers.wrap(TEDPolicy, "_featurize_tracker", "    TED featurize")
     timers.wrap(TrackerFeaturizer, "prediction_states", "  featurizer.prediction_states")
-    timers.wrap(DialogueStateTracker, "past_states", "  tracker.past_states")
+    timers.wrap(DialogueStateTracker, "past_states", "  tracker.past_states computed")
     timers.wrap(DialogueStateTracker, "applied_events", "  tracker.applied_events")
     timers.wrap(DurableSQLTrackerStore, "retrieve", "tracker store retrieve")
     timers.wrap(DurableSQLTrackerStore, "save", "tracker store save")
@@ -155,6 +159,17 @@ def instrument(timers: Timers) -> None:
 
 
 REPLY_CHECKS: dict[str, Any] = {}
+PAST_STATES: dict[str, Any] = {}
+
+
+def time_shared_past_states(timers: Timers) -> None:
+    """Rasa's past_states (timed by :func:`instrument`) and the shared one, asked by the policies."""
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    PAST_STATES["before"] = DialogueStateTracker.__dict__["past_states"]
+    share_past_states_between_policies()
+    timers.wrap(DialogueStateTracker, "past_states", "  tracker.past_states asked (shared)")
+    PAST_STATES["after"] = DialogueStateTracker.__dict__["past_states"]
 
 
 def time_reply_checks(timers: Timers) -> None:
@@ -284,18 +299,22 @@ def prepare_turn(agent: Any, sender: str, variant: str) -> None:
     Before: the conversation is read from the database, the action server's reply is checked
     by Rasa's ``_validate_action_result`` and the loaded model is swept by every full garbage
     collection. After: bot/tracker_store.py keeps the conversation between turns and
-    bot/turn_speedups.py builds the reply check once and keeps the model out of the sweeps.
+    bot/turn_speedups.py builds the reply check once, keeps the model out of the sweeps and
+    lets the policies share the dialogue's states.
     """
     import gc
 
     from rasa.core.actions.action import RemoteAction
+    from rasa.shared.core.trackers import DialogueStateTracker
 
     if variant == "before":
         agent.tracker_store._tracker_store.recent.forget(sender)  # inside FailSafeTrackerStore
         RemoteAction._validate_action_result = REPLY_CHECKS["before"]
+        DialogueStateTracker.past_states = PAST_STATES["before"]
         gc.unfreeze()
     else:
         RemoteAction._validate_action_result = REPLY_CHECKS["after"]
+        DialogueStateTracker.past_states = PAST_STATES["after"]
         gc.freeze()  # what freeze_loaded_objects did once the model was loaded
 
 
@@ -317,6 +336,7 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
         timers = Timers()
         time_garbage_collection(timers)
         instrument(timers)  # before loading: the graph binds the policies' methods then
+        time_shared_past_states(timers)
         agent = await load_agent(Path(args.model), tracker_db, url, token)
         time_reply_checks(timers)
         freeze_loaded_objects()  # as the concierge channel does once the server started

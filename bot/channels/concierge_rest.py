@@ -30,7 +30,11 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.turn_speedups import check_action_replies_with_one_validator, freeze_loaded_objects
+from bot.turn_speedups import (
+    check_action_replies_with_one_validator,
+    freeze_loaded_objects,
+    share_past_states_between_policies,
+)
 
 logger = logging.getLogger(__name__)
 structlogger = structlog.get_logger()
@@ -92,6 +96,7 @@ class ConciergeRestInput(RestInput):
         webhook = Blueprint("concierge_webhook", __name__)
         # Costs of every turn that do nothing for the answer (bot/turn_speedups.py).
         check_action_replies_with_one_validator()
+        share_past_states_between_policies()
 
         @webhook.listener("after_server_start")
         async def freeze_model(app: Any, loop: Any) -> None:

@@ -87,3 +87,72 @@ def test_freezing_exempts_the_objects_alive_now_from_collections() -> None:
         assert gc.get_freeze_count() == frozen
     finally:
         gc.unfreeze()
+
+
+def _conversation(domain: Any) -> Any:
+    from rasa.shared.core.events import (
+        ActionExecuted,
+        ActiveLoop,
+        BotUttered,
+        SessionStarted,
+        SlotSet,
+        UserUttered,
+    )
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    tracker = DialogueStateTracker("web-1", domain.slots)
+    events = [
+        SessionStarted(),
+        ActionExecuted("action_listen"),
+        UserUttered("hi", {"name": "greet", "confidence": 0.99}),
+        ActionExecuted("action_greet"),
+        BotUttered("Hello!"),
+        ActionExecuted("action_listen"),
+        UserUttered("where is my order", {"name": "order_status", "confidence": 0.9}),
+        ActionExecuted("order_status_form"),
+        ActiveLoop("order_status_form"),
+        SlotSet("requested_slot", "order_number"),
+        ActionExecuted("action_listen"),
+        UserUttered(
+            "10000",
+            {"name": "inform", "confidence": 0.8},
+            [{"entity": "order_number", "value": "10000", "start": 0, "end": 5}],
+        ),
+        ActionExecuted("order_status_form"),
+        SlotSet("order_number", "10000"),
+        SlotSet("faq_pending", True),
+        ActiveLoop(None),
+        SlotSet("requested_slot", None),
+        ActionExecuted("action_order_status"),
+        BotUttered("It's on its way."),
+        ActionExecuted("action_listen"),
+        UserUttered("and shipping?", {"name": "faq", "confidence": 0.95}),
+    ]
+    for event in events:
+        yield tracker, event
+
+
+@pytest.mark.parametrize("ignore_rule_only_turns", [False, True])
+@pytest.mark.parametrize("rule_only_data", [None, {"slots": ["faq_pending"], "loops": []}])
+def test_shared_past_states_are_rasas_at_every_step_of_a_conversation(
+    ignore_rule_only_turns: bool, rule_only_data: dict[str, Any] | None
+) -> None:
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    from bot import turn_speedups
+
+    domain = Domain.load("bot/domain")
+    turn_speedups.share_past_states_between_policies()
+    rasas_own = turn_speedups._rasas_past_states
+    assert DialogueStateTracker.past_states is not rasas_own
+    steps = 0
+    for tracker, event in _conversation(domain):
+        tracker.update(event, domain)
+        expected = rasas_own(tracker, domain, False, ignore_rule_only_turns, rule_only_data)
+        first = tracker.past_states(domain, False, ignore_rule_only_turns, rule_only_data)
+        first[-1].clear()  # callers edit what they get (the featurizers delete keys)
+        again = tracker.past_states(domain, False, ignore_rule_only_turns, rule_only_data)
+        assert again == expected
+        steps += 1
+    assert steps > 20 and len(expected) >= 6
