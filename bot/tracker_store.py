@@ -23,7 +23,9 @@ session -- one JSON parse and one replay per event, the part of a turn that grew
 conversation (benchmarks/rasa_turn.py: ~100 ms of a turn at 600 events). A kept tracker is
 handed out only while the database still holds exactly the rows it was saved with (the
 sender's row count and newest row id, one indexed query), so a turn served by another Rasa
-server, an erasure or a retention run is seen and the conversation is read again.
+server, an erasure or a retention run is seen and the conversation is read again. At most
+200 conversations and 20,000 events (~100 MB) are kept; the endpoints.yml keys
+``cached_conversations`` and ``cached_events`` change that (0 keeps none).
 
 ``endpoints.yml`` names it as ``type: bot.tracker_store.DurableSQLTrackerStore`` with the
 usual SQL keys (concierge/rasa_endpoints.py); it runs in Rasa's environment (Python 3.10).
@@ -48,9 +50,12 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 logger = logging.getLogger(__name__)
 
 DEFAULT_PATIENCE_SECONDS = 10.0
-# Conversations kept in memory between turns. A tracker of 500 events takes ~1 MB; the
-# least recently saved one is dropped first (it is read from the database again).
+# Conversations kept in memory between turns, and their events in all: an event takes ~5 KB
+# (the parse data's intent and response rankings; tracemalloc on a 276-event tracker), so
+# 20,000 events are ~100 MB. The least recently saved conversation is dropped first (it is
+# read from the database again).
 DEFAULT_CACHED_CONVERSATIONS = 200
+DEFAULT_CACHED_EVENTS = 20_000
 RETRY_PAUSE_SECONDS = 0.5
 
 _T = TypeVar("_T")
@@ -92,29 +97,48 @@ class RecentTrackers:
     saved, so a turn that fails before its save leaves nothing stale behind.
     """
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int, max_events: int = DEFAULT_CACHED_EVENTS) -> None:
         self.size = size
+        self.max_events = max_events
         self._kept: OrderedDict[str, _Kept] = OrderedDict()
+        self._events = 0
+
+    @property
+    def events(self) -> int:
+        """Events of all the kept trackers (what bounds their memory)."""
+        return self._events
 
     def __len__(self) -> int:
         return len(self._kept)
 
-    def take(self, sender_id: str, rows: RowsFingerprint) -> DialogueStateTracker | None:
+    def _drop(self, sender_id: str) -> _Kept | None:
         kept = self._kept.pop(sender_id, None)
+        if kept is not None:
+            self._events -= kept.events
+        return kept
+
+    def take(self, sender_id: str, rows: RowsFingerprint) -> DialogueStateTracker | None:
+        kept = self._drop(sender_id)
         if kept is None or kept.rows != rows or len(kept.tracker.events) != kept.events:
             return None
         return kept.tracker
 
     def keep(self, tracker: DialogueStateTracker, rows: RowsFingerprint) -> None:
-        self._kept.pop(tracker.sender_id, None)
-        if self.size <= 0 or not reads_back_the_same(tracker):
+        self._drop(tracker.sender_id)
+        events = len(tracker.events)
+        if self.size <= 0 or events > self.max_events or not reads_back_the_same(tracker):
             return
-        self._kept[tracker.sender_id] = _Kept(tracker, rows, len(tracker.events))
-        while len(self._kept) > self.size:
-            self._kept.popitem(last=False)
+        self._kept[tracker.sender_id] = _Kept(tracker, rows, events)
+        self._events += events
+        while len(self._kept) > self.size or self._events > self.max_events:
+            self._drop(next(iter(self._kept)))
 
     def forget(self, sender_id: str) -> None:
-        self._kept.pop(sender_id, None)
+        self._drop(sender_id)
+
+    def clear(self) -> None:
+        self._kept.clear()
+        self._events = 0
 
 
 class DurableSQLTrackerStore(SQLTrackerStore):
@@ -126,11 +150,12 @@ class DurableSQLTrackerStore(SQLTrackerStore):
         *args: Any,
         patience_seconds: float = DEFAULT_PATIENCE_SECONDS,
         cached_conversations: int = DEFAULT_CACHED_CONVERSATIONS,
+        cached_events: int = DEFAULT_CACHED_EVENTS,
         **kwargs: Any,
     ):
         super().__init__(*args, **kwargs)
         self.patience_seconds = float(patience_seconds)
-        self.recent = RecentTrackers(int(cached_conversations))
+        self.recent = RecentTrackers(int(cached_conversations), int(cached_events))
         # The same engine as Rasa's, with each pooled connection pinged before use: after a
         # restart the pool's old connections are replaced instead of failing a turn each.
         url = self.engine.url

@@ -162,3 +162,18 @@ def test_keeping_none_reads_every_turn_from_the_database(tmp_path) -> None:
 
     assert asyncio.run(store.retrieve("web-1")) is not tracker
     assert len(store.recent) == 0
+
+
+def test_the_kept_events_stay_within_their_budget(tmp_path) -> None:
+    store = DurableSQLTrackerStore(
+        DOMAIN, dialect="sqlite", db=str(tmp_path / "tracker.db"), cached_events=25
+    )
+    for sender in ("a", "b", "c"):  # 12 events each
+        asyncio.run(store.save(_chat(store, sender, turns=2)))
+
+    assert store.recent.events <= 25
+    assert len(store.recent) == 2
+    kept = asyncio.run(store.retrieve("c"))
+    assert store.recent.events <= 13  # "c" is handed out, only "b" is still kept
+    asyncio.run(store.save(kept))
+    assert len(store.recent) == 2
