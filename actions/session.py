@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -43,6 +44,22 @@ def carried_over_slots(tracker: Tracker) -> EventList:
         for event in tracker.applied_events()
         if event.get("event") == "slot"
     ]
+
+
+def latest_event_time(tracker: Tracker) -> datetime | None:
+    """When the latest event the tracker held before this session start happened (UTC,
+    naive, as the store keeps times); None for a tracker without timestamps.
+
+    Rasa appends the session's metadata slot just before calling the action, stamped now;
+    it is not part of what was stored, so it is passed over.
+    """
+    for event in reversed(tracker.events):
+        if event.get("event") == "slot" and event.get("name") == SESSION_START_METADATA_SLOT:
+            continue
+        stamp = event.get("timestamp")
+        if isinstance(stamp, (int, float)):
+            return datetime.fromtimestamp(stamp, UTC).replace(tzinfo=None)
+    return None
 
 
 def channel_of(tracker: Tracker) -> str:
@@ -110,8 +127,13 @@ class ActionSessionStart(ShopAction):
     ) -> EventList:
         """Emit SessionStarted, carried-over and identity slots, greetings, action_listen."""
         repo = services.repository
-        # Close the books of the ending session, if the store has one open for this sender.
-        if repo.current_session(tracker.sender_id) is not None:
+        known_until = latest_event_time(tracker)
+        # Close the books of the ending session, if the store has one open for this sender
+        # that the tracker knows of (one started after its latest event is being resumed).
+        open_session = repo.current_session(tracker.sender_id)
+        if open_session is not None and (
+            known_until is None or open_session.started_at <= known_until
+        ):
             record_activity(services, tracker)
 
         events: EventList = [SessionStarted()]
@@ -121,7 +143,9 @@ class ActionSessionStart(ShopAction):
         channel = channel_of(tracker)
         customer = repo.customer_for_sender(tracker.sender_id, channel)
         customer_id = customer.id if customer else None
-        session = repo.start_session(tracker.sender_id, customer_id, channel)
+        session = repo.start_session(
+            tracker.sender_id, customer_id, channel, known_until=known_until
+        )
         events.extend(self._identity_slots(tracker, customer))
 
         said: list[str] = []

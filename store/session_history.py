@@ -6,6 +6,7 @@ of conversations rather than of the shop (docs/architecture.md, "Identity and se
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
@@ -61,15 +62,39 @@ class SessionHistory(UnitOfWork):
             identity.channel if identity else "web",
         )
 
-    def start_session(self, sender_id: str, customer_id: int | None, channel: str) -> SessionView:
-        """Start a sender's session, ending the one still open."""
+    def start_session(
+        self,
+        sender_id: str,
+        customer_id: int | None,
+        channel: str,
+        *,
+        known_until: datetime | None = None,
+    ) -> SessionView:
+        """Start a sender's session, ending the one still open.
+
+        ``known_until`` is the time of the latest event the conversation's tracker holds.
+        An open session started after it was opened by a session start whose tracker was
+        never saved — its Rasa server died in that turn, and another server now starts the
+        same session again. That session is resumed (for the current customer and channel)
+        instead of being ended and opened a second time, so a retried turn leaves one
+        session row, with whatever the lost turn recorded, not two.
+        """
+        customer = as_customer_id(customer_id)
         with self._write() as s:
+            open_row = self._open_session(s, sender_id)
+            if (
+                open_row is not None
+                and known_until is not None
+                and open_row.started_at > known_until
+            ):
+                open_row.customer_id = customer
+                open_row.channel = channel
+                return SessionView.of(open_row)
             s.execute(
                 update(ChatSession)
                 .where(ChatSession.sender_id == sender_id, ChatSession.ended_at.is_(None))
                 .values(ended_at=self._clock())
             )
-            customer = as_customer_id(customer_id)
             return SessionView.of(self._new_session(s, sender_id, customer, channel))
 
     def current_session(self, sender_id: str) -> SessionView | None:

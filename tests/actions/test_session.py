@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from rasa_sdk.events import ActionExecuted, BotUttered, SessionStarted, SlotSet
+from sqlalchemy import select, update
 
 from actions.session import ActionGoodbye, ActionGreet, ActionSessionStart
 from promotions.replies import OfferPayload
-from tests.actions.shop_data import Customer, Shop
+from store.models import ChatSession, Outcome
+from tests.actions.shop_data import Customer, Shop, days_ago
 from tests.actions.trackers import SENDER, load_domain, run, texts, tracker, user
 from tests.factories import add_customer, add_identity, add_order, add_return
 
@@ -290,3 +294,76 @@ async def test_greet_with_the_database_down_apologises(database_down: None) -> N
         "I can't reach our order system right now — please try again in a few minutes, "
         "or ask for a human."
     ]
+
+
+def _session_rows(shop: Shop) -> list[tuple[datetime | None, int]]:
+    with shop.sessions() as s:
+        return [
+            (ended, turns)
+            for ended, turns in s.execute(
+                select(ChatSession.ended_at, ChatSession.turns)
+                .where(ChatSession.sender_id == SENDER)
+                .order_by(ChatSession.id)
+            ).all()
+        ]
+
+
+def _stamped(event: dict, at: datetime) -> dict:
+    return {**event, "timestamp": at.replace(tzinfo=UTC).timestamp()}
+
+
+async def test_a_first_turn_retried_after_its_rasa_server_died_keeps_one_session(
+    shop: Shop, anna: Customer
+) -> None:
+    # The conversation's tracker was saved with its first action_listen; the session start
+    # then ran here, but its Rasa server died before saving the tracker. Another server
+    # runs the session start again on the same stored tracker (plus a fresh metadata slot).
+    stored = [_stamped(ActionExecuted("action_listen"), days_ago(1 / 86400))]
+    retried = _session_start_tracker(stored)
+    await run(ActionSessionStart(), retried)
+    shop.repo.record_outcome(SENDER, Outcome.FAQ_ANSWERED, "warranty")
+    await run(ActionSessionStart(), _session_start_tracker(stored))
+    assert _session_rows(shop) == [(None, 0)]
+    session = shop.repo.current_session(SENDER)
+    assert session.customer_id == anna.id
+    # What the lost turn recorded stays, once.
+    assert [(o.kind, o.ref) for o in session.outcomes] == [("faq_answered", "warranty")]
+
+
+async def test_a_new_session_retried_after_its_rasa_server_died_ends_the_old_one_once(
+    shop: Shop, anna: Customer
+) -> None:
+    # The old session (two hours ago) has ended in the tracker's eyes; its new session's
+    # start was lost with its Rasa server and is run again.
+    shop.repo.start_session(SENDER, anna.id, "web")
+    with shop.sessions.begin() as s:
+        s.execute(update(ChatSession).values(started_at=days_ago(2 / 24)))
+    an_hour_ago = days_ago(1 / 24)
+    previous = [
+        _stamped(SessionStarted(), an_hour_ago),
+        _stamped(ActionExecuted("action_listen"), an_hour_ago),
+        _stamped(user("hi", "greet"), an_hour_ago),
+        _stamped(ActionExecuted("action_greet"), an_hour_ago),
+        _stamped(ActionExecuted("action_listen"), an_hour_ago),
+    ]
+    await run(ActionSessionStart(), _session_start_tracker(previous))
+    await run(ActionSessionStart(), _session_start_tracker(previous))
+    rows = _session_rows(shop)
+    assert len(rows) == 2, rows
+    (old_ended, old_turns), (new_ended, new_turns) = rows
+    assert old_ended is not None and old_turns == 1
+    # The resumed session did not take the old session's totals.
+    assert new_ended is None and new_turns == 0
+
+
+async def test_a_session_start_after_the_trackers_latest_event_ends_the_open_session(
+    shop: Shop, anna: Customer
+) -> None:
+    # The ordinary case with timestamps: the open session is older than the tracker's
+    # latest event, so it ends and a new one starts.
+    shop.repo.start_session(SENDER, anna.id, "web")
+    with shop.sessions.begin() as s:
+        s.execute(update(ChatSession).values(started_at=days_ago(2 / 24)))
+    previous = [_stamped(ActionExecuted("action_listen"), days_ago(1 / 24))]
+    await run(ActionSessionStart(), _session_start_tracker(previous))
+    assert [ended is not None for ended, _ in _session_rows(shop)] == [True, False]

@@ -76,6 +76,20 @@ def test_starting_a_session_ends_the_senders_previous_open_one(repo, clock: Fake
     assert previous.ended_at == clock.now
 
 
+def test_a_session_the_tracker_never_saw_is_resumed_not_opened_twice(repo, clock, anna):
+    clock.advance(hours=-1)
+    tracker_latest = clock.now
+    clock.advance(hours=1)
+    lost = repo.start_session("web-1", None, "web", known_until=tracker_latest)
+    again = repo.start_session("web-1", anna, "telegram", known_until=tracker_latest)
+    assert again.id == lost.id and again.ended_at is None
+    assert (again.customer_id, again.channel) == (anna, "telegram")
+    # Once the tracker holds events after it, the next start ends it.
+    clock.advance(minutes=5)
+    newer = repo.start_session("web-1", anna, "web", known_until=clock.now)
+    assert newer.id != lost.id and repo.previous_session(anna, newer.id).ended_at == clock.now
+
+
 def test_sessions_of_other_senders_stay_open(repo) -> None:
     one = repo.start_session("web-1", None, "web")
     repo.start_session("web-2", None, "web")
