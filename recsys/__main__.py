@@ -113,13 +113,8 @@ def evaluate(args: argparse.Namespace, settings: Settings) -> Path:
     recs = compare_recommenders(interactions, catalogue, split=args.split, test_days=args.test_days,
                                 tune=not args.no_tune, progress=tqdm, log=print)  # fmt: skip
     print(recs.table().to_string(index=False, float_format=lambda v: f"{v:.4f}"))
-    for mode in ("all", "new"):
-        best, lift = recs.lift_over_best_baseline(mode)
-        print(f"hybrid vs best baseline ({best}), {mode}: {lift * 100:+.1f}% NDCG@10")
-        ref = recs.ndcg("hybrid", mode) / max(recs.ndcg("personal_popularity", mode), 1e-12) - 1
-        print(
-            f"hybrid vs personal_popularity (reference, not a baseline), {mode}: {ref * 100:+.1f}%"
-        )
+    for line in recs.summary_lines():
+        print(line)
     if customers is not None:
         end = pd.Timestamp(interactions.end.item())
         propensity = compare_propensity(customers, orders, end=end, feature_kwargs=extra)

@@ -66,10 +66,34 @@ class RecommenderComparison:
         """NDCG@10 of one model in one view."""
         return next(r.ndcg for r in self.results if r.model == model and r.mode == mode)
 
-    def lift_over_best_baseline(self, mode: str, model: str = "hybrid") -> tuple[str, float]:
+    def lift(self, mode: str, model: str, over: str) -> float | None:
+        """``model``'s relative NDCG@10 gain over ``over`` in ``mode``; None when ``over``
+        scored 0 (a percentage against zero means nothing)."""
+        base = self.ndcg(over, mode)
+        return self.ndcg(model, mode) / base - 1.0 if base > 0 else None
+
+    def lift_over_best_baseline(self, mode: str, model: str = "hybrid") -> tuple[str, float | None]:
         """The strongest baseline in ``mode`` and ``model``'s relative NDCG@10 gain over it."""
         best = max(BASELINES, key=lambda b: self.ndcg(b, mode))
-        return best, self.ndcg(model, mode) / self.ndcg(best, mode) - 1.0
+        return best, self.lift(mode, model, best)
+
+    def summary_lines(self, model: str = "hybrid") -> list[str]:
+        """``model`` against the best baseline and the personal-popularity reference, per view."""
+        lines = []
+        for mode in MODES:
+            best, lift = self.lift_over_best_baseline(mode, model)
+            lines.append(f"{model} vs best baseline ({best}), {mode}: {_percent(lift)} NDCG@10")
+            if any(r.model == "personal_popularity" for r in self.results):
+                ref = self.lift(mode, model, "personal_popularity")
+                lines.append(
+                    f"{model} vs personal_popularity (reference, not a baseline), {mode}: "
+                    f"{_percent(ref)}"
+                )
+        return lines
+
+
+def _percent(lift: float | None) -> str:
+    return f"{lift * 100:+.1f}%" if lift is not None else "n/a (the other model scored 0)"
 
 
 def _grid(grid: dict[str, tuple]) -> list[dict]:

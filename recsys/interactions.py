@@ -9,6 +9,7 @@ loader is in ``recsys/store_data.py``.
 from __future__ import annotations
 
 import hashlib
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,8 @@ def to_seconds(moment: Any) -> np.datetime64:
     """
     return np.datetime64(moment, "s")
 
+
+logger = logging.getLogger(__name__)
 
 PURCHASE = "purchase"
 COLOURS = tuple(COLOUR_WORDS)  # the words that name a colour (store/colours.py)
@@ -67,12 +70,7 @@ class Interactions:
             raise DataError(
                 f"interactions need columns user, item, timestamp; missing {sorted(missing)}"
             )
-        ts = pd.to_datetime(frame["timestamp"], errors="coerce")
-        if ts.isna().any():
-            bad = frame.loc[ts.isna(), "timestamp"].iloc[0]
-            raise DataError(
-                f"unreadable timestamp {bad!r} (row {int(ts.isna().to_numpy().argmax()) + 1})"
-            )
+        ts, _ = read_timestamps(frame["timestamp"])
         weights = frame["weight"].to_numpy(float) if "weight" in frame else np.ones(len(frame))
         return cls(
             users=frame["user"].to_numpy(),
@@ -228,8 +226,47 @@ class Catalogue:
         return digest.hexdigest()[:16]
 
 
+# A numeric timestamp column is Unix time in the unit whose range its values fall in:
+# seconds up to 1e11 (the year 5138), then milliseconds, microseconds, nanoseconds.
+UNIX_UNITS = ((1e11, "s", "Unix seconds"), (1e14, "ms", "Unix milliseconds"),
+              (1e17, "us", "Unix microseconds"), (float("inf"), "ns", "Unix nanoseconds"))  # fmt: skip
+
+
+def read_timestamps(column: pd.Series) -> tuple[pd.Series, str]:
+    """The column as datetimes and how it was read: ISO dates, or Unix time in seconds,
+    milliseconds, microseconds or nanoseconds (detected from the values' size).
+
+    Raises DataError naming the column, the first bad value and its row.
+    """
+    name = column.name
+    if pd.api.types.is_bool_dtype(column):
+        raise DataError(f"column {name!r} holds true/false values, not times")
+    if pd.api.types.is_numeric_dtype(column):
+        values = column.astype(float)
+        bad = ~np.isfinite(values.to_numpy()) | (values.to_numpy() < 0)
+        if bad.any():
+            row = int(bad.argmax())
+            raise DataError(
+                f"column {name!r}: {column.iloc[row]} (row {row + 1}) is not a Unix time"
+            )
+        size = float(values.abs().median()) if len(values) else 0.0
+        unit, said = next((u, s) for limit, u, s in UNIX_UNITS if size < limit)
+        return pd.to_datetime(values, unit=unit), said
+    times = pd.to_datetime(column, errors="coerce", format="mixed", utc=True)
+    if times.isna().any():
+        row = int(times.isna().to_numpy().argmax())
+        raise DataError(
+            f"column {name!r}: unreadable timestamp {column.iloc[row]!r} (row {row + 1}); "
+            "use ISO dates (2024-03-01 or 2024-03-01T12:30:00) or Unix seconds or milliseconds"
+        )
+    return times.dt.tz_localize(None), "ISO dates"
+
+
 def read_interactions_csv(path: Path | str) -> Interactions:
-    """Read a generic ``user,item,timestamp[,weight]`` CSV file (header required)."""
+    """Read a generic ``user,item,timestamp[,weight]`` CSV file (header required).
+
+    Logs how the timestamps were read (ISO dates or Unix seconds / milliseconds).
+    """
     path = Path(path)
     if not path.exists():
         raise DataError(f"interactions file {path} does not exist")
@@ -237,6 +274,9 @@ def read_interactions_csv(path: Path | str) -> Interactions:
     if frame.empty:
         raise DataError(f"interactions file {path} has no rows")
     frame.columns = [c.strip().lower() for c in frame.columns]
+    if "timestamp" in frame:
+        frame["timestamp"], said = read_timestamps(frame["timestamp"])
+        logger.info("%s: timestamps read as %s", path.name, said)
     return Interactions.from_frame(frame)
 
 

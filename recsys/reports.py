@@ -127,18 +127,7 @@ def write_report(
             markdown_table(recommenders.table()),
             "",
         ]
-        for mode in ("all", "new"):
-            best, lift = recommenders.lift_over_best_baseline(mode)
-            lines.append(f"- hybrid vs best baseline ({best}), {mode}: {lift * 100:+.1f}% NDCG@10")
-            if any(r.model == "personal_popularity" for r in recommenders.results):
-                ref = (
-                    recommenders.ndcg("hybrid", mode)
-                    / recommenders.ndcg("personal_popularity", mode)
-                    - 1
-                )
-                lines.append(
-                    f"- hybrid vs personal_popularity (reference, not a baseline), {mode}: {ref * 100:+.1f}%"
-                )
+        lines += [f"- {line}" for line in recommenders.summary_lines()]
         lines += ["", "Chosen parameters (validation period before the cut-off):", ""]
         lines += [f"- {model}: `{params}`" for model, params in recommenders.params.items()]
         lines += ["", f"![NDCG@k]({plot.name})", ""]

@@ -46,6 +46,20 @@ def test_evaluate_on_a_csv_prints_every_model_and_writes_a_report(tmp_path, csv_
     ).stat().st_size > 1000
 
 
+def test_a_csv_of_unix_seconds_is_split_in_time_and_says_how_it_was_read(tmp_path):
+    # Unix seconds used to be read as nanoseconds: every row fell in January 1970 and the
+    # temporal split found an empty period.
+    frame = planted_pairs(n_users=200).to_frame()[["user", "item", "timestamp"]]
+    frame["timestamp"] = frame["timestamp"].astype("datetime64[s]").astype("int64")
+    path = tmp_path / "unix.csv"
+    frame.to_csv(path, index=False)
+    result = _run(tmp_path, "evaluate", "--source", "csv", str(path), "--split", "temporal",
+                  "--no-tune")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "unix.csv: timestamps read as Unix seconds" in result.stderr
+    assert "1970" not in result.stdout + result.stderr
+
+
 def test_evaluate_names_a_missing_file(tmp_path):
     result = _run(tmp_path, "evaluate", "--source", "csv", str(tmp_path / "nope.csv"))
     assert result.returncode == 2
