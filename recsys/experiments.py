@@ -1,8 +1,9 @@
 """Comparisons run by ``python -m recsys evaluate`` and the benchmarks: every model and
 every baseline fitted on the same split, in the same run.
 
-Each baseline gets a small hyper-parameter grid chosen on the same validation period as
-the hybrid (the last 30 days before the test cut-off), so no model is compared with its
+Each baseline gets a small hyper-parameter grid chosen on the same validation split as
+the hybrid (of the test split's kind: the last 30 days before the test cut-off, or a
+random per-user hold-out of the training rows), so no model is compared with its
 defaults while another is tuned.
 """
 
@@ -34,7 +35,7 @@ from recsys.interactions import (
 )
 from recsys.popularity import PersonalPopularity, Popularity
 from recsys.propensity import PropensityModel, rfm_logistic_baseline
-from recsys.tuning import tune_hybrid
+from recsys.tuning import tune_hybrid, validation_split
 
 BASELINE_GRIDS: dict[str, tuple[type[Recommender], dict[str, tuple]]] = {
     "popularity": (Popularity, {"half_life_days": (7.0, 30.0, None)}),
@@ -106,9 +107,11 @@ def tune_baseline(
     train: Interactions,
     catalogue: Catalogue,
     valid_days: int = 30,
+    split_kind: str = "temporal",
 ) -> dict:
-    """The grid point with the best geometric-mean NDCG@10 (all, new) on the validation period."""
-    split = temporal_split(train, test_days=valid_days)
+    """The grid point with the best geometric-mean NDCG@10 (all, new) on a validation split
+    of ``train`` of kind ``split_kind`` (see ``recsys.tuning.validation_split``)."""
+    split = validation_split(train, split_kind, valid_days=valid_days)
     best, best_score = {}, -1.0
     for params in _grid(grid):
         model = cls(**params).fit(split.train, catalogue)
@@ -142,17 +145,19 @@ def compare_recommenders(
     data = make_split(interactions, split, test_days)
     models: dict[str, Recommender] = {}
     params: dict[str, dict] = {}
-    # Tuning always validates on the last month of the *training* rows, also for a
-    # random split (which has no later period): the test rows are never seen.
+    # Tuning validates on a split of the *training* rows of the test split's kind (the
+    # last month, or a random per-user hold-out): the test rows are never seen.
     for name, (cls, grid) in {**BASELINE_GRIDS, **REFERENCE_GRIDS}.items():
-        params[name] = tune_baseline(cls, grid, data.train, catalogue) if tune else {}
+        params[name] = (
+            tune_baseline(cls, grid, data.train, catalogue, split_kind=data.kind) if tune else {}
+        )
         models[name] = cls(**params[name])
         log(f"{name}: {params[name] or 'defaults'}")
     models["ease"] = EASE(l2=300.0)
     if catalogue.embeddings is not None:
         models["content"] = ContentRecommender()
     if tune:
-        tuned = tune_hybrid(data.train, catalogue, progress=progress)
+        tuned = tune_hybrid(data.train, catalogue, split_kind=data.kind, progress=progress)
         params["hybrid"] = tuned.params
         log(
             f"hybrid: {tuned.params} (validation NDCG@10 all {tuned.ndcg_all:.4f}, new {tuned.ndcg_new:.4f})"
