@@ -232,6 +232,9 @@ class Settings:
     action_host: str = "127.0.0.1"
     # The demo shop page that embeds the widget from another origin (demo mode only).
     demo_shop_port: int = 8081
+    # The models as a service for the shop's other systems (api/, API keys required).
+    api_host: str = "127.0.0.1"
+    api_port: int = 8090
     # Shared engines of the scaled topology; empty means the embedded default. Redis: Rasa's
     # lock store and the consoles' shared state. RabbitMQ: Rasa's event broker.
     redis_url: str = ""
@@ -256,6 +259,10 @@ class Settings:
     @property
     def demo_shop_url(self) -> str:
         return f"http://{self.host}:{self.demo_shop_port}"
+
+    @property
+    def api_url(self) -> str:
+        return f"http://{self.api_host}:{self.api_port}"
 
     def require(self, *names: str) -> None:
         """Stop start-up when a secret this service needs is missing, naming its variable."""
@@ -301,6 +308,8 @@ class Settings:
             rasa_host=_env("RASA_HOST", host),
             action_host=_env("ACTION_HOST", host),
             demo_shop_port=_port_env("DEMO_SHOP_PORT", 8081),
+            api_host=_env("API_HOST", host),
+            api_port=_port_env("API_PORT", 8090),
             redis_url=_service_url_env(
                 "CONCIERGE_REDIS_URL", ("redis", "rediss"), "redis://127.0.0.1:6379/0"
             ),

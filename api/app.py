@@ -1,0 +1,68 @@
+"""The API's aiohttp application: ``create_app(settings)`` wires everything, once.
+
+The store is migrated and the models are loaded before the first request (start-up), so
+``/healthz`` answers only once the API can serve. A background task looks for newer
+artifacts every ``refresh_seconds`` and switches to them without a restart
+(``ModelService.refresh``); nothing is created at import time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+
+from api.call_log import call_log
+from api.problems import problems
+from api.routes import add_routes
+from api.serving import ModelService
+from api.typedefs import API_KEYS, SERVICE, SETTINGS
+from concierge.settings import Settings
+from store.api_keys import ApiKeys
+from store.db import make_engine, make_session_factory, upgrade
+
+log = logging.getLogger(__name__)
+
+# How often a running API looks for a newly trained recommender.
+REFRESH_SECONDS = 10.0
+
+
+def create_app(settings: Settings, *, refresh_seconds: float = REFRESH_SECONDS) -> web.Application:
+    """Build the API application for ``settings``."""
+    # call_log is outermost so it sees the status the problems middleware answered with.
+    app = web.Application(middlewares=[call_log, problems], client_max_size=64 * 1024)
+    app[SETTINGS] = settings
+
+    async def resources(app: web.Application) -> AsyncIterator[None]:
+        await asyncio.to_thread(upgrade, settings.db_url)
+        engine = make_engine(settings.db_url)
+        sessions = make_session_factory(engine)
+        app[API_KEYS] = ApiKeys(sessions)
+        service = ModelService(settings.artifacts_dir, sessions)
+        await asyncio.to_thread(service.refresh)
+        app[SERVICE] = service
+        watcher = asyncio.create_task(_keep_fresh(service, refresh_seconds))
+        try:
+            yield
+        finally:
+            watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watcher
+            engine.dispose()
+
+    app.cleanup_ctx.append(resources)
+    add_routes(app)
+    return app
+
+
+async def _keep_fresh(service: ModelService, every: float) -> None:
+    """Switch to newer artifacts as training writes them."""
+    while True:
+        await asyncio.sleep(every)
+        try:
+            await asyncio.to_thread(service.refresh)
+        except Exception:  # a broken artifact must not stop the checks that follow
+            log.exception("api: looking for newer models failed")

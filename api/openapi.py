@@ -1,0 +1,132 @@
+"""The OpenAPI 3.1 document, generated from the endpoint table and its pydantic models.
+
+OpenAPI 3.1 uses JSON Schema 2020-12, which is what pydantic writes, so each model's
+schema goes into ``components.schemas`` as it is; parameters are the fields of the path
+and query models. Errors are problem details (``application/problem+json``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
+
+from api.auth import SCOPES
+from api.problems import PROBLEM_JSON, PROBLEM_TYPES
+from api.schemas import Problem
+
+if TYPE_CHECKING:
+    from api.routes import Endpoint
+
+API_VERSION = "1.0.0"
+REF = "#/components/schemas/{model}"
+SECURITY_SCHEME = "apiKey"
+
+
+def openapi_document(endpoints: tuple[Endpoint, ...]) -> dict[str, Any]:
+    """The whole document for ``endpoints``."""
+    models = {Problem} | {e.response for e in endpoints}
+    _, schemas = models_json_schema(
+        [(m, "serialization") for m in sorted(models, key=lambda m: m.__name__)],
+        ref_template=REF,
+    )
+    paths: dict[str, dict[str, Any]] = {}
+    for endpoint in endpoints:
+        paths.setdefault(endpoint.path, {})[endpoint.method.lower()] = _operation(endpoint)
+    paths["/v1/openapi.json"] = {
+        "get": {
+            "operationId": "getOpenApi",
+            "summary": "This document",
+            "security": [],
+            "responses": {
+                "200": {
+                    "description": "The OpenAPI 3.1 document",
+                    "content": {"application/json": {"schema": {"type": "object"}}},
+                }
+            },
+        }
+    }
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Concierge API",
+            "version": API_VERSION,
+            "summary": "The shop's recommendation and propensity models, for its other systems",
+            "description": "Each key is made with `python -m api keys create NAME --scope "
+            "SCOPE` and sent as `Authorization: Bearer <key>`. Scopes: "
+            + "; ".join(f"`{s}`: {what}" for s, what in SCOPES.items())
+            + ". Errors are RFC 9457 problem details.",
+        },
+        "paths": paths,
+        "components": {
+            "schemas": schemas["$defs"],
+            "securitySchemes": {
+                SECURITY_SCHEME: {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "An API key from `python -m api keys create`.",
+                }
+            },
+        },
+    }
+
+
+def _operation(endpoint: Endpoint) -> dict[str, Any]:
+    operation: dict[str, Any] = {
+        "operationId": endpoint.name,
+        "summary": endpoint.summary,
+        "parameters": _parameters(endpoint.path_params, "path")
+        + _parameters(endpoint.query, "query"),
+        "responses": {
+            "200": {
+                "description": "OK",
+                "content": {
+                    "application/json": {
+                        "schema": {"$ref": REF.format(model=endpoint.response.__name__)}
+                    }
+                },
+            },
+        },
+        "security": [{SECURITY_SCHEME: [endpoint.scope]}] if endpoint.scope else [],
+    }
+    statuses = set(endpoint.problems)
+    if endpoint.path_params or endpoint.query:
+        statuses.add(400)
+    if endpoint.scope:
+        statuses |= {401, 403}
+    for status in sorted(statuses):
+        operation["responses"][str(status)] = _problem_response(status)
+    if not operation["parameters"]:
+        del operation["parameters"]
+    return operation
+
+
+def _parameters(model: type[BaseModel] | None, where: str) -> list[dict[str, Any]]:
+    if model is None:
+        return []
+    schema = model.model_json_schema()
+    required = set(schema.get("required", ()))
+    parameters = []
+    for name, field in schema["properties"].items():
+        field = dict(field)
+        description = field.pop("description", None)
+        field.pop("title", None)
+        parameter: dict[str, Any] = {
+            "name": name,
+            "in": where,
+            "required": where == "path" or name in required,
+            "schema": field,
+        }
+        if description:
+            parameter["description"] = description
+        parameters.append(parameter)
+    return parameters
+
+
+def _problem_response(status: int) -> dict[str, Any]:
+    titles = [title for code, title in PROBLEM_TYPES.values() if code == status]
+    return {
+        "description": " / ".join(titles) or "Problem",
+        "content": {PROBLEM_JSON: {"schema": {"$ref": REF.format(model="Problem")}}},
+    }

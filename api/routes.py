@@ -1,0 +1,173 @@
+"""Every endpoint of the API, declared once: the router and the OpenAPI document read this.
+
+An :class:`Endpoint` names its path, scope, parameter models and response model; the
+handler receives validated parameters and returns a response model, which is validated
+again on the way out. Adding an endpoint is one entry in :data:`ENDPOINTS` and its handler.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+from pydantic import BaseModel, ValidationError
+
+from api.auth import authorise
+from api.openapi import openapi_document
+from api.problems import ApiProblem, invalid_parameters
+from api.schemas import (
+    CustomerPath,
+    Health,
+    Models,
+    Propensity,
+    Recommendations,
+    RecommendationsQuery,
+)
+from api.serving import ModelUnavailable, UnknownCustomer
+from api.typedefs import SERVICE
+
+Params = dict[str, BaseModel]
+Handler = Callable[[web.Request, Params], Awaitable[BaseModel]]
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """One operation: where it answers, who may call it, what goes in and out."""
+
+    name: str
+    method: str
+    path: str
+    summary: str
+    handler: Handler
+    response: type[BaseModel]
+    scope: str | None = None  # None: public (health, the OpenAPI document)
+    path_params: type[BaseModel] | None = None
+    query: type[BaseModel] | None = None
+    # Problem statuses besides 400/401/403 (which follow from parameters and scope).
+    problems: tuple[int, ...] = ()
+
+
+async def _recommendations(request: web.Request, params: Params) -> BaseModel:
+    customer = params["path"]
+    assert isinstance(customer, CustomerPath) and isinstance(params["query"], RecommendationsQuery)
+    service = request.app[SERVICE]
+    return await _answer(service.recommendations, customer.customer_id, params["query"])
+
+
+async def _propensity(request: web.Request, params: Params) -> BaseModel:
+    customer = params["path"]
+    assert isinstance(customer, CustomerPath)
+    return await _answer(request.app[SERVICE].propensity, customer.customer_id)
+
+
+async def _models(request: web.Request, params: Params) -> BaseModel:
+    return await asyncio.to_thread(request.app[SERVICE].model_infos)
+
+
+async def _health(request: web.Request, params: Params) -> BaseModel:
+    return Health(status="ok", models_loaded=sorted(request.app[SERVICE].models.versions))
+
+
+async def _answer(work: Callable[..., BaseModel], *args: Any) -> BaseModel:
+    """Run store and model work off the event loop; map what a caller can cause to problems."""
+    try:
+        return await asyncio.to_thread(work, *args)
+    except UnknownCustomer as exc:
+        raise ApiProblem("not-found", f"There is no customer with id {exc.args[0]}.") from None
+    except ModelUnavailable as exc:
+        raise ApiProblem(
+            "model-unavailable", f"{exc} Train it with `python -m recsys train`."
+        ) from None
+
+
+CUSTOMER = "/v1/customers/{customer_id}"
+ENDPOINTS: tuple[Endpoint, ...] = (
+    Endpoint(
+        name="getRecommendations",
+        method="GET",
+        path=f"{CUSTOMER}/recommendations",
+        summary="Recommended products for a customer, with scores and reasons",
+        handler=_recommendations,
+        response=Recommendations,
+        scope="recommendations:read",
+        path_params=CustomerPath,
+        query=RecommendationsQuery,
+        problems=(404, 503),
+    ),
+    Endpoint(
+        name="getPropensity",
+        method="GET",
+        path=f"{CUSTOMER}/propensity",
+        summary="A customer's purchase propensity, its reasons, segment and lifecycle stage",
+        handler=_propensity,
+        response=Propensity,
+        scope="scores:read",
+        path_params=CustomerPath,
+        problems=(404,),
+    ),
+    Endpoint(
+        name="listModels",
+        method="GET",
+        path="/v1/models",
+        summary="The trained models: versions, training time, data fingerprint, metrics",
+        handler=_models,
+        response=Models,
+        scope="scores:read",
+    ),
+    Endpoint(
+        name="health",
+        method="GET",
+        path="/healthz",
+        summary="The process is up (no key needed)",
+        handler=_health,
+        response=Health,
+    ),
+)
+
+
+def _parse(model: type[BaseModel] | None, values: Any) -> BaseModel | None:
+    if model is None:
+        return None
+    try:
+        return model.model_validate(dict(values))
+    except ValidationError as exc:
+        raise invalid_parameters(exc) from None
+
+
+def _bind(endpoint: Endpoint) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    """The aiohttp handler of an endpoint: key and scope, parameters, call, validated JSON."""
+
+    async def handle(request: web.Request) -> web.StreamResponse:
+        if endpoint.scope is not None:
+            await authorise(request, endpoint.scope)
+        params: Params = {}
+        for part, model, values in (
+            ("path", endpoint.path_params, request.match_info),
+            ("query", endpoint.query, request.query),
+        ):
+            parsed = _parse(model, values)
+            if parsed is not None:
+                params[part] = parsed
+        if endpoint.query is None and request.query:
+            raise ApiProblem("invalid-parameter", "This endpoint takes no query parameters.")
+        result = await endpoint.handler(request, params)
+        # Built by pydantic, so validated; this keeps the document's promise about its type.
+        if not isinstance(result, endpoint.response):
+            raise TypeError(f"{endpoint.name} answered a {type(result).__name__}")
+        return web.json_response(text=result.model_dump_json())
+
+    return handle
+
+
+async def _openapi(request: web.Request) -> web.Response:
+    return web.json_response(openapi_document(ENDPOINTS))
+
+
+def add_routes(app: web.Application) -> None:
+    """Register every endpoint, and the OpenAPI document generated from the same table."""
+    for endpoint in ENDPOINTS:
+        app.router.add_route(endpoint.method, endpoint.path, _bind(endpoint), name=endpoint.name)
+    app.router.add_get("/v1/openapi.json", _openapi, name="openapi")

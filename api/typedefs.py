@@ -1,0 +1,18 @@
+"""Every typed application and request key of the API, defined once.
+
+``api.app.create_app`` fills the application keys; the middlewares and handlers read them.
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from api.serving import ModelService
+from concierge.settings import Settings
+from store.api_keys import ApiKeys
+
+SETTINGS = web.AppKey("settings", Settings)
+SERVICE = web.AppKey("service", ModelService)
+API_KEYS = web.AppKey("api_keys", ApiKeys)
+# The public id of the key that made the request (for the call log).
+KEY_ID = web.RequestKey("key_id", str)
