@@ -1,4 +1,4 @@
-"""Start, watch and stop the three Concierge services as child processes.
+"""Start, watch and stop the Concierge services as child processes.
 
 ``make demo`` runs ``python -m concierge.stack`` and the integration tests use
 :class:`Stack` directly, so the way the services are started is written once. Each
@@ -192,6 +192,8 @@ class Stack:
                 "CONCIERGE_DEMO": "1" if s.demo else "0",
                 "CONCIERGE_ALLOWED_ORIGINS": ",".join(s.allowed_origins),
                 "DEMO_SHOP_PORT": str(s.demo_shop_port),
+                "API_HOST": s.api_host,
+                "API_PORT": str(s.api_port),
                 "CONCIERGE_REDIS_URL": s.redis_url,
                 "CONCIERGE_BROKER_URL": s.broker_url,
                 "CONCIERGE_TRUSTED_PROXIES": ",".join(s.trusted_proxies),
@@ -241,6 +243,10 @@ class Stack:
         if name == "console":
             command = [sys.executable, "-m", "console"]
             return Service(name, command, f"{s.console_url}/healthz", env, log)
+        if name == "api":
+            # The models as a service for the shop's other systems (API keys, not secrets).
+            command = [sys.executable, "-m", "api"]
+            return Service(name, command, f"{s.api_url}/healthz", env, log)
         if name == "demo_shop":
             # The demo shop page embedding the widget from another origin (demo mode only).
             command = [sys.executable, "-m", "demo_shop.page"]
@@ -328,9 +334,9 @@ def main(argv: list[str] | None = None) -> int:
         from concierge.scale import run_scaled  # the engines are only needed here
 
         return run_scaled(settings, args.scale, timeout=max(args.timeout, 420.0))
-    services = ("actions", "rasa", "console") + (("demo_shop",) if settings.demo else ())
+    services = ("actions", "rasa", "console", "api") + (("demo_shop",) if settings.demo else ())
     stack = Stack(settings, services=services)
-    print("Starting the action server, the Rasa server and the console ...", flush=True)
+    print("Starting the action server, the Rasa server, the console and the API ...", flush=True)
     try:
         stack.start(timeout=args.timeout)
     except StackError as exc:
@@ -341,6 +347,8 @@ def main(argv: list[str] | None = None) -> int:
         f"  Web chat and console: {settings.console_url}/\n"
         f"  Rasa (channel only):  {settings.rasa_url}{RASA_HEALTH_PATH}\n"
         f"  Action server:        http://{settings.action_host}:{settings.action_port}/health\n"
+        f"  API (API keys):       {settings.api_url}/v1/openapi.json "
+        "(keys: python -m api keys create NAME --scope recommendations:read)\n"
         f"  Metrics (Prometheus): {settings.console_url}/metrics (Bearer token), "
         f"http://{settings.action_host}:{settings.action_metrics_port}/metrics\n"
         f"  Logs:                 {stack.log_dir}/\n"
