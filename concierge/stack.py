@@ -192,8 +192,6 @@ class Stack:
                 "CONCIERGE_DEMO": "1" if s.demo else "0",
                 "CONCIERGE_ALLOWED_ORIGINS": ",".join(s.allowed_origins),
                 "DEMO_SHOP_PORT": str(s.demo_shop_port),
-                "API_HOST": s.api_host,
-                "API_PORT": str(s.api_port),
                 "CONCIERGE_REDIS_URL": s.redis_url,
                 "CONCIERGE_BROKER_URL": s.broker_url,
                 "CONCIERGE_TRUSTED_PROXIES": ",".join(s.trusted_proxies),
@@ -245,6 +243,9 @@ class Stack:
             return Service(name, command, f"{s.console_url}/healthz", env, log)
         if name == "api":
             # The models as a service for the shop's other systems (API keys, not secrets).
+            # Only this process reads its address, so the scaled topology's environments
+            # (deploy/compose.yml mirrors _base_env) do not carry it.
+            env.update({"API_HOST": s.api_host, "API_PORT": str(s.api_port)})
             command = [sys.executable, "-m", "api"]
             return Service(name, command, f"{s.api_url}/healthz", env, log)
         if name == "demo_shop":
