@@ -157,7 +157,7 @@ def compare_recommenders(
     if catalogue.embeddings is not None:
         models["content"] = ContentRecommender()
     if tune:
-        tuned = tune_hybrid(data.train, catalogue, split_kind=data.kind, progress=progress)
+        tuned = tune_hybrid(data.train, catalogue, split_kind=data.kind)
         params["hybrid"] = tuned.params
         log(
             f"hybrid: {tuned.params} (validation NDCG@10 all {tuned.ndcg_all:.4f}, new {tuned.ndcg_new:.4f})"

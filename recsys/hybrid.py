@@ -1,13 +1,17 @@
-"""The recommender the shop serves: repeat purchases + EASE + content + trending items.
+"""The recommender the shop serves: repeat purchases + EASE + item-KNN + content + trending.
 
-Four signals, each scaled to [0, 1] per user and blended with weights tuned on a
-validation period (``recsys/tuning.py``):
+Five signals, each put on one scale per user (``fusion``: max-scaled or reciprocal-rank,
+``recsys/fusion.py``) and blended with weights tuned on a validation split of the same
+kind as the test (``recsys/tuning.py``), so one data set can lean on EASE, another on
+item-KNN or on re-orders, with no change of code:
 
 * ``repeat``: what the customer bought before, decayed by age, with a floor for
   anything bought before (retail customers re-order; this is most of "what will they
   buy next").
 * ``cf``: EASE item-item weights learnt from recency-weighted purchases (and, with a
   smaller weight, views and add-to-carts) — "bought together with X".
+* ``knn``: item-item cosine similarity of the same purchases, ``knn_neighbours`` per
+  item — the standard neighbourhood model, stronger than EASE on some data sets.
 * ``content``: similarity of item text embeddings to the customer's history — covers
   items nobody has bought yet and "more like this".
 * ``popularity``: time-decayed popularity with a short half-life (what is trending now);
@@ -21,24 +25,34 @@ from __future__ import annotations
 
 import functools
 import operator
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from recsys.base import DAY, Recommendation, Recommender, decay_weights, row_normalise, top_k
+from recsys.base import DAY, Recommendation, Recommender, decay_weights, top_k
 from recsys.content import profile_scores
 from recsys.ease import ease_weights
+from recsys.fusion import cosine_neighbours, repeat_signal, scale
 from recsys.interactions import PURCHASE, Catalogue, Interactions, index_of, to_seconds
 from recsys.popularity import Popularity
 
-COMPONENTS = ("repeat", "cf", "content", "popularity")
+COMPONENTS = ("repeat", "cf", "knn", "content", "popularity")
+__all__ = ["COMPONENTS", "Hybrid", "repeat_signal"]
 
 
 class Hybrid(Recommender):
-    """Blend of repeat, EASE, content and trending popularity with a reason per item."""
+    """Blend of repeat, EASE, item-KNN, content and trending popularity with a reason per item."""
 
     name = "hybrid"
+    # Artifacts pickled before these parameters existed load with them at these values
+    # and serve exactly as they did (no item-KNN, max scaling).
+    w_knn = 0.0
+    knn_neighbours = 100
+    fusion = "max"
+    rank_offset = 10.0
+    knn_weights_: sp.csr_matrix | None = None
 
     def __init__(
         self,
@@ -49,10 +63,14 @@ class Hybrid(Recommender):
         w_repeat: float = 1.0,
         repeat_floor: float = 0.0,
         w_cf: float = 1.0,
+        w_knn: float = 0.0,
         w_content: float = 0.1,
         w_popularity: float = 0.5,
         event_weight: float = 0.3,
         just_bought_days: int = 14,
+        knn_neighbours: int = 100,
+        fusion: str = "max",
+        rank_offset: float = 10.0,
     ) -> None:
         self.l2 = l2
         self.train_half_life_days = train_half_life_days
@@ -61,10 +79,14 @@ class Hybrid(Recommender):
         self.w_repeat = w_repeat
         self.repeat_floor = repeat_floor
         self.w_cf = w_cf
+        self.w_knn = w_knn
         self.w_content = w_content
         self.w_popularity = w_popularity
         self.event_weight = event_weight
         self.just_bought_days = just_bought_days
+        self.knn_neighbours = knn_neighbours
+        self.fusion = fusion
+        self.rank_offset = rank_offset
 
     # ----------------------------------------------------------------- fitting
     def _fit(self, interactions: Interactions, catalogue: Catalogue) -> None:
@@ -79,6 +101,7 @@ class Hybrid(Recommender):
         train.data = np.minimum(train.data, 1.0)
         gram = np.asarray((train.T @ train).todense())
         self.cf_weights_ = ease_weights(gram, self.l2).astype(np.float32)
+        self.knn_weights_ = cosine_neighbours(gram, self.knn_neighbours)
         history = interactions.to_csr(self.user_ids_, self.item_ids_, weights=signal)
         history.data = np.minimum(history.data, 1.0)
         self.history_ = history.astype(np.float32)
@@ -103,6 +126,7 @@ class Hybrid(Recommender):
         return {
             "repeat": self.w_repeat,
             "cf": self.w_cf,
+            "knn": self.w_knn,
             "content": self.w_content if self.embeddings_ is not None else 0.0,
             "popularity": self.w_popularity,
         }
@@ -110,11 +134,38 @@ class Hybrid(Recommender):
     def components(
         self, user_ids: list[object], seeds: np.ndarray | None = None
     ) -> dict[str, np.ndarray]:
-        """Each signal for each user, scaled to max 1 per user (unknown users: popularity only).
+        """Each signal for each user on the blending scale (unknown users: popularity only).
 
         ``seeds`` (item columns) are added to every user's history, e.g. the lamp a
         customer asks "more like".
         """
+        return self.scaled(self.raw_components(user_ids, seeds))
+
+    def scaled(
+        self,
+        raw: dict[str, np.ndarray],
+        fusion: str | None = None,
+        repeat_floor: float | None = None,
+    ) -> dict[str, np.ndarray]:
+        """Raw component scores put on the scale of ``fusion`` (default: the model's own),
+        bought-before items lifted to ``repeat_floor`` (default: the model's own)."""
+        fusion = fusion or self.fusion
+        floor = self.repeat_floor if repeat_floor is None else repeat_floor
+        out = {
+            name: scale(raw[name], fusion, self.rank_offset)
+            for name in COMPONENTS
+            if name != "popularity"
+        }
+        out["repeat"] = repeat_signal(out["repeat"], floor)
+        # The same for every user: scaled once, shared by the rows.
+        pop = raw["popularity"]
+        out["popularity"] = np.broadcast_to(scale(pop[:1], fusion, self.rank_offset), pop.shape)
+        return out
+
+    def raw_components(
+        self, user_ids: list[object], seeds: np.ndarray | None = None
+    ) -> dict[str, np.ndarray]:
+        """Each signal's raw scores for each user (see ``components``)."""
         rows = self.user_rows(user_ids)
         safe = np.maximum(rows, 0)
         known = sp.diags((rows >= 0).astype(np.float32))
@@ -131,18 +182,18 @@ class Hybrid(Recommender):
                 shape=history.shape,
             )
             history = history + boost
-        n = len(rows)
+        n, n_items = len(rows), len(self.item_ids_)
         out = {
-            "repeat": repeat_signal(row_normalise(np.asarray(repeat.todense())), self.repeat_floor),
-            "cf": row_normalise(np.asarray(history @ self.cf_weights_)),
-            "popularity": np.tile(self.popularity_.scores_, (n, 1)),
+            "repeat": np.asarray(repeat.todense()),
+            "cf": np.asarray(history @ self.cf_weights_),
+            "knn": np.zeros((n, n_items), dtype=np.float32),
+            "content": np.zeros((n, n_items), dtype=np.float32),
+            "popularity": np.broadcast_to(self.popularity_.scores_, (n, n_items)),
         }
+        if self.knn_weights_ is not None:
+            out["knn"] = (history @ self.knn_weights_).toarray()
         if self.embeddings_ is not None:
-            out["content"] = row_normalise(
-                np.clip(profile_scores(history, self.embeddings_), 0, None)
-            )
-        else:
-            out["content"] = np.zeros((n, len(self.item_ids_)))
+            out["content"] = np.clip(profile_scores(history, self.embeddings_), 0, None)
         return out
 
     def blend(
@@ -156,6 +207,7 @@ class Hybrid(Recommender):
         return self.blend(self.components(self.user_ids_[rows].tolist()))
 
     def _score_unknown(self, n: int) -> np.ndarray:
+        # Every scaling keeps popularity's order, which is all a guest's ranking needs.
         return self.w_popularity * np.tile(self.popularity_.scores_, (n, 1))
 
     # ----------------------------------------------------------------- serving
@@ -215,18 +267,21 @@ class Hybrid(Recommender):
         r_idx, r_val = _row(self.repeat_, row)
         repeat[r_idx] = r_val
         cf = h_val @ self.cf_weights_[h_idx] if len(h_idx) else np.zeros(n)
+        knn = np.zeros(n)
+        if self.knn_weights_ is not None and len(h_idx):
+            knn = self.knn_weights_[h_idx].T @ h_val
         content = np.zeros(n)
         if self.embeddings_ is not None and len(h_idx):
             profile = h_val @ self.embeddings_[h_idx]
             norm = float(np.linalg.norm(profile))
             if norm > 0:
                 content = np.clip(self.embeddings_ @ (profile / norm), 0, None)
-        return {
-            "repeat": repeat_signal(row_normalise(repeat[None, :])[0], self.repeat_floor),
-            "cf": row_normalise(np.asarray(cf, dtype=np.float64)[None, :])[0],
-            "content": row_normalise(np.asarray(content, dtype=np.float64)[None, :])[0],
-            "popularity": self.popularity_.scores_,
-        }
+        raw: dict[str, Any] = {"repeat": repeat, "cf": cf, "knn": knn, "content": content,
+                               "popularity": self.popularity_.scores_}  # fmt: skip
+        scaled = self.scaled(
+            {name: np.asarray(v, dtype=np.float64)[None, :] for name, v in raw.items()}
+        )
+        return {name: part[0] for name, part in scaled.items()}
 
     def _columns(self, item_ids: tuple) -> np.ndarray:
         if not len(item_ids):
@@ -263,6 +318,9 @@ class Hybrid(Recommender):
         if best == "cf" and len(basis):
             anchor = basis[np.argmax(self.cf_weights_[basis, col])]
             return f"bought together with {self.titles_[anchor]}"
+        if best == "knn" and len(basis) and self.knn_weights_ is not None:
+            anchor = basis[np.argmax(self.knn_weights_[basis][:, [col]].toarray().ravel())]
+            return f"bought together with {self.titles_[anchor]}"
         if best == "content" and len(basis) and self.embeddings_ is not None:
             anchor = basis[np.argmax(self.embeddings_[basis] @ self.embeddings_[col])]
             return f"similar to {self.titles_[anchor]}"
@@ -275,15 +333,6 @@ def _row(matrix: sp.csr_matrix, row: int) -> tuple[np.ndarray, np.ndarray]:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=matrix.dtype)
     start, end = matrix.indptr[row], matrix.indptr[row + 1]
     return matrix.indices[start:end], matrix.data[start:end]
-
-
-def repeat_signal(normalised: np.ndarray, floor: float) -> np.ndarray:
-    """Lift every bought-before item to at least ``floor``, the rest by decayed frequency.
-
-    ``floor`` near 1 says "anything bought before is likely again" (strong in
-    wholesale-like shops); 0 lets frequency alone decide.
-    """
-    return np.where(normalised > 0, floor + (1.0 - floor) * normalised, 0.0)
 
 
 def _max_per_cell(
