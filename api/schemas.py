@@ -20,7 +20,11 @@ class Query(BaseModel):
 
 
 class CustomerPath(Query):
-    customer_id: int = Field(ge=1, description="The customer's id in the shop database.")
+    # The upper bound is the largest id a database column holds (SQLite's INTEGER, BIGINT):
+    # a bigger number is a caller's mistake, not a reason for the driver to overflow.
+    customer_id: int = Field(
+        ge=1, le=2**63 - 1, description="The customer's id in the shop database."
+    )
 
 
 class RecommendationsQuery(Query):

@@ -124,8 +124,9 @@ def test_a_bad_query_parameter_gets_a_400_naming_it(
     assert [e["parameter"] for e in answer.body["errors"]] == [parameter]
 
 
-def test_a_customer_id_that_is_not_a_number_gets_a_400(api: RunningApi) -> None:
-    answer = api.get("/v1/customers/anna/propensity", api.token(SCORES))
+@pytest.mark.parametrize("customer", ["anna", "0", "-1", "99999999999999999999999"])
+def test_a_customer_id_that_cannot_be_one_gets_a_400(api: RunningApi, customer: str) -> None:
+    answer = api.get(f"/v1/customers/{customer}/propensity", api.token(SCORES))
     assert_problem(answer, 400, "invalid-parameter")
     assert answer.body["errors"][0]["parameter"] == "customer_id"
 
