@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-PRODUCT_PACKAGES = ("store", "actions", "console", "promotions", "recsys")
+PRODUCT_PACKAGES = ("store", "actions", "console", "promotions", "recsys", "api")
 # promotions.demo seeds the demo's campaigns and may use the demo shop; ``__main__``
 # modules run their command when imported, so only store's (which generates) is imported.
 ALLOWED = ("promotions.demo",)
