@@ -8,10 +8,12 @@ random split picked repeat purchases for a data set that has none). The test spl
 is never looked at. The objective is the geometric mean of NDCG@10 on all purchases and
 on new-to-the-customer items, so neither view is sacrificed.
 
-The search is coordinate ascent over ``SEARCH_SPACE`` (one parameter at a time, others
-held, until a round changes nothing): the space is wide enough that the hybrid's family
-holds each baseline (EASE alone, item-KNN alone, popularity, buy-again), and a full grid
-over it would be thousands of fits. Parameters that change the fitted model
+The search is coordinate ascent over the grids (one parameter at a time, others held,
+until a round changes nothing), started from each of ``STARTS``: the space is wide enough
+that the hybrid's family holds each baseline (EASE alone, item-KNN alone, popularity,
+buy-again), a full grid over it would be thousands of fits, and one start alone got stuck
+in a blend that EASE alone beat on the same validation (a corner is several coordinates
+away from a blend). Parameters that change the fitted model
 (``STRUCTURE_KEYS``) refit; the blending ones reuse the fitted components.
 """
 
@@ -56,6 +58,15 @@ WEIGHT_GRID: dict[str, tuple] = {
 STRUCTURE_KEYS = ("l2", "train_half_life_days", "trend_half_life_days",
                   "repeat_half_life_days", "knn_neighbours", "event_weight")  # fmt: skip
 MAX_ROUNDS = 4
+# Where the coordinate ascent starts (over the grids' first values): the retail blend,
+# EASE alone and item-KNN alone, each without decay — so a data set whose best model is
+# one of the baselines starts at it.
+_ALONE = {"w_repeat": 0.0, "w_content": 0.0, "w_popularity": 0.0, "train_half_life_days": None}
+STARTS: tuple[dict[str, Any], ...] = (
+    {},
+    {**_ALONE, "w_cf": 1.0, "w_knn": 0.0},
+    {**_ALONE, "w_cf": 0.0, "w_knn": 1.0},
+)
 
 
 @dataclass
@@ -139,11 +150,14 @@ def coordinate_search(
     space: Mapping[str, tuple],
     objective: Callable[[dict[str, Any]], float],
     *,
+    starts: Iterable[Mapping[str, Any]] = ({},),
     max_rounds: int = MAX_ROUNDS,
 ) -> tuple[dict[str, Any], float]:
-    """Coordinate ascent from each parameter's first value: try every value of one
+    """Coordinate ascent from each start (the first value of every parameter, overridden
+    by the start's own where ``space`` offers that value): try every value of one
     parameter with the others held, keep a strict improvement, repeat until a round
-    changes nothing. ``objective`` is called at most once per parameter set."""
+    changes nothing. The best end point of all starts wins (the earlier start on a tie).
+    ``objective`` is called at most once per parameter set."""
     seen: dict[tuple, float] = {}
 
     def value(params: dict[str, Any]) -> float:
@@ -152,19 +166,25 @@ def coordinate_search(
             seen[key] = objective(params)
         return seen[key]
 
-    current = {name: values[0] for name, values in space.items()}
-    best = value(current)
-    for _ in range(max_rounds):
-        improved = False
-        for name, values in space.items():
-            for candidate in values:
-                trial = {**current, name: candidate}
-                score = value(trial)
-                if score > best + 1e-12:
-                    current, best, improved = trial, score, True
-        if not improved:
-            break
-    return current, best
+    first = {name: values[0] for name, values in space.items()}
+    winner: tuple[dict[str, Any], float] | None = None
+    for start in starts:
+        current = {**first, **{k: v for k, v in start.items() if v in space.get(k, ())}}
+        best = value(current)
+        for _ in range(max_rounds):
+            improved = False
+            for name, values in space.items():
+                for candidate in values:
+                    trial = {**current, name: candidate}
+                    score = value(trial)
+                    if score > best + 1e-12:
+                        current, best, improved = trial, score, True
+            if not improved:
+                break
+        if winner is None or best > winner[1] + 1e-12:
+            winner = (current, best)
+    assert winner is not None, "no start to search from"
+    return winner
 
 
 def tune_hybrid(
@@ -177,13 +197,14 @@ def tune_hybrid(
     structure_grid: dict[str, Iterable] | None = None,
     weight_grid: dict[str, Iterable] | None = None,
     fixed: dict[str, Any] | None = None,
+    starts: Iterable[Mapping[str, Any]] = STARTS,
 ) -> TuningResult:
     """Search the hybrid's parameters on a validation split of ``train`` of kind ``split_kind``.
 
     ``temporal``: the last ``valid_days``; ``random``: a random per-user hold-out. The
     space is ``structure_grid`` and ``weight_grid`` (defaults ``STRUCTURE_GRID`` and
-    ``WEIGHT_GRID``), each parameter's first value the starting point; ``fixed`` are
-    passed to every model as they are.
+    ``WEIGHT_GRID``), searched from each of ``starts`` (see ``coordinate_search``);
+    ``fixed`` are passed to every model as they are.
     """
     split = validation_split(train, split_kind, valid_days=valid_days)
     space = {name: tuple(values) for name, values in
@@ -199,7 +220,7 @@ def tune_hybrid(
         tried.append({**full, "ndcg_all": ndcg_all, "ndcg_new": ndcg_new})
         return _objective(ndcg_all, ndcg_new)
 
-    params, _ = coordinate_search(space, objective)
+    params, _ = coordinate_search(space, objective, starts=starts)
     best = next(t for t in tried if all(t[key] == value for key, value in params.items()))
     return TuningResult({**(fixed or {}), **params}, best["ndcg_all"], best["ndcg_new"], tried)
 
