@@ -261,12 +261,23 @@ def paused(process: subprocess.Popen | None) -> Iterator[None]:
 
 
 async def _consumer_queues_back(rabbit: RabbitServer) -> bool:
-    """Whether the console's and the observer's queues are declared again."""
+    """Whether the console's and the observer's queues are bound to the exchange again.
+
+    Bound, not only declared: a robust connection declares its queue first and binds it
+    after, and an event published in between never reaches that queue.
+    """
     try:
-        listed = await asyncio.to_thread(rabbit.ctl, "list_queues", "name", timeout=30)
+        listed = await asyncio.to_thread(
+            rabbit.ctl, "list_bindings", "source_name", "destination_name", timeout=30
+        )
     except EngineError:
         return False  # still booting
-    return sum(1 for line in listed.splitlines() if line.startswith(CONSUMER_QUEUES)) >= 2
+    bound = {
+        fields[1]
+        for fields in (line.split("\t") for line in listed.splitlines())
+        if len(fields) == 2 and fields[0] == BROKER_EXCHANGE
+    }
+    return sum(1 for queue in bound if queue.startswith(CONSUMER_QUEUES)) >= 2
 
 
 async def test_rasa_killed_while_rabbitmq_is_down_loses_its_kept_events_but_not_the_store(
