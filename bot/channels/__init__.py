@@ -1,5 +1,6 @@
 """Rasa input channels of Concierge (imported by Rasa from credentials.yml)."""
 
 from bot.channels.concierge_rest import ConciergeRestInput
+from bot.channels.telegram import ConciergeTelegramInput
 
-__all__ = ["ConciergeRestInput"]
+__all__ = ["ConciergeRestInput", "ConciergeTelegramInput"]
