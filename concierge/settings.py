@@ -16,6 +16,7 @@ import functools
 import ipaddress
 import json
 import os
+import re
 import secrets
 import sys
 from collections.abc import Callable
@@ -180,6 +181,55 @@ def _origins_env(name: str) -> tuple[str, ...]:
     return tuple(origins)
 
 
+# Telegram's webhook secret: 1-256 characters of A-Z, a-z, 0-9, _ and - (Bot API setWebhook).
+_TELEGRAM_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
+
+
+def _telegram_env() -> dict[str, str]:
+    """The Telegram channel's settings: all empty (channel off) or complete and usable."""
+    values = {
+        "TELEGRAM_BOT_TOKEN": _env("TELEGRAM_BOT_TOKEN", ""),
+        "TELEGRAM_BOT_NAME": _env("TELEGRAM_BOT_NAME", ""),
+        "TELEGRAM_WEBHOOK_URL": _env("TELEGRAM_WEBHOOK_URL", ""),
+    }
+    if not any(values.values()):
+        return {}
+    missing = [name for name, value in values.items() if not value]
+    if missing:
+        given = ", ".join(n for n in values if n not in missing)
+        raise SettingsError(
+            f"The Telegram channel needs {', '.join(missing)} too (it is on because "
+            f"{given} is set); see README 'Telegram'."
+        )
+    token, name, webhook = values.values()
+    if ":" not in token:
+        raise SettingsError(
+            "TELEGRAM_BOT_TOKEN must be the token BotFather gave, like 123456:ABC-..."
+        )
+    if urlsplit(webhook).scheme != "https" or not urlsplit(webhook).hostname:
+        raise SettingsError(
+            "TELEGRAM_WEBHOOK_URL must be the public https:// address Telegram posts to, e.g. "
+            f"https://chat.shop.example/webhooks/telegram/webhook, got {webhook!r}."
+        )
+    secret = _env("TELEGRAM_SECRET_TOKEN", "")
+    if secret and not _TELEGRAM_SECRET.fullmatch(secret):
+        raise SettingsError(
+            "TELEGRAM_SECRET_TOKEN must be 1-256 characters of letters, digits, _ and -."
+        )
+    api_url = _env("TELEGRAM_API_URL", "https://api.telegram.org").rstrip("/")
+    if urlsplit(api_url).scheme not in ("http", "https") or not urlsplit(api_url).hostname:
+        raise SettingsError(
+            f"TELEGRAM_API_URL must be an http(s) URL like https://api.telegram.org, got {api_url!r}."
+        )
+    return {
+        "telegram_token": token,
+        "telegram_bot_name": name.removeprefix("@"),
+        "telegram_webhook_url": webhook,
+        "telegram_secret_token": secret,
+        "telegram_api_url": api_url,
+    }
+
+
 def demo_secrets(var_dir: Path) -> dict[str, str]:
     """The demo's secrets: read from ``var/secrets.json``, created once (mode 0600)."""
     path = var_dir / "secrets.json"
@@ -243,6 +293,18 @@ class Settings:
     trusted_proxies: tuple[str, ...] = ()
     # Which process of a scaled service this is (logs, the consoles' shared state).
     instance_name: str = "main"
+    # The Telegram channel (README "Telegram"); off while telegram_token is empty.
+    telegram_token: str = ""
+    telegram_bot_name: str = ""
+    telegram_webhook_url: str = ""
+    # Telegram sends it in a header with every update; empty derives one from channel_secret.
+    telegram_secret_token: str = ""
+    # The Bot API's base address (a local stand-in in the tests).
+    telegram_api_url: str = "https://api.telegram.org"
+
+    @property
+    def telegram_enabled(self) -> bool:
+        return bool(self.telegram_token)
 
     @property
     def rasa_url(self) -> str:
@@ -318,5 +380,6 @@ class Settings:
             ),
             trusted_proxies=_addresses_env("CONCIERGE_TRUSTED_PROXIES"),
             instance_name=_env("CONCIERGE_INSTANCE", "main"),
+            **_telegram_env(),
             **secret_values,
         )

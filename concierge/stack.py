@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
+from concierge.rasa_credentials import credentials_path, telegram_env
 from concierge.rasa_endpoints import endpoints_path, secret_env, write_endpoints
 from concierge.settings import ROOT, SECRET_VARIABLES, Settings, exits_on_settings_error
 
@@ -150,6 +151,7 @@ def rasa_env(settings: Settings) -> dict[str, str]:
         "CONCIERGE_ACTION_TOKEN": settings.action_token,
         "CONCIERGE_CHANNEL_SECRET": settings.channel_secret,
         **secret_env(settings),
+        **telegram_env(settings),
         "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
         "RASA_TELEMETRY_ENABLED": "false",
     }
@@ -235,7 +237,8 @@ class Stack:
                 "--endpoints",
                 str(endpoints_path(s)),
                 "--credentials",
-                "credentials.yml",
+                # credentials.yml itself unless a channel is added (Telegram).
+                str(credentials_path(s)),
             ]
             return Service(name, command, s.rasa_url + RASA_HEALTH_PATH, env, log)
         if name == "console":

@@ -26,6 +26,12 @@ from concierge.settings import SECRET_VARIABLES, Settings
 from concierge.stack import MODEL_PATH, Stack
 from tests.support.servers import isolated_settings
 from tests.support.shop import Shop, fill_shop
+from tests.support.telegram_api import (
+    TELEGRAM_TEST_BOT,
+    TELEGRAM_TEST_TOKEN,
+    TelegramAPI,
+    with_telegram,
+)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -36,10 +42,19 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 @pytest.fixture(scope="session")
-def full_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Stack, Shop]]:
+def telegram_api() -> Iterator[TelegramAPI]:
+    """The Bot API stand-in the session's Rasa reports to (its Telegram channel is on)."""
+    with TelegramAPI(TELEGRAM_TEST_TOKEN, TELEGRAM_TEST_BOT) as api:
+        yield api
+
+
+@pytest.fixture(scope="session")
+def full_stack(
+    tmp_path_factory: pytest.TempPathFactory, telegram_api: TelegramAPI
+) -> Iterator[tuple[Stack, Shop]]:
     if not MODEL_PATH.exists():
         pytest.fail(f"No trained model at {MODEL_PATH}; `make test` trains it first.")
-    settings = isolated_settings(tmp_path_factory.mktemp("stack"))
+    settings = with_telegram(isolated_settings(tmp_path_factory.mktemp("stack")), telegram_api)
     yield from _running(settings, fill_shop(settings.var_dir))
 
 

@@ -1,0 +1,155 @@
+"""Whole conversations over Rasa's real Telegram channel, against a stand-in Bot API.
+
+The session's stack starts Rasa with the Telegram channel on (tests/conftest.py points it
+at tests/support/telegram_api.py). These tests post the update JSON Telegram would post to
+Rasa's webhook and read what the bot sent back to the stand-in. What this does not prove:
+anything about Telegram's real servers (README "Telegram").
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import random
+import urllib.error
+import urllib.request
+from typing import Any
+
+import pytest
+
+from actions.messages import policy_answer
+from concierge.rasa_credentials import telegram_webhook_secret
+from concierge.stack import Stack
+from store.policy import load_policy
+from store.repository import ShopRepository
+from tests.support.shop import Shop
+from tests.support.telegram_api import TelegramAPI, button_press, private_chat_message
+from tests.support.tracker_store import tracker_state
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+_update_ids = itertools.count(random.randrange(10**6, 10**7))
+
+
+class TelegramUser:
+    """One Telegram user writing to the bot: posts updates, reads the stand-in's record."""
+
+    def __init__(self, stack: Stack, api: TelegramAPI) -> None:
+        self.stack = stack
+        self.api = api
+        self.user_id = random.randrange(10**8, 10**9)
+        self.sender_id = f"telegram-{self.user_id}"
+        self.url = stack.settings.rasa_url + "/webhooks/telegram/webhook"
+
+    def post(self, update: dict[str, Any], secret: str | None = None) -> tuple[int, str]:
+        secret = telegram_webhook_secret(self.stack.settings) if secret is None else secret
+        request = urllib.request.Request(
+            self.url,
+            data=json.dumps(update).encode(),
+            headers={"Content-Type": "application/json", SECRET_HEADER: secret},
+            method="POST",
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=120) as response:
+                return response.status, response.read().decode()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read().decode()
+
+    def say(self, text: str) -> list[dict[str, Any]]:
+        """Send ``text``; the messages the bot sent in answer (sendMessage parameters)."""
+        before = len(self.api.calls_of("sendMessage", self.user_id))
+        status, _ = self.post(private_chat_message(next(_update_ids), self.user_id, text))
+        assert status == 200
+        return [c.params for c in self.api.calls_of("sendMessage", self.user_id)[before:]]
+
+    def press(self, message: dict[str, Any], callback_data: str) -> list[dict[str, Any]]:
+        """Press a button of ``message`` (as the stand-in recorded it)."""
+        before = len(self.api.calls_of("sendMessage", self.user_id))
+        shown = {
+            "message_id": 1,
+            "date": 0,
+            "chat": {"id": self.user_id, "type": "private"},
+            "text": message["text"],
+            "reply_markup": message["reply_markup"],
+        }
+        update = button_press(next(_update_ids), self.user_id, callback_data, shown)
+        status, _ = self.post(update)
+        assert status == 200
+        return [c.params for c in self.api.calls_of("sendMessage", self.user_id)[before:]]
+
+
+def _text(messages: list[dict[str, Any]]) -> str:
+    return "\n\n".join(str(m.get("text", "")) for m in messages)
+
+
+def _buttons(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        button
+        for m in messages
+        for row in (m.get("reply_markup") or {}).get("inline_keyboard", [])
+        for button in row
+    ]
+
+
+@pytest.fixture
+def user(stack: Stack, telegram_api: TelegramAPI) -> TelegramUser:
+    return TelegramUser(stack, telegram_api)
+
+
+def test_rasa_registers_its_webhook_with_the_secret_telegram_must_send(
+    stack: Stack, telegram_api: TelegramAPI
+) -> None:
+    (call,) = telegram_api.calls_of("setWebhook")
+    assert call.params["url"] == stack.settings.telegram_webhook_url
+    assert call.params["secret_token"] == telegram_webhook_secret(stack.settings)
+    assert telegram_api.calls_of("getMe")
+
+
+def test_a_guest_is_greeted_and_gets_a_policy_answer(
+    user: TelegramUser, stack: Stack, repo: ShopRepository
+) -> None:
+    greeting = user.say("/start")
+    assert greeting and all(m["chat_id"] == str(user.user_id) for m in greeting)
+    assert _text(greeting).strip()
+
+    policy = load_policy(stack.settings.policy_file)
+    answer = user.say("how much does shipping cost?")
+    assert policy_answer(policy, "shipping_costs").strip() in _text(answer)
+
+    session = repo.current_session(user.sender_id)
+    assert session is not None and session.channel == "telegram"
+    assert session.customer_id is None  # a guest until the account is linked
+
+
+def test_a_linked_customer_picks_her_order_with_an_inline_button(
+    user: TelegramUser, shop: Shop, repo: ShopRepository
+) -> None:
+    repo.link_identity("telegram", user.sender_id, shop.anna_id)
+    order = repo.find_order_for(shop.anna_shipped.number, customer_id=shop.anna_id, email=None)
+
+    shown = user.say("has my parcel shipped")
+    buttons = _buttons(shown)
+    assert any(order.number in b["text"] or order.number in b["callback_data"] for b in buttons)
+    assert all(len(b["callback_data"].encode()) <= 64 for b in buttons)
+    with_keyboard = next(m for m in shown if m.get("reply_markup"))
+    chosen = next(
+        b for b in buttons if order.number in b["callback_data"] or order.number in b["text"]
+    )
+
+    answer = user.press(with_keyboard, chosen["callback_data"])
+
+    assert order.shipments[0].tracking_number in _text(answer)
+    answered = user.api.calls_of("answerCallbackQuery")
+    assert any(c.params["callback_query_id"].startswith("cq-") for c in answered)
+    session = repo.current_session(user.sender_id)
+    assert session is not None and session.customer_id == shop.anna_id
+
+
+def test_an_update_without_the_secret_is_refused_and_reaches_no_conversation(
+    user: TelegramUser, stack: Stack
+) -> None:
+    update = private_chat_message(next(_update_ids), user.user_id, "where is my order?")
+    for forged in ("", "guessed-secret", telegram_webhook_secret(stack.settings)[:-1]):
+        status, _ = user.post(update, secret=forged)
+        assert status == 403
+    assert user.api.calls_of("sendMessage", user.user_id) == []
+    assert not tracker_state(stack.settings.tracker_db_url, user.sender_id).get("events")
