@@ -30,6 +30,12 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.turn_speedups import (
+    check_action_replies_with_one_validator,
+    freeze_loaded_objects,
+    share_past_states_between_policies,
+)
+
 logger = logging.getLogger(__name__)
 structlogger = structlog.get_logger()
 
@@ -88,6 +94,14 @@ class ConciergeRestInput(RestInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[None]]) -> Blueprint:
         webhook = Blueprint("concierge_webhook", __name__)
+        # Costs of every turn that do nothing for the answer (bot/turn_speedups.py).
+        check_action_replies_with_one_validator()
+        share_past_states_between_policies()
+
+        @webhook.listener("after_server_start")
+        async def freeze_model(app: Any, loop: Any) -> None:
+            # After Rasa's before_server_start listener has loaded the model.
+            freeze_loaded_objects()
 
         @webhook.route("/", methods=["GET"])
         async def health(request: Request) -> HTTPResponse:

@@ -1,0 +1,140 @@
+"""Per-call timers for benchmarks/rasa_turn.py: the parts of a Rasa turn, and the two versions
+(Rasa's own and bot/turn_speedups.py's) of what the cuts replace, each timed."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from typing import Any
+
+from bot.turn_speedups import (
+    check_action_replies_with_one_validator,
+    share_past_states_between_policies,
+)
+
+
+class Timers:
+    """Wall time and call counts per label, switched on only while measuring."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = defaultdict(float)
+        self.calls: dict[str, int] = defaultdict(int)
+        self.on = False
+
+    def reset(self) -> None:
+        self.seconds.clear()
+        self.calls.clear()
+
+    def add(self, label: str, seconds: float) -> None:
+        if self.on:
+            self.seconds[label] += seconds
+            self.calls[label] += 1
+
+    def wrap(self, owner: Any, name: str, label: str | Callable[[Any], str]) -> None:
+        """Replace ``owner.name`` by a timed version (sync or async)."""
+        original = owner.__dict__[name]
+        is_static = isinstance(original, staticmethod)
+        func = original.__func__ if is_static else original
+        timers = self
+
+        def label_of(args: tuple) -> str:
+            return label(args[0]) if callable(label) else label
+
+        if asyncio.iscoroutinefunction(func):
+
+            @functools.wraps(func)
+            async def timed_async(*args: Any, **kwargs: Any) -> Any:
+                start = time.perf_counter()
+                try:
+                    return await func(*args, **kwargs)
+                finally:
+                    timers.add(label_of(args), time.perf_counter() - start)
+
+            wrapped: Any = timed_async
+        else:
+
+            @functools.wraps(func)
+            def timed(*args: Any, **kwargs: Any) -> Any:
+                start = time.perf_counter()
+                try:
+                    return func(*args, **kwargs)
+                finally:
+                    timers.add(label_of(args), time.perf_counter() - start)
+
+            wrapped = timed
+        setattr(owner, name, staticmethod(wrapped) if is_static else wrapped)
+
+
+def instrument(timers: Timers) -> None:
+    """Time the parts of a turn. Nested labels overlap (a policy includes its featurizing)."""
+    from rasa.core.actions.action import RemoteAction
+    from rasa.core.featurizers.tracker_featurizers import TrackerFeaturizer
+    from rasa.core.policies.memoization import MemoizationPolicy
+    from rasa.core.policies.rule_policy import RulePolicy
+    from rasa.core.policies.ted_policy import TEDPolicy
+    from rasa.core.processor import MessageProcessor
+    from rasa.shared.core.trackers import DialogueStateTracker
+    from rasa.utils.endpoints import EndpointConfig
+
+    from bot.tracker_store import DurableSQLTrackerStore
+
+    timers.wrap(MessageProcessor, "handle_message", "turn (handle_message)")
+    timers.wrap(MessageProcessor, "parse_message", "NLU (parse_message)")
+    timers.wrap(MessageProcessor, "_predict_next_with_tracker", "policies (whole ensemble)")
+    timers.wrap(MemoizationPolicy, "predict_action_probabilities", "  MemoizationPolicy")
+    timers.wrap(RulePolicy, "predict_action_probabilities", "  RulePolicy")
+    timers.wrap(TEDPolicy, "predict_action_probabilities", "  TEDPolicy")
+    timers.wrap(TEDPolicy, "_featurize_tracker", "    TED featurize")
+    timers.wrap(TrackerFeaturizer, "prediction_states", "  featurizer.prediction_states")
+    timers.wrap(DialogueStateTracker, "past_states", "  tracker.past_states computed")
+    timers.wrap(DialogueStateTracker, "applied_events", "  tracker.applied_events")
+    timers.wrap(DurableSQLTrackerStore, "retrieve", "tracker store retrieve")
+    timers.wrap(DurableSQLTrackerStore, "save", "tracker store save")
+    timers.wrap(EndpointConfig, "request", "action server HTTP call")
+    timers.wrap(RemoteAction, "_action_call_format", "  action payload (tracker+domain)")
+    timers.wrap(MessageProcessor, "_run_action", "run actions (incl. HTTP)")
+    timers.wrap(DialogueStateTracker, "copy", "tracker.copy (replay)")
+    timers.wrap(DialogueStateTracker, "current_state", "tracker.current_state (as dict)")
+
+
+REPLY_CHECKS: dict[str, Any] = {}
+PAST_STATES: dict[str, Any] = {}
+
+
+def time_shared_past_states(timers: Timers) -> None:
+    """Rasa's past_states (timed by :func:`instrument`) and the shared one, asked by the policies."""
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    PAST_STATES["before"] = DialogueStateTracker.__dict__["past_states"]
+    share_past_states_between_policies()
+    timers.wrap(DialogueStateTracker, "past_states", "  tracker.past_states asked (shared)")
+    PAST_STATES["after"] = DialogueStateTracker.__dict__["past_states"]
+
+
+def time_reply_checks(timers: Timers) -> None:
+    """Rasa's own check of the action server's reply and bot/turn_speedups.py's, both timed."""
+    from rasa.core.actions.action import RemoteAction
+
+    timers.wrap(RemoteAction, "_validate_action_result", "  check of the action's reply")
+    REPLY_CHECKS["before"] = RemoteAction.__dict__["_validate_action_result"]
+    check_action_replies_with_one_validator()
+    timers.wrap(RemoteAction, "_validate_action_result", "  check of the action's reply")
+    REPLY_CHECKS["after"] = RemoteAction.__dict__["_validate_action_result"]
+
+
+def time_garbage_collection(timers: Timers) -> None:
+    """Python's cyclic collector runs inside whatever allocates; time it on its own."""
+    import gc
+
+    started: list[float] = []
+
+    def on_gc(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            started.append(time.perf_counter())
+        elif started:
+            timers.add(f"gc generation {info['generation']}", time.perf_counter() - started.pop())
+
+    gc.callbacks.append(on_gc)

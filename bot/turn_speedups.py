@@ -1,0 +1,136 @@
+"""Two costs of every turn inside the Rasa 3.6 server that do nothing for the answer (issue 15).
+
+Measured with ``benchmarks/rasa_turn.py`` (findings: /work/notes/t15_rasa_findings.md):
+
+- **The action server's reply is checked against a schema that is itself re-checked each
+  time.** ``RemoteAction._validate_action_result`` calls ``jsonschema.validate``, which first
+  validates Rasa's (constant) response schema against the JSON-Schema meta-schema and builds
+  a new validator: ~35 ms per custom action call on these machines, for a check that takes
+  ~2 ms with a validator built once. :func:`check_action_replies_with_one_validator` keeps
+  the same check (same schema, same validator class, same best-matching error, same message)
+  with the validator built once.
+- **Python's full garbage collections walk the loaded model.** The server holds ~1.1 million
+  objects the cyclic collector tracks (TensorFlow, spaCy, Rasa's graph); every collection of
+  the oldest generation walks all of them (~0.5 s each on a shared core), and a busy server
+  triggers one every few turns. :func:`freeze_loaded_objects` moves what exists once the model
+  is loaded into the collector's permanent generation (``gc.freeze``): those objects live as
+  long as the process anyway, and later collections only walk what turns allocate.
+
+- **The policies each rebuild the dialogue's states from its whole history.** Memoization,
+  RulePolicy (twice) and TED each call ``tracker.past_states`` on the same tracker in one
+  prediction, every call replaying the conversation (~7 ms at 600 events).
+  :func:`share_past_states_between_policies` computes them once per tracker version and
+  argument set and hands each caller its own copy (the featurizers edit the states they get).
+
+The ``concierge`` channel installs all three when Rasa loads it (bot/channels/concierge_rest.py),
+so they apply exactly where the server answers customers; ``rasa test`` and training, which
+do not load the channel, run Rasa unchanged.
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+from typing import Any
+
+logger = logging.getLogger(__name__)
+
+_validator: Any = None
+
+
+def _validate_with_one_validator(self: Any, result: dict[str, Any]) -> bool:
+    """``RemoteAction._validate_action_result`` of Rasa 3.6 with the validator built once."""
+    from jsonschema import exceptions
+    from rasa.shared.constants import DOCS_BASE_URL
+
+    error = exceptions.best_match(_validator.iter_errors(result))
+    if error is None:
+        return True
+    error.message += (
+        f". Failed to validate Action server response from API, "
+        f"make sure your response from the Action endpoint is valid. "
+        f"For more information about the format visit "
+        f"{DOCS_BASE_URL}/custom-actions"
+    )
+    raise error
+
+
+def check_action_replies_with_one_validator() -> None:
+    """Build the validator of action server replies once instead of on every call."""
+    global _validator
+    from jsonschema.validators import validator_for
+    from rasa.core.actions.action import RemoteAction
+
+    if RemoteAction._validate_action_result is _validate_with_one_validator:
+        return
+    schema = RemoteAction.action_response_format_spec()
+    cls = validator_for(schema)
+    cls.check_schema(schema)  # what jsonschema.validate did on each call, now once
+    _validator = cls(schema)
+    RemoteAction._validate_action_result = _validate_with_one_validator
+
+
+_rasas_past_states: Any = None
+_CACHE_ATTRIBUTE = "_concierge_past_states"
+
+
+def _own_copy(states: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    # A state maps a part (user, prev_action, slots, active_loop) to a dict of immutable
+    # values (str, tuple); callers delete keys and drop states, never change a value.
+    return [{part: dict(sub_state) for part, sub_state in state.items()} for state in states]
+
+
+def _past_states_shared(
+    self: Any,
+    domain: Any,
+    omit_unset_slots: bool = False,
+    ignore_rule_only_turns: bool = False,
+    rule_only_data: dict[str, Any] | None = None,
+) -> list[dict[str, Any]]:
+    """``DialogueStateTracker.past_states``, computed once per tracker version and arguments."""
+    events = self.events
+    # The states follow from the events (appended to, never edited in place) and the domain.
+    version = (id(domain), len(events), id(events[-1]) if events else None)
+    rule_only = (
+        None
+        if rule_only_data is None
+        else tuple(sorted((key, tuple(value)) for key, value in rule_only_data.items()))
+    )
+    arguments = (omit_unset_slots, ignore_rule_only_turns, rule_only)
+    cached_version, by_arguments = self.__dict__.get(_CACHE_ATTRIBUTE, (None, {}))
+    if cached_version != version:
+        by_arguments = {}
+        setattr(self, _CACHE_ATTRIBUTE, (version, by_arguments))
+    if arguments not in by_arguments:
+        by_arguments[arguments] = _rasas_past_states(
+            self,
+            domain,
+            omit_unset_slots=omit_unset_slots,
+            ignore_rule_only_turns=ignore_rule_only_turns,
+            rule_only_data=rule_only_data,
+        )
+    return _own_copy(by_arguments[arguments])
+
+
+def share_past_states_between_policies() -> None:
+    """Let the policies of one prediction share the states of the dialogue."""
+    global _rasas_past_states
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    if DialogueStateTracker.past_states is _past_states_shared:
+        return
+    _rasas_past_states = DialogueStateTracker.past_states
+    DialogueStateTracker.past_states = _past_states_shared
+
+
+def freeze_loaded_objects() -> int:
+    """Collect once, then exempt every object alive now from later full collections.
+
+    Call it when the model is loaded (after Rasa's ``before_server_start`` listeners);
+    returns how many objects were frozen.
+    """
+    gc.collect()
+    gc.freeze()
+    frozen = gc.get_freeze_count()
+    logger.info("Froze %d long-lived objects out of the garbage collector's sweeps.", frozen)
+    return frozen
