@@ -64,8 +64,8 @@ MAX_ROUNDS = 4
 # are noise, and the earlier starts are the ones with a record.
 START_MARGIN = 0.01
 # Where the coordinate ascent starts (over the grids' first values): the retail blend,
-# EASE alone and item-KNN alone, each without decay — so a data set whose best model is
-# one of the baselines starts at it.
+# then EASE alone and item-KNN alone (both without decay), so a data set whose best
+# model is one of those baselines starts at it.
 _ALONE = {"w_repeat": 0.0, "w_content": 0.0, "w_popularity": 0.0, "train_half_life_days": None}
 STARTS: tuple[dict[str, Any], ...] = (
     {},
