@@ -32,7 +32,7 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument(
         "--force", action="store_true", help="retrain even if the data did not change"
     )
-    train.add_argument("--no-tune", action="store_true", help="skip the validation grid search")
+    train.add_argument("--no-tune", action="store_true", help="skip the validation tuning search")
     evaluate = sub.add_parser(
         "evaluate", help="compare every model with the baselines; write a report"
     )
