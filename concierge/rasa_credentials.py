@@ -56,7 +56,9 @@ def telegram_env(settings: Settings) -> dict[str, str]:
 def credentials_path(settings: Settings) -> Path:
     """The file to pass as ``rasa run --credentials``, written first when it is generated."""
     if not settings.telegram_enabled:
-        return PROJECT_CREDENTIALS
+        # Relative to the project, where Rasa runs: the same argument as before Telegram,
+        # and the one deploy/compose.yml spells out (tests/deploy/test_compose.py).
+        return PROJECT_CREDENTIALS.relative_to(ROOT)
     suffix = "" if settings.instance_name == "main" else f"-{settings.instance_name}"
     target = settings.var_dir / "rasa" / f"credentials{suffix}.yml"
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -15,7 +15,7 @@ from concierge.rasa_credentials import (
     telegram_env,
     telegram_webhook_secret,
 )
-from concierge.settings import Settings, SettingsError
+from concierge.settings import ROOT, Settings, SettingsError
 from concierge.stack import Stack, rasa_env
 
 TELEGRAM = {
@@ -38,10 +38,10 @@ def test_without_telegram_settings_rasa_gets_the_projects_credentials_unchanged(
 ) -> None:
     settings = Settings.from_env()
     assert not settings.telegram_enabled
-    assert credentials_path(settings) == PROJECT_CREDENTIALS
+    assert ROOT / credentials_path(settings) == PROJECT_CREDENTIALS
     assert not any(name.startswith("TELEGRAM_") for name in rasa_env(settings))
     command = Stack(settings, services=("rasa",)).services["rasa"].command
-    assert command[command.index("--credentials") + 1] == str(PROJECT_CREDENTIALS)
+    assert command[command.index("--credentials") + 1] == "credentials.yml"
 
 
 def test_with_telegram_rasa_gets_the_channel_with_values_from_its_environment(
