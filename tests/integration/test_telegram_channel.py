@@ -20,9 +20,10 @@ import pytest
 from actions.messages import policy_answer
 from concierge.rasa_credentials import telegram_webhook_secret
 from concierge.stack import Stack
+from store.db import make_engine, make_session_factory
 from store.policy import load_policy
 from store.repository import ShopRepository
-from tests.support.shop import Shop
+from tests.factories import add_customer, add_order
 from tests.support.telegram_api import TelegramAPI, button_press, private_chat_message
 from tests.support.tracker_store import tracker_state
 
@@ -124,10 +125,17 @@ def test_a_guest_is_greeted_and_gets_a_policy_answer(
 
 
 def test_a_linked_customer_picks_her_order_with_an_inline_button(
-    user: TelegramUser, shop: Shop, repo: ShopRepository
+    user: TelegramUser, stack: Stack, repo: ShopRepository
 ) -> None:
-    repo.link_identity("telegram", user.sender_id, shop.anna_id)
-    order = repo.find_order_for(shop.anna_shipped.number, customer_id=shop.anna_id, email=None)
+    # A customer of this test's own with two open orders, so the bot offers them as buttons
+    # (the session's shared shop customers have orders other tests change).
+    sessions = make_session_factory(make_engine(stack.settings.db_url))
+    customer = add_customer(sessions, email=f"tess.{user.user_id}@example.com", first_name="Tess")
+    shipped = add_order(sessions, customer_id=customer, status="shipped")
+    add_order(sessions, customer_id=customer, status="processing")
+    repo.link_identity("telegram", user.sender_id, customer)
+    order = repo.find_order_for(shipped.number, customer_id=customer, email=None)
+    assert order is not None
 
     shown = user.say("has my parcel shipped")
     buttons = _buttons(shown)
@@ -144,7 +152,7 @@ def test_a_linked_customer_picks_her_order_with_an_inline_button(
     answered = user.api.calls_of("answerCallbackQuery")
     assert any(c.params["callback_query_id"].startswith("cq-") for c in answered)
     session = repo.current_session(user.sender_id)
-    assert session is not None and session.customer_id == shop.anna_id
+    assert session is not None and session.customer_id == customer
 
 
 def test_an_update_without_the_secret_is_refused_and_reaches_no_conversation(
