@@ -47,7 +47,8 @@ def rasa_command(command: str, settings: Settings, extra: Sequence[str] = ()) ->
     layouts = {
         "validate": ["data", "validate", *DOMAIN, *DATA, *CONFIG],
         "train": ["train", *DOMAIN, *DATA, *CONFIG],
-        "shell": ["shell", *model, *endpoints, *port],
+        # Loopback only: the shell's server opens a REST channel, which takes any sender id.
+        "shell": ["shell", *model, *endpoints, "--interface", "127.0.0.1", *port],
     }
     return [str(RASA_BIN), *layouts[command], *extra]
 
@@ -86,6 +87,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         os.chdir(ROOT)
         os.execve(service.command[0], service.command, service.env)
+    if "--enable-api" in args.rasa_args:
+        # Rasa's HTTP API with no token lets anyone who reaches the port set any slot of any
+        # conversation; this project never opens it (README, "How it is built").
+        print(
+            "--enable-api is refused: Rasa's HTTP API would let anyone set any slot. "
+            "Review conversations in the console instead.",
+            file=sys.stderr,
+        )
+        return 2
     if not RASA_BIN.exists():
         print(f"No Rasa at {RASA_BIN}: run `make setup` first.", file=sys.stderr)
         return 1

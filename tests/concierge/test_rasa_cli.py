@@ -44,6 +44,24 @@ def test_shell_uses_the_trained_model_the_endpoints_and_the_rasa_port(settings: 
     assert "--enable-api" not in joined
 
 
+def test_the_shell_listens_on_loopback_only(settings: Settings) -> None:
+    line = rasa_command("shell", settings)
+    assert line[line.index("--interface") + 1] == "127.0.0.1"
+
+
+def test_the_http_api_is_refused_even_when_asked_for() -> None:
+    # Passed through to `rasa shell`, --enable-api would open Rasa's HTTP API with no token.
+    done = subprocess.run(
+        [sys.executable, "-m", "concierge.rasa_cli", "shell", "--enable-api"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert "--enable-api is refused" in done.stderr
+
+
 def test_rasa_interactive_is_refused_because_it_opens_the_http_api_without_a_token() -> None:
     # rasa interactive runs configure_app(enable_api=True) with no auth token or JWT secret.
     done = subprocess.run(
