@@ -33,7 +33,14 @@ Clock = Callable[[], datetime]
 # Every module that declares tables on ``store.models.Base``. One Alembic history covers
 # them all, so the migration environment and the drift check must import each of them;
 # a module left out here would look like tables to drop.
-MODEL_MODULES = ("store.models", "promotions.models", "console.models", "store.api_keys")
+MODEL_MODULES = (
+    "store.models",
+    "promotions.models",
+    "console.models",
+    "store.api_keys",
+    "store.link_codes",
+    "store.api_idempotency",
+)
 
 # Long enough for a console write and an action write to queue behind each other.
 SQLITE_BUSY_TIMEOUT_MS = 10_000
