@@ -73,3 +73,22 @@ def test_new_items_view_ignores_rebuys_and_removes_seen_items_from_the_ranking()
     # in the new view only item 2 counts, and item 0/1 (seen) cannot be recommended
     assert new_only.users == 1 and new_only.recall == pytest.approx(1.0)
     assert new_only.precision == pytest.approx(1 / 2)
+
+
+def test_ndcg_agrees_with_scikit_learns_reference_implementation():
+    """A cross-check against a maintained library (scikit-learn's ``ndcg_score``): the
+    same mean NDCG@10 on random scores without ties, and from the list version too."""
+    from sklearn.metrics import ndcg_score
+
+    rng = np.random.default_rng(7)
+    scores = rng.random((300, 50))
+    relevance = rng.random((300, 50)) < 0.08
+    # Every user has something relevant, so the comparison never rests on empty rows.
+    relevance[relevance.sum(axis=1) == 0, 0] = True
+    reference = ndcg_score(relevance.astype(int), scores, k=10)
+    assert mean_ndcg(scores, relevance, k=10) == pytest.approx(reference, rel=1e-9)
+    per_list = [
+        ndcg_at_k(list(np.argsort(-row)), set(np.flatnonzero(rel)), 10)
+        for row, rel in zip(scores, relevance, strict=True)
+    ]
+    assert float(np.mean(per_list)) == pytest.approx(reference, rel=1e-9)
