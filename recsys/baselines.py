@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -33,7 +34,11 @@ class ItemKNN(Recommender):
     def _fit(self, interactions: Interactions, catalogue: Catalogue) -> None:
         binary = self.binary_purchases()
         self.model_ = self._implicit_model()
-        self.model_.fit(binary, show_progress=False)
+        with warnings.catch_warnings():
+            # CosineRecommender.fit normalises into a COO matrix and then warns about
+            # its own conversion to CSR; the input we pass is CSR.
+            warnings.filterwarnings("ignore", "Method expects CSR input")
+            self.model_.fit(binary, show_progress=False)
         self.similarity_ = sp.csr_matrix(self.model_.similarity, dtype=np.float64)
         self._binary = binary
 
