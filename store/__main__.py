@@ -7,6 +7,7 @@
     python -m store forget --customer ID            (store/privacy_cli.py)
     python -m store export-customer ID [--out FILE]
     python -m store retention --guest-days N --days M
+    python -m store link-code --email E | --customer ID   (store/link_cli.py)
 
 The database is ``CONCIERGE_DB_URL`` (default ``var/concierge.db``) unless ``--db-url``
 names another one.
@@ -29,6 +30,7 @@ from concierge.settings import Settings, exits_on_settings_error
 from store.bulk_insert import row_counts
 from store.db import make_engine, make_session_factory, upgrade
 from store.importer import ImportReport, OnlineRetailError, import_online_retail
+from store.link_cli import add_commands as add_link_commands
 from store.privacy_cli import add_commands as add_privacy_commands
 
 if TYPE_CHECKING:
@@ -249,6 +251,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     commands.add_parser("stats", help="row counts per table").set_defaults(run=cmd_stats)
     add_privacy_commands(commands)
+    add_link_commands(commands)
     return parser
 
 

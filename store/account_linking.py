@@ -23,8 +23,9 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
+from typing import Any, cast
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import CursorResult, Executable, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from store.db import UnitOfWork
@@ -70,6 +71,15 @@ class Redemption:
     customer: CustomerView | None = None
 
 
+def telegram_deep_link(bot_name: str, code: str) -> str:
+    """The t.me link that opens the bot and makes the app send ``/start <code>``.
+
+    Telegram's documented deep linking: the start parameter may hold A-Z, a-z, 0-9, _ and -
+    (up to 64 characters), which every code of :data:`CODE_ALPHABET` satisfies.
+    """
+    return f"https://t.me/{bot_name.removeprefix('@')}?start={normalize_code(code)}"
+
+
 def normalize_code(text: str) -> str:
     """A code as typed ("abcd-2345 ", "ABCD 2345") in its canonical form."""
     return "".join(ch for ch in text.upper() if ch not in " -\t\n")
@@ -83,6 +93,11 @@ def code_hash(code: str) -> str:
 def new_code() -> str:
     """A random code from :data:`CODE_ALPHABET` (``secrets``, not ``random``)."""
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def execute_counted(s: Session, statement: Executable) -> int:
+    """Run an UPDATE or DELETE and return how many rows it changed."""
+    return cast(CursorResult[Any], s.execute(statement)).rowcount
 
 
 def is_well_formed(code: str) -> bool:
@@ -164,13 +179,14 @@ class AccountLinking(UnitOfWork):
             return LinkOutcome.EXPIRED, None
         # Conditional on still being unused: of two redemptions racing past the read above
         # (possible on PostgreSQL's READ COMMITTED), exactly one updates the row.
-        claimed = s.execute(
+        claimed = execute_counted(
+            s,
             update(LinkCode)
             .where(LinkCode.id == row.id, LinkCode.used_at.is_(None))
             .values(used_at=now, used_by=channel_user_id)
-            .execution_options(synchronize_session=False)
+            .execution_options(synchronize_session=False),
         )
-        if claimed.rowcount != 1:
+        if claimed != 1:
             return LinkOutcome.USED, None
         self._link(s, channel, channel_user_id, row.customer_id)
         customer = s.get(Customer, row.customer_id)
@@ -219,9 +235,10 @@ class AccountLinking(UnitOfWork):
     def unlink(self, channel: str, channel_user_id: str) -> bool:
         """Remove the channel user's link; whether there was one."""
         with self._write() as s:
-            removed = s.execute(
+            removed = execute_counted(
+                s,
                 delete(Identity).where(
                     Identity.channel == channel, Identity.channel_user_id == channel_user_id
-                )
+                ),
             )
-            return bool(removed.rowcount)
+            return removed > 0
