@@ -52,6 +52,9 @@ class PromoCampaign(Base):
     # promo_coupons), so the budget holds under concurrent accepts on any database and
     # after erasure removes coupon rows (revision 0007_offer_acceptance).
     coupons_issued: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Proactive outreach (schedule, channels, quiet hours; promotions.outreach), or None for
+    # a campaign that only makes offers inside conversations (revision 0011_outreach).
+    outreach: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     updated_at: Mapped[datetime] = mapped_column(DateTime)
 
@@ -141,3 +144,29 @@ class PromoCoupon(Base):
     order_number: Mapped[str | None] = mapped_column(String(32), unique=True)
 
     campaign: Mapped[PromoCampaign] = relationship()
+
+
+class OutreachMessage(Base):
+    """One proactive message to one customer: the outbox row that makes sending exactly-once.
+
+    ``status`` goes pending -> sending -> sent (or failed / bounced / skipped); a row found
+    in ``sending`` after a crash is not sent again blindly (see promotions.outreach).
+    """
+
+    __tablename__ = "outreach_messages"
+    __table_args__ = (
+        Index("ix_outreach_messages_campaign_customer", "campaign_id", "customer_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("promo_campaigns.id"))
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
+    exposure_id: Mapped[int | None] = mapped_column(ForeignKey("promo_exposures.id"))
+    channel: Mapped[str] = mapped_column(String(16))
+    idempotency_key: Mapped[str] = mapped_column(String(120), unique=True, index=True)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    sending_at: Mapped[datetime | None] = mapped_column(DateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime)
+    error: Mapped[str | None] = mapped_column(String(500))

@@ -2,16 +2,18 @@
 
 What happens to each kind of row:
 
-- deleted: the profile, identities, browsing events, chat sessions with their outcomes,
-  reviews, tags and notes, handoffs with their live messages, NLU corrections, and every
-  Rasa tracker event of each sender id ever linked to the customer;
+- deleted: the profile, identities, account link codes and the link attempts of its
+  sender ids, browsing events, chat sessions with their outcomes, reviews, tags and
+  notes, handoffs with their live messages, NLU corrections, and every Rasa tracker
+  event of each sender id ever linked to the customer;
 - anonymised, because the shop must keep them: orders, order lines, shipments and
-  returns (accounting), offer exposures and coupons (campaign results). They move to a
-  fresh placeholder customer with no personal fields (``erased-…@erased.invalid``), so
-  nothing links them to the person any more while every per-customer count in
-  ``promotions results`` stays exactly as it was. Offer texts, sender ids, return
-  reasons (typed by the customer) and coupon codes are replaced; order e-mails too,
-  including guest checkouts made with the customer's e-mail;
+  returns (accounting), offer exposures, coupons and outreach messages (campaign
+  results). They move to a fresh placeholder customer with no personal fields
+  (``erased-…@erased.invalid``), so nothing links them to the person any more while
+  every per-customer count in ``promotions results`` stays exactly as it was. Offer
+  texts, sender ids, return reasons (typed by the customer), coupon codes and outreach
+  errors are replaced; order e-mails too, including guest checkouts made with the
+  customer's e-mail;
 - audit entries that named the customer's conversations or messages keep what was done
   and when, with the target and detail erased.
 
@@ -40,8 +42,9 @@ from console.models import (
     HandoffMessage,
     NluCorrection,
 )
-from promotions.models import PromoCoupon, PromoExposure
+from promotions.models import OutreachMessage, PromoCoupon, PromoExposure
 from store.db import Clock, utcnow, writing
+from store.link_codes import LinkAttempt, LinkCode
 from store.log_scrub import ERASED, customer_patterns, scrub_logs
 from store.models import (
     ChatSession,
@@ -73,6 +76,8 @@ HANDLED_TABLES = {
     "returns": "moved to the placeholder, reason replaced",
     "promo_exposures": "moved to the placeholder, text and sender cleared",
     "promo_coupons": "moved to the placeholder, code replaced",
+    "outreach_messages": "moved to the placeholder, error text cleared",
+    "link_codes": "deleted",
 }
 
 
@@ -254,6 +259,8 @@ def _erase_rows(
         ("chat_sessions", delete(ChatSession).where(ChatSession.id.in_(session_ids))),
         ("nlu_corrections", delete(NluCorrection).where(NluCorrection.sender_id.in_(senders))),
         ("identities", delete(Identity).where(Identity.customer_id == customer_id)),
+        ("link_codes", delete(LinkCode).where(LinkCode.customer_id == customer_id)),
+        ("link_attempts", delete(LinkAttempt).where(LinkAttempt.channel_user_id.in_(senders))),
         ("events", delete(Event).where(Event.customer_id == customer_id)),
     ]  # fmt: skip
     for table, statement in deletions:
@@ -285,6 +292,16 @@ def _anonymise_promotions(
         .values(customer_id=placeholder_id, **_EXPOSURE_PERSONAL),
     )
     report.count("promo_exposures", moved)
+    # An outreach message counts in its campaign's results; its error may quote the address.
+    report.count(
+        "outreach_messages",
+        _run(
+            s,
+            update(OutreachMessage)
+            .where(OutreachMessage.customer_id == customer_id)
+            .values(customer_id=placeholder_id, error=None),
+        ),
+    )
     coupons = s.scalars(select(PromoCoupon).where(PromoCoupon.customer_id == customer_id)).all()
     for coupon in coupons:
         new_code = f"ERASED-{secrets.token_hex(6).upper()}"
