@@ -1,0 +1,109 @@
+"""Connecting a Telegram chat to a shop account with a one-time code, and disconnecting it.
+
+The Telegram channel turns "/start CODE" and "/link CODE" into the ``link_account`` intent
+with a ``link_code`` entity, and "/unlink" into ``unlink_account``. The code is redeemed
+in the store (``store.account_linking``: single-use, 15 minutes, wrong codes limited per
+Telegram user); once linked, the customer slots are set exactly as the session start
+sets them for a known customer, so the rest of the conversation is the customer's.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.base import EventList, ShopAction
+from actions.messages import linking as words
+from actions.services import Services
+from actions.session import ActionSessionStart, channel_of
+from store.account_linking import AccountLinking, LinkOutcome
+from store.db import make_session_factory
+from store.views import CustomerView
+
+logger = logging.getLogger(__name__)
+
+LINK_CODE = "link_code"
+# The only channel whose users prove who they are with a code; the web chat's customer
+# is the one the shop's server signed for.
+LINKED_CHANNEL = "telegram"
+
+
+def code_of(tracker: Tracker) -> str | None:
+    """The link code of the latest message (its entity, else the slot), if any."""
+    for entity in tracker.latest_message.get("entities") or []:
+        if entity.get("entity") == LINK_CODE and str(entity.get("value") or "").strip():
+            return str(entity["value"]).strip()
+    value = tracker.get_slot(LINK_CODE)
+    return str(value).strip() if value not in (None, "") else None
+
+
+def account_linking(services: Services) -> AccountLinking:
+    """Link codes on the action server's database."""
+    return AccountLinking(make_session_factory(services.engine))
+
+
+def identity_slots(tracker: Tracker, customer: CustomerView | None) -> EventList:
+    """The customer slots for ``customer`` (None: a guest), as the session start sets them."""
+    return ActionSessionStart._identity_slots(tracker, customer)
+
+
+class ActionLinkAccount(ShopAction):
+    """Redeems a link code: the Telegram chat becomes the customer's."""
+
+    def name(self) -> str:
+        """The action's name in the domain."""
+        return "action_link_account"
+
+    def act(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+        services: Services,
+    ) -> EventList:
+        """Redeem the code for this sender and say how it went; the code slot is emptied."""
+        forget_code: EventList = [SlotSet(LINK_CODE, None)]
+        code = code_of(tracker)
+        if code is None:
+            dispatcher.utter_message(text=words.LINK_HOW)
+            return forget_code
+        if channel_of(tracker) != LINKED_CHANNEL:
+            dispatcher.utter_message(text=words.LINK_ONLY_IN_TELEGRAM)
+            return forget_code
+        result = account_linking(services).redeem(code, LINKED_CHANNEL, tracker.sender_id)
+        logger.info("Link code for %s: %s", tracker.sender_id, result.outcome.value)
+        if result.outcome is not LinkOutcome.LINKED or result.customer is None:
+            dispatcher.utter_message(text=words.link_refused(result.outcome))
+            return forget_code
+        dispatcher.utter_message(text=words.linked(result.customer.display_name))
+        return [*identity_slots(tracker, result.customer), *forget_code]
+
+
+class ActionUnlinkAccount(ShopAction):
+    """Disconnects the Telegram chat from the customer: it is a guest's chat again."""
+
+    def name(self) -> str:
+        """The action's name in the domain."""
+        return "action_unlink_account"
+
+    def act(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+        services: Services,
+    ) -> EventList:
+        """Remove this sender's Telegram link and empty the customer slots."""
+        if channel_of(tracker) != LINKED_CHANNEL:
+            dispatcher.utter_message(text=words.UNLINK_ONLY_IN_TELEGRAM)
+            return []
+        if not account_linking(services).unlink(LINKED_CHANNEL, tracker.sender_id):
+            dispatcher.utter_message(text=words.NOTHING_TO_UNLINK)
+            return identity_slots(tracker, None)
+        logger.info("Unlinked %s", tracker.sender_id)
+        dispatcher.utter_message(text=words.UNLINKED)
+        return identity_slots(tracker, None)
