@@ -13,6 +13,8 @@ keyboards; this subclass adds what a public webhook and this project need:
 * a button press is answered (``answerCallbackQuery``, or the user's client spins) and
   arrives as its payload; a payload over Telegram's 64-byte ``callback_data`` limit travels
   as a digest the channel resolves against the buttons the bot itself offered;
+* ``/start CODE`` (the shop's deep link), ``/link CODE`` and ``/unlink`` become the account
+  linking intents (``command_text``); a plain ``/start`` greets;
 * texts are split under Telegram's 4096-character limit;
 * the Bot API's address is configurable (a local stand-in in the tests), and a bot name
   that does not match ``getMe`` stops start-up instead of silently dropping every update.
@@ -23,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
+import json
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
@@ -51,6 +54,15 @@ DIGEST_PREFIX = "#"
 # What Telegram sends when someone opens the bot; the assistant knows it as a greeting.
 START_COMMAND = "/start"
 GREETING_PAYLOAD = "/greet"
+# Account linking (actions/linking.py): "/start CODE" (the shop's t.me deep link), "/link
+# CODE" typed by hand, and "/unlink" become the domain's intents, the code an entity.
+LINK_COMMAND = "/link"
+UNLINK_COMMAND = "/unlink"
+LINK_INTENT = "link_account"
+UNLINK_INTENT = "unlink_account"
+LINK_CODE_ENTITY = "link_code"
+# Longer than any code the store issues (8), short enough to keep junk out of the tracker.
+MAX_LINK_CODE = 32
 TURN_FAILED_REPLY = (
     "Sorry, something went wrong on my side and I couldn't finish that. "
     "Please try again in a moment."
@@ -69,6 +81,32 @@ def sender_id_for(user_id: int) -> str:
 def chat_id_of(recipient_id: str) -> str:
     """The Telegram chat id to answer a conversation in (private chat id = user id)."""
     return recipient_id.removeprefix(SENDER_PREFIX)
+
+
+def command_text(text: str) -> str:
+    """The message Rasa gets for a typed Telegram text: bot commands become intents.
+
+    ``/start`` alone greets; ``/start CODE`` (Telegram's deep link ``t.me/<bot>?start=CODE``)
+    and ``/link CODE`` become ``/link_account{"link_code": "CODE"}`` (Rasa's intent syntax,
+    so no NLU model has to recognise a code); ``/unlink`` becomes ``/unlink_account``.
+    Anything else passes unchanged.
+    """
+    command, _, argument = text.strip().partition(" ")
+    # "/start@ShopBot CODE": Telegram names the bot after the command in group-style input.
+    command = command.split("@", 1)[0].lower()
+    # Letters, digits and dashes only ("abcd-2345", "ABCD 2345"): the store normalises them.
+    code = "".join(ch for ch in argument if ch.isalnum() or ch == "-")[:MAX_LINK_CODE]
+    if command == START_COMMAND:
+        return _link_intent(code) if code else GREETING_PAYLOAD
+    if command == LINK_COMMAND:
+        return _link_intent(code) if code else f"/{LINK_INTENT}"
+    if command == UNLINK_COMMAND:
+        return f"/{UNLINK_INTENT}"
+    return text
+
+
+def _link_intent(code: str) -> str:
+    return f"/{LINK_INTENT}{json.dumps({LINK_CODE_ENTITY: code})}"
 
 
 def payload_digest(payload: str) -> str:
@@ -281,10 +319,7 @@ class ConciergeTelegramInput(TelegramInput):
             return None
         if message.text is None:
             return None
-        text = message.text
-        if text.split("@", 1)[0].strip() == START_COMMAND:
-            text = GREETING_PAYLOAD
-        return sender_id_for(message.from_user.id), text
+        return sender_id_for(message.from_user.id), command_text(message.text)
 
 
 async def _offered_payload(request: Request, sender_id: str, digest: str) -> str | None:
