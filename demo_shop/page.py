@@ -5,6 +5,9 @@ console. It plays the shop's server: the "signed-in" customer's id is signed wit
 shared identity secret (an HS256 JWT here; the console's demo picker uses the HMAC form)
 and put in the widget's ``<script>`` tag. ``/?customer=ben`` (or ``clara``) signs in
 another demo customer; ``/?visitor=1`` is a visitor who is not signed in (a guest).
+A signed-in customer's page also shows "Connect Telegram": a fresh one-time link code and,
+when ``TELEGRAM_BOT_NAME`` is set, the ``t.me`` deep link that sends it to the bot
+(``store.account_linking``; each page load replaces the customer's unused code).
 
     python -m demo_shop.page
 """
@@ -23,7 +26,8 @@ from concierge.settings import Settings, SettingsError, exits_on_settings_error
 from console.chat.identity import sign_jwt_identity
 from demo_shop.customers import demo_external_ref
 from demo_shop.fixtures import ANNA_EMAIL, BEN_EMAIL, CLARA_EMAIL
-from store.db import make_engine
+from store.account_linking import AccountLinking, IssuedCode, telegram_deep_link
+from store.db import make_engine, make_session_factory
 from store.models import Customer
 from store.repository import ShopRepository
 from store.views import CustomerView
@@ -33,6 +37,7 @@ log = logging.getLogger(__name__)
 DEMO_ACCOUNTS = {"anna": ANNA_EMAIL, "ben": BEN_EMAIL, "clara": CLARA_EMAIL}
 settings_key = web.AppKey("settings", Settings)
 repository_key = web.AppKey("repository", ShopRepository)
+linking_key = web.AppKey("linking", AccountLinking)
 
 PAGE = """<!doctype html>
 <html lang="en">
@@ -52,6 +57,7 @@ PAGE = """<!doctype html>
        their id for Concierge, and embeds the chat with one script tag (see the README).</p>
     <p>Sign in as <a href="/?customer=anna">Anna</a>, <a href="/?customer=ben">Ben</a>,
        <a href="/?customer=clara">Clara</a>, or <a href="/?visitor=1">browse as a visitor</a>.</p>
+    {telegram}
   </main>
   {widget_tag}
 </body>
@@ -75,7 +81,11 @@ async def shop_page(request: web.Request) -> web.Response:
     else:
         account = "Not signed in"
     widget_tag = f"<script {' '.join(attributes)} async></script>"
-    body = PAGE.format(account=account, widget_tag=widget_tag)
+    telegram = ""
+    if customer is not None:
+        issued = await asyncio.to_thread(request.app[linking_key].issue_code, customer.id)
+        telegram = connect_telegram(issued, settings.telegram_bot_name)
+    body = PAGE.format(account=account, widget_tag=widget_tag, telegram=telegram)
     policy = (
         f"default-src 'none'; script-src {settings.console_url}; "
         f"frame-src {settings.console_url}; style-src 'unsafe-inline'; base-uri 'none'"
@@ -84,6 +94,31 @@ async def shop_page(request: web.Request) -> web.Response:
         text=body,
         content_type="text/html",
         headers={"Content-Security-Policy": policy, "Cache-Control": "no-store"},
+    )
+
+
+def connect_telegram(issued: IssuedCode, bot_name: str) -> str:
+    """The account page's "Connect Telegram" box: the code, and the deep link if there is a bot.
+
+    The deep link opens the bot, and Telegram sends it ``/start <code>``; without the app
+    at hand, the customer types ``/link <code>`` to the bot instead.
+    """
+    code = html.escape(issued.code)
+    if bot_name:
+        link = html.escape(telegram_deep_link(bot_name, issued.code))
+        how = (
+            f'<a data-testid="telegram-link" href="{link}">Open Telegram and connect</a>, '
+            f"or send <code>/link {code}</code> to @{html.escape(bot_name)}."
+        )
+    else:
+        how = f"Send <code>/link {code}</code> to the shop's Telegram bot."
+    return (
+        '<section data-testid="connect-telegram" style="margin-top: 2rem; padding: 1rem; '
+        'background: #fff; border: 1px solid #e4ddd3;">'
+        "<h2>Connect Telegram</h2>"
+        "<p>Chat with us in Telegram too, about your orders and returns. Your one-time code "
+        f'is <strong data-testid="telegram-code">{code}</strong> (valid for 15 minutes).</p>'
+        f"<p>{how}</p></section>"
     )
 
 
@@ -120,11 +155,17 @@ async def healthz(request: web.Request) -> web.Response:
     return web.Response(text="ok")
 
 
+async def _close_linking(app: web.Application) -> None:
+    app[linking_key].close()
+
+
 def create_page_app(settings: Settings) -> web.Application:
     """The demo shop page's application."""
     app = web.Application()
     app[settings_key] = settings
     app[repository_key] = ShopRepository.from_settings(settings)
+    app[linking_key] = AccountLinking(make_session_factory(make_engine(settings.db_url)))
+    app.on_cleanup.append(_close_linking)
     app.router.add_get("/", shop_page)
     app.router.add_get("/healthz", healthz)
     return app
