@@ -33,6 +33,10 @@ from tests.support.telegram_api import (
     with_telegram,
 )
 
+# The model the stacks load: models/concierge.tar.gz, or CONCIERGE_TEST_MODEL, a model trained
+# into a folder of one's own (a change to the domain is tested without replacing the shared one).
+TEST_MODEL = Path(os.environ.get("CONCIERGE_TEST_MODEL") or MODEL_PATH)
+
 
 def pytest_configure(config: pytest.Config) -> None:
     """Fresh secrets for this run (never a developer's own), and no demo mode."""
@@ -52,15 +56,15 @@ def telegram_api() -> Iterator[TelegramAPI]:
 def full_stack(
     tmp_path_factory: pytest.TempPathFactory, telegram_api: TelegramAPI
 ) -> Iterator[tuple[Stack, Shop]]:
-    if not MODEL_PATH.exists():
-        pytest.fail(f"No trained model at {MODEL_PATH}; `make test` trains it first.")
+    if not TEST_MODEL.exists():
+        pytest.fail(f"No trained model at {TEST_MODEL}; `make test` trains it first.")
     settings = with_telegram(isolated_settings(tmp_path_factory.mktemp("stack")), telegram_api)
     yield from _running(settings, fill_shop(settings.var_dir))
 
 
 def _running(settings: Settings, shop: Shop) -> Iterator[tuple[Stack, Shop]]:
     """The three services for ``settings``, started and, whatever happens, stopped."""
-    stack = Stack(settings)
+    stack = Stack(settings, model_path=TEST_MODEL)
     stack.start(timeout=300)
     try:
         yield stack, shop
@@ -80,8 +84,8 @@ def engines_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[St
     missing = missing_engines()
     if missing:
         pytest.skip(f"needs {', '.join(missing)} (make engines)")
-    if not MODEL_PATH.exists():
-        pytest.fail(f"No trained model at {MODEL_PATH}; `make test` trains it first.")
+    if not TEST_MODEL.exists():
+        pytest.fail(f"No trained model at {TEST_MODEL}; `make test` trains it first.")
     # Not under pytest's temporary folder: it is closed to the `postgres` user the cluster
     # runs as when the suite runs as root.
     root = Path(tempfile.mkdtemp(prefix="concierge-engines-"))
