@@ -1,6 +1,7 @@
-"""The recommender the shop serves: repeat purchases + EASE + item-KNN + content + trending.
+"""The recommender the shop serves: repeat purchases + EASE + item-KNN + TIFU-KNN + content
++ trending.
 
-Five signals, each put on one scale per user (``fusion``: max-scaled or reciprocal-rank,
+Six signals, each put on one scale per user (``fusion``: max-scaled or reciprocal-rank,
 ``recsys/fusion.py``) and blended with weights tuned on a validation split of the same
 kind as the test (``recsys/tuning.py``), so one data set can lean on EASE, another on
 item-KNN or on re-orders, with no change of code:
@@ -12,6 +13,10 @@ item-KNN or on re-orders, with no change of code:
   smaller weight, views and add-to-carts) — "bought together with X".
 * ``knn``: item-item cosine similarity of the same purchases, ``knn_neighbours`` per
   item — the standard neighbourhood model, stronger than EASE on some data sets.
+* ``tifu``: TIFU-KNN (``recsys/tifu.py``): the customer's basket-by-basket decayed item
+  frequency blended with that of the customers most like them — the published
+  next-basket baseline that beats "buy again" on repeat-heavy shops. Fitted only when
+  weighed (``w_tifu`` not 0).
 * ``content``: similarity of item text embeddings to the customer's history — covers
   items nobody has bought yet and "more like this".
 * ``popularity``: time-decayed popularity with a short half-life (what is trending now);
@@ -37,8 +42,9 @@ from recsys.ease import ease_weights
 from recsys.fusion import cosine_neighbours, repeat_signal, scale
 from recsys.interactions import PURCHASE, Catalogue, Interactions, index_of, to_seconds
 from recsys.popularity import Popularity
+from recsys.tifu import TIFUKNN
 
-COMPONENTS = ("repeat", "cf", "knn", "content", "popularity")
+COMPONENTS = ("repeat", "cf", "knn", "tifu", "content", "popularity")
 __all__ = ["COMPONENTS", "Hybrid", "repeat_signal"]
 
 
@@ -53,6 +59,8 @@ class Hybrid(Recommender):
     fusion = "max"
     rank_offset = 10.0
     knn_weights_: sp.csr_matrix | None = None
+    w_tifu = 0.0
+    tifu_: TIFUKNN | None = None
 
     def __init__(
         self,
@@ -71,6 +79,12 @@ class Hybrid(Recommender):
         knn_neighbours: int = 100,
         fusion: str = "max",
         rank_offset: float = 10.0,
+        w_tifu: float = 0.0,
+        tifu_alpha: float = 0.7,
+        tifu_group_size: int = 7,
+        tifu_within_decay: float = 0.9,
+        tifu_group_decay: float = 0.7,
+        tifu_neighbours: int = 300,
     ) -> None:
         self.l2 = l2
         self.train_half_life_days = train_half_life_days
@@ -87,6 +101,12 @@ class Hybrid(Recommender):
         self.knn_neighbours = knn_neighbours
         self.fusion = fusion
         self.rank_offset = rank_offset
+        self.w_tifu = w_tifu
+        self.tifu_alpha = tifu_alpha
+        self.tifu_group_size = tifu_group_size
+        self.tifu_within_decay = tifu_within_decay
+        self.tifu_group_decay = tifu_group_decay
+        self.tifu_neighbours = tifu_neighbours
 
     # ----------------------------------------------------------------- fitting
     def _fit(self, interactions: Interactions, catalogue: Catalogue) -> None:
@@ -115,9 +135,20 @@ class Hybrid(Recommender):
         days = (purchases.timestamps - np.datetime64("1970-01-01", "s")) / DAY
         self.last_bought_day_ = _max_per_cell(purchases, self.user_ids_, self.item_ids_, days)
         self.popularity_ = Popularity(self.trend_half_life_days).fit(interactions, catalogue)
+        self.tifu_ = self.tifu_model().fit(interactions, catalogue) if self.w_tifu else None
         self.embeddings_ = catalogue.embeddings
         self.titles_ = catalogue.titles
         self.in_stock_ = catalogue.in_stock()
+
+    def tifu_model(self) -> TIFUKNN:
+        """An unfitted TIFU-KNN with this hybrid's TIFU parameters."""
+        return TIFUKNN(
+            group_size=self.tifu_group_size,
+            within_decay=self.tifu_within_decay,
+            group_decay=self.tifu_group_decay,
+            neighbours=self.tifu_neighbours,
+            alpha=self.tifu_alpha,
+        )
 
     # ----------------------------------------------------------------- scoring
     @property
@@ -127,6 +158,7 @@ class Hybrid(Recommender):
             "repeat": self.w_repeat,
             "cf": self.w_cf,
             "knn": self.w_knn,
+            "tifu": self.w_tifu if self.tifu_ is not None else 0.0,
             "content": self.w_content if self.embeddings_ is not None else 0.0,
             "popularity": self.w_popularity,
         }
@@ -187,11 +219,14 @@ class Hybrid(Recommender):
             "repeat": np.asarray(repeat.todense()),
             "cf": np.asarray(history @ self.cf_weights_),
             "knn": np.zeros((n, n_items), dtype=np.float32),
+            "tifu": np.zeros((n, n_items), dtype=np.float32),
             "content": np.zeros((n, n_items), dtype=np.float32),
             "popularity": np.broadcast_to(self.popularity_.scores_, (n, n_items)),
         }
         if self.knn_weights_ is not None:
             out["knn"] = (history @ self.knn_weights_).toarray()
+        if self.tifu_ is not None:
+            out["tifu"] = self.tifu_.score(list(user_ids)).astype(np.float32)
         if self.embeddings_ is not None:
             out["content"] = np.clip(profile_scores(history, self.embeddings_), 0, None)
         return out
@@ -270,14 +305,18 @@ class Hybrid(Recommender):
         knn = np.zeros(n)
         if self.knn_weights_ is not None and len(h_idx):
             knn = self.knn_weights_[h_idx].T @ h_val
+        tifu = np.zeros(n)
+        if self.tifu_ is not None:
+            own, neighbour = self.tifu_.user_parts(row)
+            tifu = self.tifu_alpha * own + (1.0 - self.tifu_alpha) * neighbour
         content = np.zeros(n)
         if self.embeddings_ is not None and len(h_idx):
             profile = h_val @ self.embeddings_[h_idx]
             norm = float(np.linalg.norm(profile))
             if norm > 0:
                 content = np.clip(self.embeddings_ @ (profile / norm), 0, None)
-        raw: dict[str, Any] = {"repeat": repeat, "cf": cf, "knn": knn, "content": content,
-                               "popularity": self.popularity_.scores_}  # fmt: skip
+        raw: dict[str, Any] = {"repeat": repeat, "cf": cf, "knn": knn, "tifu": tifu,
+                               "content": content, "popularity": self.popularity_.scores_}  # fmt: skip
         scaled = self.scaled(
             {name: np.asarray(v, dtype=np.float64)[None, :] for name, v in raw.items()}
         )
@@ -311,7 +350,9 @@ class Hybrid(Recommender):
         best = max(COMPONENTS, key=lambda name: contributions[name][col])
         if contributions[best][col] <= 0:
             best = "popularity"
-        if best == "repeat" and row >= 0:
+        if best == "tifu" and row >= 0 and col not in _row(self.purchase_counts_, row)[0]:
+            return "popular with customers who buy what you buy"
+        if best in ("repeat", "tifu") and row >= 0:
             cols, counts = _row(self.purchase_counts_, row)
             times = int(counts[cols == col].sum())
             return f"you have bought it before ({times} time{'s' if times != 1 else ''})"

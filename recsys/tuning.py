@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from recsys.evaluation import mean_ndcg, relevance_matrix, relevant_sets
+from recsys.fusion import scale
 from recsys.hybrid import COMPONENTS, Hybrid
 from recsys.interactions import (
     Catalogue,
@@ -54,9 +55,19 @@ WEIGHT_GRID: dict[str, tuple] = {
     "w_knn": (0.0, 0.5, 1.0),
     "w_content": (0.1, 0.0, 0.3),
     "w_popularity": (0.5, 0.0, 0.25, 1.0),
+    # TIFU-KNN (recsys/tifu.py): its weight, then its mix and decays; the paper's typical
+    # values first. Its vectors are refitted alone when these change, not the hybrid.
+    "w_tifu": (0.0, 1.0, 2.0, 4.0),
+    "tifu_alpha": (0.7, 0.9, 0.5),
+    "tifu_within_decay": (0.9, 0.7, 1.0),
+    "tifu_group_decay": (0.7, 0.9, 1.0),
+    "tifu_group_size": (7, 3),
+    "tifu_neighbours": (300, 100),
 }
 STRUCTURE_KEYS = ("l2", "train_half_life_days", "trend_half_life_days",
                   "repeat_half_life_days", "knn_neighbours", "event_weight")  # fmt: skip
+# What changes TIFU-KNN's fitted vectors (the mix ``tifu_alpha`` is applied on top).
+TIFU_KEYS = ("tifu_group_size", "tifu_within_decay", "tifu_group_decay", "tifu_neighbours")
 MAX_ROUNDS = 4
 # A later start's end point replaces an earlier one's only if it is better by more than
 # this share of the objective: on Online Retail another start ended 0.06% ahead on
@@ -71,6 +82,7 @@ STARTS: tuple[dict[str, Any], ...] = (
     {},
     {**_ALONE, "w_cf": 1.0, "w_knn": 0.0},
     {**_ALONE, "w_cf": 0.0, "w_knn": 1.0},
+    {**_ALONE, "w_cf": 0.0, "w_knn": 0.0, "w_tifu": 1.0},
 )
 
 
@@ -127,6 +139,24 @@ class _Validation:
         }
         self.model, self._key, self._scaled = model, key, {}
         self._new_cache: dict[tuple, float] = {}
+        self.users = users
+        self._tifu_parts: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
+        self._tifu_scaled: dict[tuple, np.ndarray] = {}
+
+    def _tifu(self, params: dict[str, Any], fusion: str) -> np.ndarray:
+        """TIFU-KNN's scaled scores for ``params``, fitting only its vectors when they change."""
+        key = tuple(params.get(k, getattr(self.model, k)) for k in TIFU_KEYS)
+        if key not in self._tifu_parts:
+            tifu = Hybrid(**dict(zip(TIFU_KEYS, key, strict=True))).tifu_model()
+            tifu.fit(self.split.train, self.catalogue)
+            self._tifu_parts[key] = tifu.parts(tifu.user_rows(self.users))
+        alpha = float(params.get("tifu_alpha", self.model.tifu_alpha))
+        scaled_key = (*key, alpha, fusion)
+        if scaled_key not in self._tifu_scaled:
+            own, neighbour = self._tifu_parts[key]
+            raw = alpha * own + (1.0 - alpha) * neighbour
+            self._tifu_scaled[scaled_key] = scale(raw, fusion, self.model.rank_offset)
+        return self._tifu_scaled[scaled_key]
 
     def score(self, params: dict[str, Any]) -> tuple[float, float]:
         """NDCG@k (all, new) of the hybrid with ``params`` on the validation split."""
@@ -134,9 +164,11 @@ class _Validation:
         fusion = params.get("fusion", "max")
         if fusion not in self._scaled:
             self._scaled[fusion] = self.model.scaled(self.raw, fusion, repeat_floor=0.0)
-        parts = self._scaled[fusion]
+        parts = dict(self._scaled[fusion])
         weights = {name: float(params.get(f"w_{name}", getattr(self.model, f"w_{name}")))
                    for name in COMPONENTS}  # fmt: skip
+        if weights["tifu"]:
+            parts["tifu"] = self._tifu(params, fusion)
         floor = float(params.get("repeat_floor", 0.0))
         others = sum(weights[n] * parts[n] for n in COMPONENTS if n != "repeat")
         repeat = floor + (1.0 - floor) * parts["repeat"]
@@ -144,7 +176,10 @@ class _Validation:
         ndcg_all = mean_ndcg(weights["repeat"] * repeat + others, self.rel_all, self.k)
         # Bought-before items are masked in the "new" view, so the repeat weights
         # cannot change it: score each blend of the other components once.
-        key = (fusion, *(weights[n] for n in COMPONENTS if n != "repeat"))
+        tifu_key = (
+            tuple(params.get(k) for k in (*TIFU_KEYS, "tifu_alpha")) if weights["tifu"] else ()
+        )
+        key = (fusion, *(weights[n] for n in COMPONENTS if n != "repeat"), *tifu_key)
         if key not in self._new_cache:
             masked = np.where(self.seen, -np.inf, np.asarray(others)[self.new_rows])
             self._new_cache[key] = mean_ndcg(masked, self.rel_new, self.k)

@@ -67,7 +67,9 @@ def test_a_hybrid_saved_before_item_knn_and_rank_fusion_loads_and_serves_as_befo
     model = Hybrid(l2=10.0, w_content=0.0).fit(pairs, make_catalogue())
     expected = [model.recommend(user, k=5) for user in (0, 5, 17, None)]
     old = Hybrid(l2=10.0, w_content=0.0).fit(pairs, make_catalogue())
-    for added in ("w_knn", "knn_neighbours", "fusion", "rank_offset", "knn_weights_"):
+    for added in ("w_knn", "knn_neighbours", "fusion", "rank_offset", "knn_weights_", "w_tifu",
+                  "tifu_alpha", "tifu_group_size", "tifu_within_decay", "tifu_group_decay",
+                  "tifu_neighbours", "tifu_"):  # fmt: skip
         del old.__dict__[added]  # the attributes an artifact of the earlier class lacks
     joblib.dump(old, tmp_path / "model.joblib")
     loaded = joblib.load(tmp_path / "model.joblib")
