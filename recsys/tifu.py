@@ -159,8 +159,8 @@ class TIFUKNN(Recommender):
         own[self.own_.indices[start:end]] = self.own_.data[start:end]
         if self.neighbours_.shape[1]:
             picked = self.own_[self.neighbours_[row]]
-            np.add.at(neighbour, picked.indices, picked.data)
-            neighbour /= self.neighbours_.shape[1]
+            summed = np.bincount(picked.indices, weights=picked.data, minlength=n_items)
+            neighbour = (summed / self.neighbours_.shape[1]).astype(np.float32)
         return own, neighbour
 
     def _score_known(self, rows: np.ndarray) -> np.ndarray:
