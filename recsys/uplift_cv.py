@@ -45,7 +45,8 @@ class UpliftComparison:
 
     def summary(self) -> pd.DataFrame:
         """Mean and standard deviation over folds, rankings in the order they were run."""
-        metrics = [c for c in self.per_fold.columns if c not in ("fold", "ranking", "kind")]
+        labels = ("fold", "ranking", "kind", "chosen")
+        metrics = [c for c in self.per_fold.columns if c not in labels]
         agg = self.per_fold.groupby("ranking", sort=False)[metrics].agg(["mean", "std"])
         agg.columns = [f"{m}_{s}" for m, s in agg.columns]
         return agg
@@ -91,21 +92,23 @@ def compare_uplift_rankings(
     for fold, (train, test) in enumerate(splitter.split(np.zeros(len(y_arr)), cells)):
         X_train, X_test = take_rows(X, train), take_rows(X, test)
         t_train, y_train, t_test, y_test = t[train], y_arr[train], t[test], y_arr[test]
-        rankings: list[tuple[str, str, np.ndarray]] = []
+        # (name, kind, scores, the candidate a selecting model chose or "")
+        rankings: list[tuple[str, str, np.ndarray, str]] = []
         for name, make in models.items():
             model = make().fit(X_train, t_train, y_train)
-            rankings.append((name, "uplift", model.predict_uplift(X_test)))
+            chosen = str(getattr(model, "chosen_", ""))
+            rankings.append((name, "uplift", model.predict_uplift(X_test), chosen))
         for name, (estimator, treated_only) in propensity.items():
             keep = t_train == 1 if treated_only else np.ones(len(t_train), dtype=bool)
             response = clone(estimator).fit(
                 take_rows(X_train, keep), _target(estimator, y_train[keep])
             )
-            rankings.append((name, "propensity", expected_outcome(response, X_test)))
+            rankings.append((name, "propensity", expected_outcome(response, X_test), ""))
         noise = np.random.default_rng([seed, fold]).random(len(test))
-        rankings.append((RANDOM, "random", noise))
-        for name, kind, score in rankings:
+        rankings.append((RANDOM, "random", noise, ""))
+        for name, kind, score, chosen in rankings:
             scores = uplift_scores(y_test, score, t_test)
-            rows.append({"fold": fold, "ranking": name, "kind": kind, **scores})
+            rows.append({"fold": fold, "ranking": name, "kind": kind, "chosen": chosen, **scores})
             curves.setdefault(name, []).append(qini_on_grid(y_test, score, t_test, GRID))
             if on_fold is not None:
                 on_fold(fold, name, scores)

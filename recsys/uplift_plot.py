@@ -21,14 +21,13 @@ def _panel(
     curves: Mapping[str, np.ndarray],
     colours: Mapping[str, str],
     x0: float,
-    unit: str,
 ) -> list[str]:
     """One panel's axes, ticks, curves and title, its top-left corner at ``(x0, 0)``."""
     values = np.concatenate([np.asarray(c) for c in curves.values()] + [np.zeros(1)])
     low, high = float(values.min()), float(values.max())
     pad = (high - low) * 0.05 or 1.0
     low, high = low - pad, high + pad
-    width, height = PANEL_W - MARGIN_L - 10, PANEL_H - MARGIN_T - MARGIN_B
+    width, height = PANEL_W - MARGIN_L - 24, PANEL_H - MARGIN_T - MARGIN_B
 
     def px(share: float) -> float:
         return x0 + MARGIN_L + share * width
@@ -56,7 +55,7 @@ def _panel(
         )
     out.append(
         f'<text x="{px(0.5):.1f}" y="{PANEL_H - 6}" text-anchor="middle">'
-        f"share of customers targeted; y: {escape(unit)}</text>"
+        "share of customers targeted, best-ranked first</text>"
     )
     for name, curve in curves.items():
         colour = colours[name]
@@ -67,8 +66,11 @@ def _panel(
     return out
 
 
-def qini_svg(panels: Mapping[str, Mapping[str, np.ndarray]], grid: np.ndarray, unit: str) -> str:
-    """Side-by-side panels of Qini curves (one per outcome) sharing one legend."""
+def qini_svg(panels: Mapping[str, Mapping[str, np.ndarray]], grid: np.ndarray) -> str:
+    """Side-by-side panels of Qini curves (one per outcome, its unit in its title), one legend.
+
+    Each curve is drawn through ``(grid[i], curve[i])``: share targeted, incremental outcome.
+    """
     names = list(dict.fromkeys(name for curves in panels.values() for name in curves))
     legend_rows = (len(names) + 1) // 2
     total_w = PANEL_W * max(1, len(panels))
@@ -76,7 +78,7 @@ def qini_svg(panels: Mapping[str, Mapping[str, np.ndarray]], grid: np.ndarray, u
     colours = {name: COLOURS[i % len(COLOURS)] for i, name in enumerate(names)}
     body: list[str] = []
     for i, (title, curves) in enumerate(panels.items()):
-        body += _panel(title, grid, curves, colours, i * PANEL_W, unit)
+        body += _panel(title, grid, curves, colours, i * PANEL_W)
     for i, name in enumerate(names):
         x = 20 + (i % 2) * (total_w / 2)
         y = PANEL_H + 6 + (i // 2) * LEGEND_H

@@ -7,6 +7,7 @@ import xml.etree.ElementTree as ET
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.dummy import DummyClassifier
 from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 from sklearn.linear_model import LinearRegression, LogisticRegression
 
@@ -17,6 +18,7 @@ from recsys.uplift import (
 )
 from recsys.uplift_cv import GRID, RANDOM, compare_uplift_rankings
 from recsys.uplift_plot import qini_svg
+from recsys.uplift_select import SelectedUplift
 
 
 def shoppers(n: int, seed: int, treated_share: float = 0.6) -> tuple[pd.DataFrame, ...]:
@@ -159,7 +161,7 @@ def test_qini_svg_draws_one_line_per_ranking_with_the_same_colour_in_every_panel
         "spend": {"random": -rising, "model": rising},
     }
 
-    svg = ET.fromstring(qini_svg(panels, GRID, "per 1,000"))
+    svg = ET.fromstring(qini_svg(panels, GRID))
 
     ns = "{http://www.w3.org/2000/svg}"
     lines = svg.findall(f"{ns}polyline")
@@ -168,3 +170,22 @@ def test_qini_svg_draws_one_line_per_ranking_with_the_same_colour_in_every_panel
     assert colours[0] == colours[3] and colours[1] == colours[2] and colours[0] != colours[1]
     texts = [t.text for t in svg.findall(f"{ns}text")]
     assert "visit" in texts and "model" in texts
+
+
+def test_selection_on_inner_validation_keeps_the_model_that_ranks_and_refits_it() -> None:
+    X, t, y, _ = shoppers(4000, seed=9)
+    candidates = {
+        # A real model that learned nothing: each arm's base rate, so one uplift for all.
+        "base rates": lambda: TwoModelUplift(DummyClassifier()),
+        "T-learner": MODELS["T-learner"],
+    }
+
+    selected = SelectedUplift(candidates, random_state=0).fit(X, t, y)
+
+    assert selected.chosen_ == "T-learner"
+    assert selected.validation_scores_["T-learner"] > 0.1
+    assert selected.validation_scores_["base rates"] == pytest.approx(0.0)
+    refitted = MODELS["T-learner"]().fit(X, t, y).predict_uplift(X)
+    np.testing.assert_allclose(selected.predict_uplift(X), refitted)
+    with pytest.raises(ValueError, match="at least one candidate"):
+        SelectedUplift({}).fit(X, t, y)
