@@ -28,7 +28,10 @@ scikit-uplift 0.5 (``sklift.metrics``), whose formulas follow the papers named:
   ``int(n * k)`` customers ranked, mean outcome of the treated minus that of the control.
 
 Ranking uses a stable descending order (NumPy ``mergesort`` reversed), as sklift does,
-so results match it to the last digit including ties.
+so results match it including ties: checked once against scikit-uplift 0.5.1 (installed
+aside, not a dependency) on 200 random samples of 20-400 customers, half with tied
+scores: Qini coefficient, AUUC, uplift at 10% and 30% and the Qini curve equal exactly.
+The tests check the same numbers against values worked out by hand.
 """
 
 from __future__ import annotations
