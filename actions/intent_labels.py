@@ -37,6 +37,8 @@ INTENT_LABELS: dict[str, str] = {
     "product_question": "Ask about a product I showed you",
     "unsupported_request": "Change an order's details or make a complaint",
     "express_frustration": "Tell me something went wrong",
+    "link_account": "Connect your shop account to this chat",
+    "unlink_account": "Disconnect your shop account from this chat",
     # Rasa's own intents: a customer can reach them only through buttons or fallbacks.
     "nlu_fallback": "Something else",
     "restart": "Start again",
