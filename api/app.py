@@ -16,11 +16,16 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from api.call_log import call_log
+from api.metrics import ApiMetrics
+from api.offers import OfferDecider
 from api.problems import problems
+from api.rate_limits import token_buckets
 from api.routes import add_routes
+from api.schemas import MAX_BODY_BYTES
 from api.serving import ModelService
-from api.typedefs import API_KEYS, SERVICE, SETTINGS
+from api.typedefs import API_KEYS, IDEMPOTENCY, METRICS, OFFERS, RATE_LIMITS, SERVICE, SETTINGS
 from concierge.settings import Settings
+from store.api_idempotency import ApiIdempotencyKeys
 from store.api_keys import ApiKeys
 from store.db import make_engine, make_session_factory, upgrade
 
@@ -33,14 +38,21 @@ REFRESH_SECONDS = 10.0
 def create_app(settings: Settings, *, refresh_seconds: float = REFRESH_SECONDS) -> web.Application:
     """Build the API application for ``settings``."""
     # call_log is outermost so it sees the status the problems middleware answered with.
-    app = web.Application(middlewares=[call_log, problems], client_max_size=64 * 1024)
+    app = web.Application(middlewares=[call_log, problems], client_max_size=MAX_BODY_BYTES)
     app[SETTINGS] = settings
+    app[METRICS] = ApiMetrics()
 
     async def resources(app: web.Application) -> AsyncIterator[None]:
         await asyncio.to_thread(upgrade, settings.db_url)
         engine = make_engine(settings.db_url)
         sessions = make_session_factory(engine)
         app[API_KEYS] = ApiKeys(sessions)
+        app[OFFERS] = OfferDecider(sessions)
+        app[IDEMPOTENCY] = ApiIdempotencyKeys(sessions)
+        limits = token_buckets(
+            settings.redis_url, settings.api_rate_per_minute, settings.api_rate_burst
+        )
+        app[RATE_LIMITS] = limits
         service = ModelService(settings.artifacts_dir, sessions)
         await asyncio.to_thread(service.refresh)
         app[SERVICE] = service
@@ -51,6 +63,7 @@ def create_app(settings: Settings, *, refresh_seconds: float = REFRESH_SECONDS) 
             watcher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await watcher
+            await limits.close()
             engine.dispose()
 
     app.cleanup_ctx.append(resources)

@@ -1,24 +1,27 @@
 """API keys on every call: ``Authorization: Bearer <token>``, then the endpoint's scope.
 
 No key, a malformed, unknown or revoked one: 401 (with ``WWW-Authenticate``). A valid key
-without the endpoint's scope: 403 naming the scope. The key is looked up on every call
+over its rate limit: 429 with ``Retry-After`` (calls without the scope count too, so
+probing is throttled as well). A valid key without the endpoint's scope: 403 naming it. The key is looked up on every call
 (one indexed read), so a revocation takes effect at once, in every API process.
 """
 
 from __future__ import annotations
 
 import asyncio
+import math
 
 from aiohttp import web
 
 from api.problems import ApiProblem
-from api.typedefs import API_KEYS, KEY_ID
+from api.typedefs import API_KEYS, KEY_ID, METRICS, RATE_LIMITS
 from store.api_keys import ApiKeyView
 
 # Every scope a key can grant, and what it opens.
 SCOPES: dict[str, str] = {
     "recommendations:read": "recommendations for a customer",
     "scores:read": "purchase propensity, segment and lifecycle stage of a customer",
+    "offers:decide": "offer decisions for a customer, and recording them",
 }
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="concierge-api"'}
 
@@ -39,8 +42,23 @@ async def authorise(request: web.Request, scope: str) -> ApiKeyView:
             "unauthorized", "This API key is not valid or was revoked.", headers=CHALLENGE
         )
     request[KEY_ID] = key.key_id
+    await _within_rate_limit(request, key.key_id)
     if scope not in key.scopes:
         raise ApiProblem(
             "forbidden", f"This API key lacks the scope {scope!r} this endpoint needs."
         )
     return key
+
+
+async def _within_rate_limit(request: web.Request, key_id: str) -> None:
+    """Spend one of the key's tokens; a 429 problem with ``Retry-After`` when there is none."""
+    wait = await request.app[RATE_LIMITS].take(key_id)
+    if wait <= 0:
+        return
+    request.app[METRICS].rate_limited.labels(key_id).inc()
+    seconds = max(1, math.ceil(wait))
+    raise ApiProblem(
+        "rate-limited",
+        f"This API key made more calls than its rate limit allows; retry in {seconds} s.",
+        headers={"Retry-After": str(seconds)},
+    )

@@ -1,4 +1,4 @@
-"""One log line per API call, without personal data.
+"""One log line and one count in ``/metrics`` per API call, without personal data.
 
 The line names the route's template (``/v1/customers/{customer_id}/propensity``), never the
 path or query: a customer's id in a log is a trace ``python -m store forget`` would have to
@@ -14,17 +14,12 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from api.typedefs import KEY_ID
+from api.problems import route_template
+from api.typedefs import KEY_ID, METRICS
 
 log = logging.getLogger("api.calls")
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-
-
-def route_template(request: web.Request) -> str:
-    """The matched route's template, or ``(unmatched)``."""
-    resource = request.match_info.route.resource
-    return resource.canonical if resource is not None else "(unmatched)"
 
 
 @web.middleware
@@ -40,11 +35,16 @@ async def call_log(request: web.Request, handler: Handler) -> web.StreamResponse
         status = exc.status
         raise
     finally:
+        seconds = time.perf_counter() - started
+        route = route_template(request)
         log.info(
             "%s %s %s %.1fms key=%s",
             request.method,
-            route_template(request),
+            route,
             status,
-            (time.perf_counter() - started) * 1000,
+            seconds * 1000,
             request.get(KEY_ID, "-"),
         )
+        metrics = request.app.get(METRICS)
+        if metrics is not None:
+            metrics.observe(route, request.method, status, seconds)

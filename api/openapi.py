@@ -26,9 +26,16 @@ SECURITY_SCHEME = "apiKey"
 
 def openapi_document(endpoints: tuple[Endpoint, ...]) -> dict[str, Any]:
     """The whole document for ``endpoints``."""
-    models = {Problem} | {e.response for e in endpoints}
+    models = (
+        {Problem}
+        | {e.response for e in endpoints}
+        | {e.body for e in endpoints if e.body is not None}
+    )
     _, schemas = models_json_schema(
-        [(m, "serialization") for m in sorted(models, key=lambda m: m.__name__)],
+        [
+            (m, "validation" if _is_body(m, endpoints) else "serialization")
+            for m in sorted(models, key=lambda m: m.__name__)
+        ],
         ref_template=REF,
     )
     paths: dict[str, dict[str, Any]] = {}
@@ -90,16 +97,39 @@ def _operation(endpoint: Endpoint) -> dict[str, Any]:
         },
         "security": [{SECURITY_SCHEME: [endpoint.scope]}] if endpoint.scope else [],
     }
+    if endpoint.idempotent:
+        operation["parameters"].append(
+            {
+                "name": "Idempotency-Key",
+                "in": "header",
+                "required": False,
+                "description": "Required when the call records (a UUID will do): a repeat "
+                "with the same key and request gets the first answer and records nothing "
+                "more; the same key with another request gets 422.",
+                "schema": {"type": "string", "minLength": 1, "maxLength": 100},
+            }
+        )
+    if endpoint.body is not None:
+        operation["requestBody"] = {
+            "required": True,
+            "content": {
+                "application/json": {"schema": {"$ref": REF.format(model=endpoint.body.__name__)}}
+            },
+        }
     statuses = set(endpoint.problems)
-    if endpoint.path_params or endpoint.query:
+    if endpoint.path_params or endpoint.query or endpoint.body:
         statuses.add(400)
     if endpoint.scope:
-        statuses |= {401, 403}
+        statuses |= {401, 403, 429}
     for status in sorted(statuses):
         operation["responses"][str(status)] = _problem_response(status)
     if not operation["parameters"]:
         del operation["parameters"]
     return operation
+
+
+def _is_body(model: type[BaseModel], endpoints: tuple[Endpoint, ...]) -> bool:
+    return any(e.body is model for e in endpoints)
 
 
 def _parameters(model: type[BaseModel] | None, where: str) -> list[dict[str, Any]]:

@@ -13,8 +13,7 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 from pydantic import ValidationError
 
-from api.call_log import route_template
-from api.schemas import ParameterError, Problem
+from api.schemas import MAX_BODY_BYTES, ParameterError, Problem
 
 PROBLEM_JSON = "application/problem+json"
 # Problem types are relative URI references under the API's own prefix.
@@ -25,13 +24,26 @@ log = logging.getLogger(__name__)
 # type slug -> (status, title): the kinds of problem this API answers with.
 PROBLEM_TYPES: dict[str, tuple[int, str]] = {
     "invalid-parameter": (400, "Invalid parameter"),
+    "invalid-body": (400, "Invalid request body"),
+    "idempotency-key-missing": (400, "Idempotency-Key header missing"),
     "unauthorized": (401, "Missing or invalid API key"),
     "forbidden": (403, "Scope missing"),
     "not-found": (404, "Not found"),
     "method-not-allowed": (405, "Method not allowed"),
+    "request-in-progress": (409, "The same request is still being answered"),
+    "body-too-large": (413, "Request body too large"),
+    "unsupported-media-type": (415, "Unsupported media type"),
+    "idempotency-key-reused": (422, "Idempotency key used for another request"),
+    "rate-limited": (429, "Too many requests"),
     "model-unavailable": (503, "Model unavailable"),
     "internal-error": (500, "Internal error"),
 }
+
+
+def route_template(request: web.Request) -> str:
+    """The matched route's template, or ``(unmatched)`` (logs and metrics name routes so)."""
+    resource = request.match_info.route.resource
+    return resource.canonical if resource is not None else "(unmatched)"
 
 
 class ApiProblem(Exception):
@@ -70,8 +82,8 @@ class ApiProblem(Exception):
         )
 
 
-def invalid_parameters(exc: ValidationError) -> ApiProblem:
-    """A 400 naming each parameter pydantic refused and why."""
+def invalid_parameters(exc: ValidationError, slug: str = "invalid-parameter") -> ApiProblem:
+    """A 400 naming each parameter (or body field) pydantic refused and why."""
     errors = [
         ParameterError(
             parameter=".".join(str(part) for part in error["loc"]) or "(request)",
@@ -80,7 +92,7 @@ def invalid_parameters(exc: ValidationError) -> ApiProblem:
         for error in exc.errors()
     ]
     names = ", ".join(e.parameter for e in errors)
-    return ApiProblem("invalid-parameter", f"Check {names}.", errors=errors)
+    return ApiProblem(slug, f"Check {names}.", errors=errors)
 
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -99,6 +111,11 @@ async def problems(request: web.Request, handler: Handler) -> web.StreamResponse
             "method-not-allowed",
             f"{request.method} is not allowed here; use {allowed}.",
             headers={"Allow": allowed},
+        ).response(request.path)
+    except web.HTTPRequestEntityTooLarge:
+        return ApiProblem(
+            "body-too-large",
+            f"The request body is larger than the {MAX_BODY_BYTES} bytes allowed.",
         ).response(request.path)
     except web.HTTPNotFound:
         return ApiProblem(

@@ -1,8 +1,9 @@
 """Every endpoint of the API, declared once: the router and the OpenAPI document read this.
 
-An :class:`Endpoint` names its path, scope, parameter models and response model; the
-handler receives validated parameters and returns a response model, which is validated
-again on the way out. Adding an endpoint is one entry in :data:`ENDPOINTS` and its handler.
+An :class:`Endpoint` names its path, scope, parameter, body and response models; the
+handler receives validated parameters (``params["body"]`` for a JSON body) and returns a
+response model, which is validated again on the way out, or a ready response (a replay).
+Adding an endpoint is one entry in :data:`ENDPOINTS` and its handler.
 """
 
 from __future__ import annotations
@@ -16,21 +17,28 @@ from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
 from api.auth import authorise
+from api.metrics import scrape
+from api.offers import idempotency_key, record_once, request_fingerprint
 from api.openapi import openapi_document
 from api.problems import ApiProblem, invalid_parameters
 from api.schemas import (
     CustomerPath,
     Health,
     Models,
+    OfferDecision,
+    OfferDecisionRequest,
     Propensity,
     Recommendations,
     RecommendationsQuery,
 )
 from api.serving import ModelUnavailable, UnknownCustomer
-from api.typedefs import SERVICE
+from api.typedefs import IDEMPOTENCY, KEY_ID, METRICS, OFFERS, SERVICE, SETTINGS
 
 Params = dict[str, BaseModel]
-Handler = Callable[[web.Request, Params], Awaitable[BaseModel]]
+Handler = Callable[[web.Request, Params], Awaitable[BaseModel | web.StreamResponse]]
+JSON = "application/json"
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+REPLAYED_HEADER = "Idempotent-Replayed"
 
 
 @dataclass(frozen=True)
@@ -46,7 +54,10 @@ class Endpoint:
     scope: str | None = None  # None: public (health, the OpenAPI document)
     path_params: type[BaseModel] | None = None
     query: type[BaseModel] | None = None
-    # Problem statuses besides 400/401/403 (which follow from parameters and scope).
+    body: type[BaseModel] | None = None  # a JSON request body
+    # Reads an Idempotency-Key header (documented; required when the body says record).
+    idempotent: bool = False
+    # Problem statuses besides 400/401/403/429 (which follow from parameters and scope).
     problems: tuple[int, ...] = ()
 
 
@@ -71,16 +82,43 @@ async def _health(request: web.Request, params: Params) -> BaseModel:
     return Health(status="ok", models_loaded=sorted(request.app[SERVICE].models.versions))
 
 
+async def _offer_decision(request: web.Request, params: Params) -> BaseModel | web.Response:
+    customer, body = params["path"], params["body"]
+    assert isinstance(customer, CustomerPath) and isinstance(body, OfferDecisionRequest)
+    offers = request.app[OFFERS]
+    if not body.record:
+        return await _answer(offers.decide, customer.customer_id, body)
+    key = idempotency_key(request.headers.get(IDEMPOTENCY_HEADER))
+
+    def work() -> OfferDecision:
+        return offers.decide(customer.customer_id, body)
+
+    try:
+        recorded = await record_once(
+            request.app[IDEMPOTENCY],
+            request[KEY_ID],
+            key,
+            request_fingerprint(request.method, request.path, body),
+            work,
+        )
+    except (UnknownCustomer, ModelUnavailable) as exc:
+        raise _problem_of(exc) from None
+    headers = {REPLAYED_HEADER: "true"} if recorded.replayed else {}
+    return web.json_response(recorded.body, status=recorded.status, headers=headers)
+
+
 async def _answer(work: Callable[..., BaseModel], *args: Any) -> BaseModel:
     """Run store and model work off the event loop; map what a caller can cause to problems."""
     try:
         return await asyncio.to_thread(work, *args)
-    except UnknownCustomer as exc:
-        raise ApiProblem("not-found", f"There is no customer with id {exc.args[0]}.") from None
-    except ModelUnavailable as exc:
-        raise ApiProblem(
-            "model-unavailable", f"{exc} Train it with `python -m recsys train`."
-        ) from None
+    except (UnknownCustomer, ModelUnavailable) as exc:
+        raise _problem_of(exc) from None
+
+
+def _problem_of(exc: UnknownCustomer | ModelUnavailable) -> ApiProblem:
+    if isinstance(exc, UnknownCustomer):
+        return ApiProblem("not-found", f"There is no customer with id {exc.args[0]}.")
+    return ApiProblem("model-unavailable", f"{exc} Train it with `python -m recsys train`.")
 
 
 CUSTOMER = "/v1/customers/{customer_id}"
@@ -109,6 +147,19 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         problems=(404,),
     ),
     Endpoint(
+        name="decideOffer",
+        method="POST",
+        path=f"{CUSTOMER}/offer-decisions",
+        summary="The chat's offer decision for a customer at a moment; recorded if asked",
+        handler=_offer_decision,
+        response=OfferDecision,
+        scope="offers:decide",
+        path_params=CustomerPath,
+        body=OfferDecisionRequest,
+        idempotent=True,
+        problems=(404, 409, 413, 415, 422),
+    ),
+    Endpoint(
         name="listModels",
         method="GET",
         path="/v1/models",
@@ -126,6 +177,19 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         response=Health,
     ),
 )
+
+
+async def _parse_body(request: web.Request, model: type[BaseModel]) -> BaseModel:
+    if request.content_type != JSON:
+        raise ApiProblem(
+            "unsupported-media-type",
+            f"Send the body as JSON with `Content-Type: {JSON}`.",
+        )
+    raw = await request.read()  # aiohttp refuses (413) beyond the app's client_max_size
+    try:
+        return model.model_validate_json(raw)
+    except ValidationError as exc:
+        raise invalid_parameters(exc, "invalid-body") from None
 
 
 def _parse(model: type[BaseModel] | None, values: Any) -> BaseModel | None:
@@ -153,7 +217,11 @@ def _bind(endpoint: Endpoint) -> Callable[[web.Request], Awaitable[web.StreamRes
                 params[part] = parsed
         if endpoint.query is None and request.query:
             raise ApiProblem("invalid-parameter", "This endpoint takes no query parameters.")
+        if endpoint.body is not None:
+            params["body"] = await _parse_body(request, endpoint.body)
         result = await endpoint.handler(request, params)
+        if isinstance(result, web.StreamResponse):
+            return result
         # Built by pydantic, so validated; this keeps the document's promise about its type.
         if not isinstance(result, endpoint.response):
             raise TypeError(f"{endpoint.name} answered a {type(result).__name__}")
@@ -166,8 +234,13 @@ async def _openapi(request: web.Request) -> web.Response:
     return web.json_response(openapi_document(ENDPOINTS))
 
 
+async def _metrics(request: web.Request) -> web.Response:
+    return scrape(request, request.app[METRICS], request.app[SETTINGS].metrics_token)
+
+
 def add_routes(app: web.Application) -> None:
     """Register every endpoint, and the OpenAPI document generated from the same table."""
     for endpoint in ENDPOINTS:
         app.router.add_route(endpoint.method, endpoint.path, _bind(endpoint), name=endpoint.name)
     app.router.add_get("/v1/openapi.json", _openapi, name="openapi")
+    app.router.add_get("/metrics", _metrics, name="metrics")

@@ -9,8 +9,15 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from promotions.triggers import Matter, Trigger
+
 MAX_K = 50
+# The largest request body the API reads (aiohttp answers 413 beyond it).
+MAX_BODY_BYTES = 64 * 1024
 Band = Literal["low", "medium", "high"]
+OutcomeName = Literal["offer", "control", "holdout", "none"]
+# Money and prices a caller sends: no negative, no absurd, no NaN.
+MAX_AMOUNT = 1_000_000_000.0
 
 
 class Query(BaseModel):
@@ -31,6 +38,42 @@ class RecommendationsQuery(Query):
     k: int = Field(10, ge=1, le=MAX_K, description=f"How many items, 1 to {MAX_K}.")
     exclude_purchased: bool = Field(
         False, description="Leave out everything the customer ever bought."
+    )
+
+
+class Body(BaseModel):
+    """Base of the request bodies: an unknown field is a mistake worth naming, too."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class OfferDecisionRequest(Body):
+    """The moment an offer may be made, as the chat would describe it."""
+
+    trigger: Trigger = Field(description="The moment: the campaigns name the triggers they use.")
+    active_matters: list[Matter] = Field(
+        default_factory=list,
+        max_length=len(Matter),
+        description="Open matters during which no offer is ever made (a complaint, a return, "
+        "a wait for a person).",
+    )
+    channel: str = Field(
+        "web",
+        pattern=r"^[a-z][a-z0-9_-]{0,31}$",
+        description="Where the offer would be shown (e.g. web, email); campaign rules can test it.",
+    )
+    product: str | None = Field(
+        None, min_length=1, max_length=200, description="The product the moment is about."
+    )
+    product_category: str | None = Field(None, min_length=1, max_length=100)
+    product_price: float | None = Field(None, ge=0, le=MAX_AMOUNT, allow_inf_nan=False)
+    basket_value: float | None = Field(None, ge=0, le=MAX_AMOUNT, allow_inf_nan=False)
+    record: bool = Field(
+        False,
+        strict=True,
+        description="false (the default): a preview that records nothing. true: record the "
+        "exposure (offer, control or hold-out) as the chat does; needs an Idempotency-Key "
+        "header, and a repeat with the same key records nothing more.",
     )
 
 
@@ -85,6 +128,44 @@ class ModelInfo(Answer):
 
 class Models(Answer):
     models: list[ModelInfo]
+
+
+class PassedOver(Answer):
+    campaign: str
+    reason: str = Field(description="Why this campaign was not chosen (e.g. not_eligible).")
+
+
+class CouponTerms(Answer):
+    kind: Literal["percent", "amount"]
+    value: float
+    discount: str = Field(description="The discount as the customer reads it: 10% or £5.")
+    min_basket: float
+    currency: str
+    validity_days: int = Field(description="Days the coupon is valid once accepted.")
+
+
+class OfferDecision(Answer):
+    """The chat's own decision for this customer at this moment."""
+
+    customer_id: int
+    outcome: OutcomeName = Field(
+        description="offer: show it; control: the campaign's control group, show nothing; "
+        "holdout: the global hold-out, show nothing; none: no campaign applies."
+    )
+    reason: str = Field(
+        description="Why: chosen, control_group, global_holdout; for none e.g. no_consent, "
+        "opted_out, daily_cap, weekly_cap, blocked_by_complaint, no_campaign."
+    )
+    passed_over: list[PassedOver] = Field(
+        description="The campaigns considered before the decision, and why each was not chosen."
+    )
+    campaign: str | None
+    variant: str | None
+    text: str | None = Field(description="The offer's message, rendered for this customer.")
+    coupon: CouponTerms | None = Field(description="What accepting the offer gives, if a coupon.")
+    recorded: bool = Field(description="True when the exposure was recorded by this call.")
+    exposure_id: int | None = Field(description="The recorded exposure, when there is one.")
+    decided_at: datetime
 
 
 class Health(Answer):

@@ -77,6 +77,23 @@ def _port_env(name: str, default: int, *, lowest: int = 1) -> int:
     return port
 
 
+def _count_env(name: str, default: int, *, lowest: int = 1, highest: int = 1_000_000) -> int:
+    """A whole number from the environment (a rate, a size), within ``lowest``..``highest``."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = lowest - 1
+    if not lowest <= value <= highest:
+        raise SettingsError(
+            f"{name} must be a whole number from {lowest} to {highest} "
+            f"(e.g. {name}={default}), got {raw!r}."
+        )
+    return value
+
+
 # The databases Concierge is tested on (the store and Rasa's tracker store alike).
 SUPPORTED_DATABASES = ("sqlite", "postgresql")
 
@@ -285,6 +302,10 @@ class Settings:
     # The models as a service for the shop's other systems (api/, API keys required).
     api_host: str = "127.0.0.1"
     api_port: int = 8090
+    # Each API key's token bucket: refilled at this many calls a minute, holding at most
+    # `api_rate_burst` (shared through Redis when redis_url is set).
+    api_rate_per_minute: int = 120
+    api_rate_burst: int = 20
     # Shared engines of the scaled topology; empty means the embedded default. Redis: Rasa's
     # lock store and the consoles' shared state. RabbitMQ: Rasa's event broker.
     redis_url: str = ""
@@ -372,6 +393,8 @@ class Settings:
             demo_shop_port=_port_env("DEMO_SHOP_PORT", 8081),
             api_host=_env("API_HOST", host),
             api_port=_port_env("API_PORT", 8090),
+            api_rate_per_minute=_count_env("API_RATE_PER_MINUTE", 120),
+            api_rate_burst=_count_env("API_RATE_BURST", 20),
             redis_url=_service_url_env(
                 "CONCIERGE_REDIS_URL", ("redis", "rediss"), "redis://127.0.0.1:6379/0"
             ),

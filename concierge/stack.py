@@ -249,6 +249,8 @@ class Stack:
             # Only this process reads its address, so the scaled topology's environments
             # (deploy/compose.yml mirrors _base_env) do not carry it.
             env.update({"API_HOST": s.api_host, "API_PORT": str(s.api_port)})
+            env.update({"API_RATE_PER_MINUTE": str(s.api_rate_per_minute),
+                        "API_RATE_BURST": str(s.api_rate_burst)})  # fmt: skip
             command = [sys.executable, "-m", "api"]
             return Service(name, command, f"{s.api_url}/healthz", env, log)
         if name == "demo_shop":

@@ -33,6 +33,8 @@ from store.models import Order
 from tests.factories import add_customer
 from tests.support.servers import free_port, isolated_settings
 
+METRICS_TOKEN = "api-test-metrics-token"
+
 
 @dataclass(frozen=True)
 class TrainedShop:
@@ -65,24 +67,62 @@ class RunningApi:
         """GET ``path``; the answer whatever its status, with the JSON body decoded."""
         return request(self.url + path, token=token)
 
+    def post(
+        self,
+        path: str,
+        payload: Any,
+        token: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Answer:
+        """POST ``payload`` as JSON (bytes are sent as they are)."""
+        data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+        return request(
+            self.url + path,
+            token=token,
+            method="POST",
+            data=data,
+            headers={"Content-Type": "application/json", **(headers or {})},
+        )
+
     def token(self, *scopes: str) -> str:
         """A fresh key holding ``scopes``."""
         return self.shop.keys.create("test caller", scopes)[1]
 
 
-def request(url: str, *, token: str | None = None, method: str = "GET") -> Answer:
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
-    req = urllib.request.Request(url, headers=headers, method=method)
+def request(
+    url: str,
+    *,
+    token: str | None = None,
+    method: str = "GET",
+    data: bytes | None = None,
+    headers: dict[str, str] | None = None,
+) -> Answer:
+    """The answer whatever its status: JSON bodies decoded, others (metrics) as text."""
+    sent = dict(headers or {})
+    if token:
+        sent["Authorization"] = f"Bearer {token}"
+    req = urllib.request.Request(url, data=data, headers=sent, method=method)
     try:
         with urllib.request.urlopen(req, timeout=30) as response:
-            return Answer(response.status, dict(response.headers), json.loads(response.read()))
+            return Answer(response.status, dict(response.headers), _decoded(response))
     except urllib.error.HTTPError as exc:
-        return Answer(exc.code, dict(exc.headers), json.loads(exc.read()))
+        return Answer(exc.code, dict(exc.headers), _decoded(exc))
+
+
+def _decoded(response: Any) -> Any:
+    raw = response.read()
+    if "json" in response.headers.get("Content-Type", ""):
+        return json.loads(raw)
+    return raw.decode()
 
 
 @pytest.fixture(scope="package")
 def trained_shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TrainedShop]:
-    settings = replace(isolated_settings(tmp_path_factory.mktemp("api-shop")), api_port=free_port())
+    settings = replace(
+        isolated_settings(tmp_path_factory.mktemp("api-shop")),
+        api_port=free_port(),
+        metrics_token=METRICS_TOKEN,
+    )
     upgrade(settings.db_url)
     engine = make_engine(settings.db_url)
     sessions = make_session_factory(engine)

@@ -89,9 +89,9 @@ def test_mistakes_are_named_with_exit_status_2(api: RunningApi) -> None:
     unknown = run_api(api, "keys", "revoke", "0123456789ab")
     assert unknown.returncode == 2
     assert "no API key with id '0123456789ab'" in unknown.stderr
-    bad_scope = run_api(api, "keys", "create", "Web", "--scope", "offers:decide")
+    bad_scope = run_api(api, "keys", "create", "Web", "--scope", "offers:write")
     assert bad_scope.returncode == 2
-    assert "invalid choice: 'offers:decide'" in bad_scope.stderr
+    assert "invalid choice: 'offers:write'" in bad_scope.stderr
     no_scope = run_api(api, "keys", "create", "Web")
     assert no_scope.returncode == 2 and "--scope" in no_scope.stderr
     blank = run_api(api, "keys", "create", "  ", "--scope", "scores:read")
