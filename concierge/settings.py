@@ -21,6 +21,7 @@ import secrets
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from email.utils import parseaddr
 from pathlib import Path
 from typing import ParamSpec, TypeVar
 from urllib.parse import urlsplit
@@ -247,6 +248,34 @@ def _telegram_env() -> dict[str, str]:
     }
 
 
+def _outreach_env() -> dict[str, str]:
+    """Proactive outreach by e-mail: the SMTP relay, the sender, the public address of links."""
+    sender = _env("OUTREACH_FROM", "Concierge demo shop <shop@localhost>")
+    if "@" not in parseaddr(sender)[1]:
+        raise SettingsError(
+            f"OUTREACH_FROM must be an e-mail address, e.g. 'Shop <offers@shop.example>', "
+            f"got {sender!r}."
+        )
+    user, password = _env("SMTP_USERNAME", ""), _env("SMTP_PASSWORD", "")
+    if bool(user) != bool(password):
+        raise SettingsError("Set SMTP_USERNAME and SMTP_PASSWORD together (or neither).")
+    public = _env("CONCIERGE_PUBLIC_URL", "").rstrip("/")
+    if public and (
+        urlsplit(public).scheme not in ("http", "https") or not urlsplit(public).hostname
+    ):
+        raise SettingsError(
+            "CONCIERGE_PUBLIC_URL must be the console's address as customers reach it, "
+            f"e.g. https://chat.shop.example, got {public!r}."
+        )
+    return {
+        "smtp_host": _env("SMTP_HOST", "127.0.0.1"),
+        "smtp_username": user,
+        "smtp_password": password,
+        "outreach_from": sender,
+        "public_url": public,
+    }
+
+
 def demo_secrets(var_dir: Path) -> dict[str, str]:
     """The demo's secrets: read from ``var/secrets.json``, created once (mode 0600)."""
     path = var_dir / "secrets.json"
@@ -322,6 +351,14 @@ class Settings:
     telegram_secret_token: str = ""
     # The Bot API's base address (a local stand-in in the tests).
     telegram_api_url: str = "https://api.telegram.org"
+    # Proactive outreach by e-mail (README "Proactive outreach"): the SMTP relay, the From
+    # address, and the console's public address for the links in messages (empty: console_url).
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 1025
+    smtp_username: str = ""
+    smtp_password: str = ""
+    outreach_from: str = "Concierge demo shop <shop@localhost>"
+    public_url: str = ""
 
     @property
     def telegram_enabled(self) -> bool:
@@ -404,5 +441,7 @@ class Settings:
             trusted_proxies=_addresses_env("CONCIERGE_TRUSTED_PROXIES"),
             instance_name=_env("CONCIERGE_INSTANCE", "main"),
             **_telegram_env(),
+            smtp_port=_port_env("SMTP_PORT", 1025),
+            **_outreach_env(),
             **secret_values,
         )

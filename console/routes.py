@@ -11,7 +11,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from console import ops_pages
+from console import ops_pages, unsubscribe
 from console.chat import pages as chat
 from console.chat import widget
 from console.chat.socket import chat_socket
@@ -40,6 +40,10 @@ def add_routes(app: web.Application) -> None:
     router.add_get("/widget.js", widget.widget_script, name="widget_script")
     router.add_get("/widget", widget.widget_page, name="widget")
     router.add_post("/widget/session", widget.widget_session, name="widget_session")
+    # Outreach e-mail's one-click unsubscribe (RFC 8058): the signed token is the proof.
+    one_token = "/unsubscribe/{token:[0-9a-z._-]{1,200}}"
+    router.add_get(one_token, unsubscribe.unsubscribe_page, name="unsubscribe")
+    router.add_post(one_token, unsubscribe.unsubscribe)
 
     # Staff: sign-in, home, admin.
     router.add_get("/staff/sign-in", auth.sign_in_page, name="staff_sign_in")

@@ -17,6 +17,7 @@ from typing import Any, Literal, get_args
 from concierge.formatting import money  # re-exported: cli, coupons, report use it
 from promotions.checking import FieldChecker
 from promotions.eligibility import Rule, RuleError
+from promotions.outreach_spec import OutreachSpec, outreach_from_dict, outreach_to_dict
 from promotions.replies import BUTTON_ACTIONS, BUTTON_PAYLOADS, ButtonAction, OfferPayload
 from promotions.templates import ACCEPTED_SLOTS, OFFER_SLOTS, TemplateProblem, check_template
 from promotions.triggers import TRIGGERS, Trigger
@@ -122,6 +123,7 @@ class Campaign:
     cooldown_days: int = 14
     coupon_budget: int | None = None
     description: str = ""
+    outreach: OutreachSpec | None = None  # proactive: sent by ``python -m promotions outreach``
     rule: Rule = field(default=None, compare=False, repr=False)  # type: ignore[assignment]
 
     def is_live(self, now: datetime) -> bool:
@@ -191,6 +193,11 @@ def campaign_from_dict(data: Any, source: str = "campaign") -> Campaign:
         check.fail("caps", "must be a mapping")
         caps = {}
     variants = _variants(check, data.get("variants"))
+    outreach = outreach_from_dict(check, data.get("outreach"))
+    if outreach is not None and Trigger.OUTREACH not in triggers:
+        check.fail("triggers", "add 'outreach': the campaign has an outreach block to send")
+    elif outreach is None and Trigger.OUTREACH in triggers:
+        check.fail("outreach", "the 'outreach' trigger needs an outreach block (channels, ...)")
     campaign = Campaign(
         key=key,
         name=check.text(data, "name", ""),
@@ -210,6 +217,7 @@ def campaign_from_dict(data: Any, source: str = "campaign") -> Campaign:
             caps, "coupon_budget", "caps.", None, low=0, whole=True, optional=True
         ),
         description=str(data.get("description") or "").strip(),
+        outreach=outreach,
         rule=rule,  # type: ignore[arg-type]
     )
     unknown = set(data) - _CAMPAIGN_FIELDS
@@ -233,6 +241,7 @@ _CAMPAIGN_FIELDS = {
     "control_share",
     "caps",
     "variants",
+    "outreach",
 }
 
 
@@ -352,6 +361,8 @@ def campaign_to_dict(campaign: Campaign) -> dict[str, Any]:
         "caps": caps,
         "variants": [_variant_to_dict(v) for v in campaign.variants],
     }
+    if campaign.outreach is not None:
+        data["outreach"] = outreach_to_dict(campaign.outreach)
     return data
 
 

@@ -1,14 +1,16 @@
 """``python -m promotions``: the marketer's command line.
 
 list | show KEY | preview --customer ID | validate FILE... | simulate | results |
-import FILE... | export DIR | redemptions | demo. The database is the one of
-``concierge.settings`` (``CONCIERGE_DB_URL``) unless ``--db`` names another; its schema is
-brought up to date first.
+import FILE... | export DIR | redemptions | demo | outreach run [--dry-run]. The database is
+the one of ``concierge.settings`` (``CONCIERGE_DB_URL``) unless ``--db`` names another; its
+schema is brought up to date first. ``outreach run`` also reads the SMTP settings and
+``CONSOLE_SECRET`` (which signs unsubscribe links) from the environment.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import csv
 import json
 import sys
@@ -31,7 +33,7 @@ from promotions.repository import PromotionRepository, UnknownCampaign
 from promotions.results import campaign_results
 from promotions.service import PromotionService
 from promotions.simulate import default_contexts, simulate_store, summarise
-from promotions.triggers import TRIGGERS
+from promotions.triggers import CHAT_TRIGGERS, TRIGGERS
 from store.db import make_engine, make_session_factory, upgrade, utcnow
 
 
@@ -69,11 +71,21 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("redemptions", help="mark coupons redeemed by orders carrying their codes")
     demo = sub.add_parser("demo", help="load the sample campaigns and simulate their history")
     demo.add_argument("--seed", type=int, default=7)
+    outreach = sub.add_parser("outreach", help="proactive campaigns: reach customers by e-mail")
+    outreach_sub = outreach.add_subparsers(dest="outreach_command", required=True)
+    run = outreach_sub.add_parser(
+        "run", help="choose, record and send this run's messages (each exactly once)"
+    )
+    run.add_argument(
+        "--dry-run", action="store_true", help="say what would be queued; record and send nothing"
+    )
     return parser
 
 
 def _context_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--trigger", choices=TRIGGERS, action="append", help="default: all")
+    parser.add_argument(
+        "--trigger", choices=TRIGGERS, action="append", help="default: every chat moment"
+    )
     parser.add_argument("--product", help="product title for product moments")
     parser.add_argument("--price", type=float, help="product price for product moments")
     parser.add_argument("--at", type=datetime.fromisoformat, help="pretend it is this time (ISO)")
@@ -191,7 +203,7 @@ def _preview(sessions: sessionmaker[Session], args: argparse.Namespace) -> int:
 def _contexts(sessions: sessionmaker[Session], args: argparse.Namespace) -> list[OfferContext]:
     if (args.product is None) != (args.price is None):
         raise UsageError("give --product and --price together")
-    return default_contexts(sessions, args.trigger or TRIGGERS, args.product, args.price)
+    return default_contexts(sessions, args.trigger or CHAT_TRIGGERS, args.product, args.price)
 
 
 def _simulate(sessions: sessionmaker[Session], args: argparse.Namespace) -> int:
@@ -255,6 +267,15 @@ def _redemptions(sessions: sessionmaker[Session], args: argparse.Namespace) -> i
     return 0
 
 
+def _outreach(sessions: sessionmaker[Session], args: argparse.Namespace) -> int:
+    from promotions.outreach import OutreachRunner
+
+    runner = OutreachRunner.from_settings(Settings.from_env(), sessions)
+    report = asyncio.run(runner.run(dry_run=args.dry_run))
+    print("\n".join(report.lines()))
+    return 0
+
+
 def _demo(sessions: sessionmaker[Session], args: argparse.Namespace) -> int:
     from promotions.demo import seed_demo
 
@@ -276,4 +297,5 @@ COMMANDS = {
     "export": _export,
     "redemptions": _redemptions,
     "demo": _demo,
+    "outreach": _outreach,
 }

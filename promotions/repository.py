@@ -90,6 +90,7 @@ class PromotionRepository:
             row.max_per_customer = campaign.max_per_customer
             row.cooldown_days = campaign.cooldown_days
             row.coupon_budget = campaign.coupon_budget
+            row.outreach = data.get("outreach")
             row.updated_at = now
             # Variants are matched by key so their ids (and history) survive an edit.
             existing = {v.key: v for v in row.variants}
@@ -362,5 +363,6 @@ def _campaign_of(row: PromoCampaign) -> Campaign:
             }
             for v in row.variants
         ],
+        **({"outreach": row.outreach} if row.outreach is not None else {}),
     }
     return campaign_from_dict(data, f"stored campaign {row.key!r}")

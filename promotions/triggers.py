@@ -23,10 +23,17 @@ class Trigger(StrEnum):
     RETURNING_SESSION_START = "returning_session_start"
     # When the customer hesitates over a product shown: a price or shipping question.
     PRODUCT_HESITATION = "product_hesitation"
+    # Not a conversation moment: a run of ``python -m promotions outreach run`` reaching out
+    # first (by e-mail); only campaigns with an ``outreach:`` block list it.
+    OUTREACH = "outreach"
 
 
 # Every trigger, in declaration order: for lists of choices (CLI, console forms).
 TRIGGERS: tuple[Trigger, ...] = tuple(Trigger)
+
+# The conversation moments (every trigger but outreach): what previews and simulations
+# try by default.
+CHAT_TRIGGERS: tuple[Trigger, ...] = tuple(t for t in TRIGGERS if t != Trigger.OUTREACH)
 
 # The moments that are about a product, so a campaign there may name it.
 PRODUCT_TRIGGERS: frozenset[Trigger] = frozenset(

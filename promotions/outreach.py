@@ -1,0 +1,290 @@
+"""Proactive outreach: a run picks who hears from a campaign now, and e-mails them once.
+
+A run (``python -m promotions outreach run``, or ``OutreachRunner.run``) has two steps:
+
+1. **Choose.** Every customer with marketing consent and the channel's opt-in (``email_opt_in``
+   for e-mail) goes through the same ``promotions.decision.decide`` as the chat, at the
+   ``outreach`` trigger, with every active campaign, their offer history, the global
+   settings and coupon counts. So eligibility rules, caps shared with in-chat offers, control
+   groups and the global hold-out all apply. A customer whose local time (campaign's
+   ``timezone_default``: the store keeps no time zone per customer yet) is in the chosen
+   campaign's quiet hours is left for a later run, with nothing recorded. Otherwise the
+   exposure and its outbox row are written together (``promotions.outreach_outbox``):
+   ``pending`` for an offer, ``skipped`` for control and hold-out (recorded, never sent).
+2. **Send.** Each ``pending`` row is claimed (``sending``, committed), e-mailed, and recorded
+   ``sent``, ``bounced`` (5xx, never retried) or back to ``pending`` for a temporary failure
+   until ``max_attempts``, then ``failed``. A row stuck in ``sending`` is never re-sent.
+
+Exposures are written when a customer is assigned, whether or not the e-mail then arrives:
+the experiment compares everyone assigned to an arm (intention to treat), as the control
+group, which is sent nothing by design, can only be counted that way too.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from concierge.settings import Settings
+from promotions.acceptance import ShownOffer
+from promotions.campaigns import Campaign
+from promotions.decision import CONTROL_OUTCOME, HOLDOUT, NOTHING, OfferContext, decide
+from promotions.outreach_email import Delivery, SmtpMailer, compose
+from promotions.outreach_links import UnsubscribeSigner
+from promotions.outreach_outbox import Contact, Outbox, Pending, Queued, Status
+from promotions.profiles import build_profile, load_facts
+from promotions.repository import PromotionRepository
+from promotions.service import render_offer
+from promotions.templates import MissingSlot, render
+from promotions.triggers import Trigger
+from store.db import utcnow
+
+MAX_ATTEMPTS = 3
+AfterSend = Callable[[Pending], None]
+
+
+@dataclass
+class RunReport:
+    """What a run did (or, with ``dry_run``, would do), counted."""
+
+    dry_run: bool = False
+    campaigns: tuple[str, ...] = ()
+    queued: int = 0  # offers chosen and queued this run
+    control: int = 0
+    holdout: int = 0
+    sent: int = 0
+    bounced: int = 0
+    retry_later: int = 0
+    failed: int = 0
+    gave_up_stuck: int = 0
+    relay_unreachable: bool = False
+    waiting: int = 0  # dry run: messages already in the outbox, waiting to be sent
+    skipped: Counter[str] = field(default_factory=Counter)
+
+    def lines(self) -> list[str]:
+        """The report as the command line prints it."""
+        verb = "would queue" if self.dry_run else "queued"
+        live = ", ".join(self.campaigns) or "none"
+        out = [
+            f"proactive campaigns live: {live}",
+            f"{verb}: {self.queued} offer(s); control: {self.control}; hold-out: {self.holdout}",
+        ]
+        if self.dry_run:
+            out.append(f"waiting in the outbox from earlier runs: {self.waiting}")
+        else:
+            out.append(
+                f"sent: {self.sent}; bounced: {self.bounced}; retry later: {self.retry_later}; "
+                f"failed: {self.failed}"
+            )
+        if self.gave_up_stuck:
+            out.append(f"left in 'sending' by a stopped run, marked failed: {self.gave_up_stuck}")
+        if self.relay_unreachable:
+            out.append("the SMTP relay could not be reached: the rest waits for the next run")
+        for reason, count in sorted(self.skipped.items(), key=lambda kv: (-kv[1], kv[0])):
+            out.append(f"  skipped {count:6d}  {reason}")
+        return out
+
+
+def channel_for(contact: Contact, channels: tuple[str, ...]) -> str | None:
+    """The first of ``channels`` the customer opted in to, their preferred one first."""
+    opted_in = {"email": contact.email_opt_in}
+    ordered = sorted(channels, key=lambda c: c != contact.preferred_channel)
+    return next((c for c in ordered if opted_in.get(c)), None)
+
+
+def idempotency_key(campaign_key: str, customer_id: int, now: datetime) -> str:
+    """One message per campaign, customer and (UTC) day, whatever runs or crashes."""
+    return f"{campaign_key}:{customer_id}:{now:%Y-%m-%d}"
+
+
+class OutreachRunner:
+    """Chooses, records and sends one run of proactive messages."""
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        mailer: SmtpMailer,
+        signer: UnsubscribeSigner,
+        *,
+        public_url: str,
+        sender: str,
+        clock: Callable[[], datetime] = utcnow,
+        max_attempts: int = MAX_ATTEMPTS,
+        after_send: AfterSend | None = None,
+    ) -> None:
+        self.sessions = sessions
+        self.mailer = mailer
+        self.signer = signer
+        self.public_url = public_url
+        self.sender = sender
+        self.clock = clock
+        self.max_attempts = max_attempts
+        # Called after the relay accepted a message, before it is recorded: the tests stop
+        # a run there to show that a crash at the worst moment sends nothing twice.
+        self.after_send = after_send
+        self.repo = PromotionRepository(sessions, clock)
+        self.outbox = Outbox(sessions)
+
+    @classmethod
+    def from_settings(
+        cls, settings: Settings, sessions: sessionmaker[Session], **kwargs: object
+    ) -> OutreachRunner:
+        """A runner with the SMTP relay, sender and signing secret of ``settings``."""
+        settings.require("console_secret")
+        mailer = SmtpMailer(
+            settings.smtp_host,
+            settings.smtp_port,
+            username=settings.smtp_username,
+            password=settings.smtp_password,
+        )
+        return cls(
+            sessions,
+            mailer,
+            UnsubscribeSigner(settings.console_secret),
+            public_url=settings.public_url or settings.console_url,
+            sender=settings.outreach_from,
+            **kwargs,  # type: ignore[arg-type]
+        )
+
+    async def run(self, dry_run: bool = False) -> RunReport:
+        """One run: choose and queue, then send what is pending."""
+        now = self.clock()
+        campaigns = self.repo.campaigns(statuses=["active"])
+        report = RunReport(dry_run=dry_run)
+        proactive = [c for c in campaigns if c.outreach is not None and c.is_live(now)]
+        report.campaigns = tuple(c.key for c in proactive)
+        if proactive:
+            self._choose(campaigns, proactive, now, report)
+        if dry_run:
+            report.waiting = len(self.outbox.pending())
+        else:
+            await self._send({c.key: c for c in proactive}, report)
+        return report
+
+    def _choose(
+        self,
+        campaigns: list[Campaign],
+        proactive: list[Campaign],
+        now: datetime,
+        report: RunReport,
+    ) -> None:
+        channels = tuple(dict.fromkeys(ch for c in proactive for ch in c.outreach.channels))  # type: ignore[union-attr]
+        reachable: dict[int, str] = {}
+        for contact in self.outbox.contacts():
+            channel = channel_for(contact, channels)
+            if not contact.consent:
+                report.skipped["no marketing consent"] += 1
+            elif contact.opted_out:
+                report.skipped["opted out of offers"] += 1
+            elif channel is None:
+                report.skipped["not opted in to e-mail"] += 1
+            else:
+                reachable[contact.customer_id] = channel
+        facts = load_facts(self.sessions, reachable)
+        histories = self.repo.histories(reachable)
+        settings, coupons = self.repo.settings(), self.repo.coupons_issued()
+        by_key = {c.key: c for c in proactive}
+        for customer_id, channel in reachable.items():
+            profile = build_profile(*facts[customer_id], now)
+            context = OfferContext(Trigger.OUTREACH, channel=channel)
+            history = histories.get(customer_id, [])
+            decision = decide(profile, context, campaigns, history, now, settings, coupons)
+            campaign = by_key.get(decision.campaign_key or "")
+            if decision.outcome == NOTHING or campaign is None:
+                report.skipped[decision.reason] += 1
+                continue
+            spec = campaign.outreach
+            assert spec is not None  # only proactive campaigns list the outreach trigger
+            if channel not in spec.channels:
+                report.skipped["not opted in to the campaign's channels"] += 1
+                continue
+            if spec.is_quiet(now):
+                report.skipped["quiet hours (left for a later run)"] += 1
+                continue
+            key = idempotency_key(campaign.key, customer_id, now)
+            if decision.outcome in (CONTROL_OUTCOME, HOLDOUT):
+                note = "control group" if decision.outcome == CONTROL_OUTCOME else "hold-out"
+                item = Queued(
+                    customer_id, campaign.key, decision.arm, None, None, None,
+                    channel, key, Status.SKIPPED, note,
+                )  # fmt: skip
+            else:
+                variant = campaign.variant(decision.variant_key or "")
+                assert variant is not None  # the decision names the campaign's own variants
+                try:
+                    text, _buttons = render_offer(campaign, variant, profile, context, now)
+                except MissingSlot as exc:
+                    report.skipped[f"missing_slot:{exc.slot}"] += 1
+                    continue
+                item = Queued(
+                    customer_id, campaign.key, decision.arm, variant.key, text,
+                    ShownOffer.of(variant).to_json(), channel, key, Status.PENDING,
+                )  # fmt: skip
+            if not report.dry_run and self.outbox.queue(item, Trigger.OUTREACH, now) is None:
+                report.skipped["already queued today"] += 1
+                continue
+            if item.status == Status.PENDING:
+                report.queued += 1
+            elif decision.outcome == CONTROL_OUTCOME:
+                report.control += 1
+            else:
+                report.holdout += 1
+
+    async def _send(self, live: dict[str, Campaign], report: RunReport) -> None:
+        report.gave_up_stuck = self.outbox.give_up_stuck(self.clock())
+        for pending in self.outbox.pending():
+            now = self.clock()
+            campaign = live.get(pending.campaign_key)
+            if campaign is None or campaign.outreach is None:
+                self.outbox.finish(pending.id, Status.SKIPPED, now, "campaign no longer live")
+                report.skipped["campaign no longer live"] += 1
+                continue
+            if not pending.still_wanted:
+                self.outbox.finish(pending.id, Status.SKIPPED, now, "opted out before sending")
+                report.skipped["opted out before sending"] += 1
+                continue
+            if campaign.outreach.is_quiet(now):
+                report.skipped["quiet hours (left for a later run)"] += 1
+                continue
+            if not self.outbox.claim(pending.id, now):
+                continue  # another run took it
+            try:
+                subject = render(campaign.outreach.subject, {"first_name": pending.first_name})
+            except MissingSlot:
+                subject = render(campaign.outreach.subject, {"first_name": "there"})
+            message = compose(
+                sender=self.sender,
+                to=pending.email,
+                subject=subject,
+                text=pending.text,
+                unsubscribe_url=self.signer.url(
+                    self.public_url, pending.customer_id, pending.campaign_key
+                ),
+                idempotency_key=pending.idempotency_key,
+            )
+            result = await self.mailer.send(message)
+            if result.outcome == Delivery.SENT and self.after_send is not None:
+                self.after_send(pending)
+            self._record(pending, result.outcome, result.detail, report)
+            if result.outcome == Delivery.UNREACHABLE:
+                report.relay_unreachable = True
+                break
+
+    def _record(self, pending: Pending, outcome: Delivery, detail: str, report: RunReport) -> None:
+        now = self.clock()
+        if outcome == Delivery.SENT:
+            self.outbox.finish(pending.id, Status.SENT, now)
+            report.sent += 1
+        elif outcome == Delivery.BOUNCED:
+            self.outbox.finish(pending.id, Status.BOUNCED, now, detail)
+            report.bounced += 1
+        elif pending.attempts + 1 >= self.max_attempts:
+            self.outbox.finish(pending.id, Status.FAILED, now, detail)
+            report.failed += 1
+        else:
+            self.outbox.finish(pending.id, Status.PENDING, now, detail)
+            report.retry_later += 1
