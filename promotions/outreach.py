@@ -26,13 +26,22 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from concierge.settings import Settings
 from promotions.acceptance import ShownOffer
 from promotions.campaigns import Campaign
-from promotions.decision import CONTROL_OUTCOME, HOLDOUT, NOTHING, OfferContext, decide
+from promotions.decision import (
+    CONTROL_OUTCOME,
+    HOLDOUT,
+    NOTHING,
+    Decision,
+    OfferContext,
+    Profile,
+    decide,
+)
 from promotions.outreach_email import Delivery, SmtpMailer, compose
 from promotions.outreach_links import UnsubscribeSigner
 from promotions.outreach_outbox import Contact, Outbox, Pending, Queued, Status
@@ -44,6 +53,7 @@ from promotions.triggers import Trigger
 from store.db import utcnow
 
 MAX_ATTEMPTS = 3
+_MAX_IDS_IN_QUERY = 5000
 AfterSend = Callable[[Pending], None]
 
 
@@ -172,20 +182,12 @@ class OutreachRunner:
         now: datetime,
         report: RunReport,
     ) -> None:
-        channels = tuple(dict.fromkeys(ch for c in proactive for ch in c.outreach.channels))  # type: ignore[union-attr]
-        reachable: dict[int, str] = {}
-        for contact in self.outbox.contacts():
-            channel = channel_for(contact, channels)
-            if not contact.consent:
-                report.skipped["no marketing consent"] += 1
-            elif contact.opted_out:
-                report.skipped["opted out of offers"] += 1
-            elif channel is None:
-                report.skipped["not opted in to e-mail"] += 1
-            else:
-                reachable[contact.customer_id] = channel
-        facts = load_facts(self.sessions, reachable)
-        histories = self.repo.histories(reachable)
+        reachable = self._reachable(proactive, report)
+        # Thousands of ids in one IN (...) are fine; beyond that, reading everyone is cheaper
+        # than SQLite's limit on bound parameters.
+        ids = list(reachable) if len(reachable) <= _MAX_IDS_IN_QUERY else None
+        facts = load_facts(self.sessions, ids)
+        histories = self.repo.histories(ids)
         settings, coupons = self.repo.settings(), self.repo.coupons_issued()
         by_key = {c.key: c for c in proactive}
         for customer_id, channel in reachable.items():
@@ -197,42 +199,78 @@ class OutreachRunner:
             if decision.outcome == NOTHING or campaign is None:
                 report.skipped[decision.reason] += 1
                 continue
-            spec = campaign.outreach
-            assert spec is not None  # only proactive campaigns list the outreach trigger
-            if channel not in spec.channels:
-                report.skipped["not opted in to the campaign's channels"] += 1
+            item = self._item(decision, campaign, profile, context, now, report)
+            if item is None:
                 continue
-            if spec.is_quiet(now):
-                report.skipped["quiet hours (left for a later run)"] += 1
-                continue
-            key = idempotency_key(campaign.key, customer_id, now)
-            if decision.outcome in (CONTROL_OUTCOME, HOLDOUT):
-                note = "control group" if decision.outcome == CONTROL_OUTCOME else "hold-out"
-                item = Queued(
-                    customer_id, campaign.key, decision.arm, None, None, None,
-                    channel, key, Status.SKIPPED, note,
-                )  # fmt: skip
-            else:
-                variant = campaign.variant(decision.variant_key or "")
-                assert variant is not None  # the decision names the campaign's own variants
-                try:
-                    text, _buttons = render_offer(campaign, variant, profile, context, now)
-                except MissingSlot as exc:
-                    report.skipped[f"missing_slot:{exc.slot}"] += 1
-                    continue
-                item = Queued(
-                    customer_id, campaign.key, decision.arm, variant.key, text,
-                    ShownOffer.of(variant).to_json(), channel, key, Status.PENDING,
-                )  # fmt: skip
             if not report.dry_run and self.outbox.queue(item, Trigger.OUTREACH, now) is None:
                 report.skipped["already queued today"] += 1
-                continue
-            if item.status == Status.PENDING:
-                report.queued += 1
             elif decision.outcome == CONTROL_OUTCOME:
                 report.control += 1
-            else:
+            elif decision.outcome == HOLDOUT:
                 report.holdout += 1
+            else:
+                report.queued += 1
+
+    def _reachable(self, proactive: list[Campaign], report: RunReport) -> dict[int, str]:
+        """Customer id -> channel, for those with consent and a channel's opt-in."""
+        channels = tuple(
+            dict.fromkeys(ch for c in proactive if c.outreach for ch in c.outreach.channels)
+        )
+        reachable: dict[int, str] = {}
+        for contact in self.outbox.contacts():
+            channel = channel_for(contact, channels)
+            if not contact.consent:
+                report.skipped["no marketing consent"] += 1
+            elif contact.opted_out:
+                report.skipped["opted out of offers"] += 1
+            elif channel is None:
+                report.skipped["not opted in to e-mail"] += 1
+            else:
+                reachable[contact.customer_id] = channel
+        return reachable
+
+    def _item(
+        self,
+        decision: Decision,
+        campaign: Campaign,
+        profile: Profile,
+        context: OfferContext,
+        now: datetime,
+        report: RunReport,
+    ) -> Queued | None:
+        """The exposure and outbox row to write for this decision, or None (and why)."""
+        spec = campaign.outreach
+        assert spec is not None  # only proactive campaigns list the outreach trigger
+        if context.channel not in spec.channels:
+            report.skipped["not opted in to the campaign's channels"] += 1
+            return None
+        if spec.is_quiet(now):
+            report.skipped["quiet hours (left for a later run)"] += 1
+            return None
+        queued = partial(
+            Queued,
+            customer_id=profile.customer_id,
+            campaign_key=campaign.key,
+            arm=decision.arm,
+            channel=context.channel,
+            idempotency_key=idempotency_key(campaign.key, profile.customer_id, now),
+        )
+        if decision.outcome in (CONTROL_OUTCOME, HOLDOUT):
+            note = "control group" if decision.outcome == CONTROL_OUTCOME else "hold-out"
+            return queued(status=Status.SKIPPED, note=note)
+        variant = campaign.variant(decision.variant_key or "")
+        assert variant is not None  # the decision names the campaign's own variants
+        try:
+            text, _buttons = render_offer(campaign, variant, profile, context, now)
+        except MissingSlot as exc:
+            report.skipped[f"missing_slot:{exc.slot}"] += 1
+            return None
+        return queued(
+            variant_key=variant.key,
+            message=text,
+            offer_spec=ShownOffer.of(variant).to_json(),
+            status=Status.PENDING,
+        )
 
     async def _send(self, live: dict[str, Campaign], report: RunReport) -> None:
         report.gave_up_stuck = self.outbox.give_up_stuck(self.clock())

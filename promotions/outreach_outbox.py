@@ -64,12 +64,12 @@ class Queued:
     customer_id: int
     campaign_key: str
     arm: Arm
-    variant_key: str | None
-    message: str | None
-    offer_spec: dict[str, Any] | None
     channel: str
     idempotency_key: str
     status: Status
+    variant_key: str | None = None  # the rest only for an offer
+    message: str | None = None
+    offer_spec: dict[str, Any] | None = None
     note: str | None = None  # why a row starts as skipped (control, hold-out)
 
 
