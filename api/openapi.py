@@ -89,7 +89,7 @@ def _operation(endpoint: Endpoint) -> dict[str, Any]:
             "200": {
                 "description": "OK",
                 "content": {
-                    "application/json": {
+                    endpoint.response_media: {
                         "schema": {"$ref": REF.format(model=endpoint.response.__name__)}
                     }
                 },
@@ -113,9 +113,17 @@ def _operation(endpoint: Endpoint) -> dict[str, Any]:
         operation["requestBody"] = {
             "required": True,
             "content": {
-                "application/json": {"schema": {"$ref": REF.format(model=endpoint.body.__name__)}}
+                endpoint.body_media: {"schema": {"$ref": REF.format(model=endpoint.body.__name__)}}
             },
         }
+        if endpoint.body_media != "application/json":
+            operation["requestBody"]["description"] = (
+                f"{endpoint.body_media}: one such object per line."
+            )
+    if endpoint.response_media != "application/json":
+        operation["responses"]["200"]["description"] = (
+            f"{endpoint.response_media}: one such object per line, streamed."
+        )
     statuses = set(endpoint.problems)
     if endpoint.path_params or endpoint.query or endpoint.body:
         statuses.add(400)

@@ -17,11 +17,15 @@ from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
 from api.auth import authorise
+from api.batch import NDJSON, batch_propensity
 from api.metrics import scrape
 from api.offers import idempotency_key, record_once, request_fingerprint
 from api.openapi import openapi_document
 from api.problems import ApiProblem, invalid_parameters
 from api.schemas import (
+    MAX_BATCH_LINES,
+    BatchItem,
+    BatchResult,
     CustomerPath,
     Health,
     Models,
@@ -54,7 +58,9 @@ class Endpoint:
     scope: str | None = None  # None: public (health, the OpenAPI document)
     path_params: type[BaseModel] | None = None
     query: type[BaseModel] | None = None
-    body: type[BaseModel] | None = None  # a JSON request body
+    body: type[BaseModel] | None = None  # the request body (one line of it for JSON Lines)
+    body_media: str = "application/json"  # others are read by the handler itself
+    response_media: str = "application/json"  # NDJSON: ``response`` is one line of it
     # Reads an Idempotency-Key header (documented; required when the body says record).
     idempotent: bool = False
     # Problem statuses besides 400/401/403/429 (which follow from parameters and scope).
@@ -105,6 +111,10 @@ async def _offer_decision(request: web.Request, params: Params) -> BaseModel | w
         raise _problem_of(exc) from None
     headers = {REPLAYED_HEADER: "true"} if recorded.replayed else {}
     return web.json_response(recorded.body, status=recorded.status, headers=headers)
+
+
+async def _batch_propensity(request: web.Request, params: Params) -> web.StreamResponse:
+    return await batch_propensity(request)
 
 
 async def _answer(work: Callable[..., BaseModel], *args: Any) -> BaseModel:
@@ -158,6 +168,19 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         body=OfferDecisionRequest,
         idempotent=True,
         problems=(404, 409, 413, 415, 422),
+    ),
+    Endpoint(
+        name="batchPropensity",
+        method="POST",
+        path="/v1/batch/propensity",
+        summary=f"Propensity of up to {MAX_BATCH_LINES} customers: JSON Lines in, NDJSON out",
+        handler=_batch_propensity,
+        response=BatchResult,
+        scope="scores:read",
+        body=BatchItem,
+        body_media=NDJSON,
+        response_media=NDJSON,
+        problems=(413, 415),
     ),
     Endpoint(
         name="listModels",
@@ -217,7 +240,7 @@ def _bind(endpoint: Endpoint) -> Callable[[web.Request], Awaitable[web.StreamRes
                 params[part] = parsed
         if endpoint.query is None and request.query:
             raise ApiProblem("invalid-parameter", "This endpoint takes no query parameters.")
-        if endpoint.body is not None:
+        if endpoint.body is not None and endpoint.body_media == JSON:
             params["body"] = await _parse_body(request, endpoint.body)
         result = await endpoint.handler(request, params)
         if isinstance(result, web.StreamResponse):

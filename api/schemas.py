@@ -14,6 +14,8 @@ from promotions.triggers import Matter, Trigger
 MAX_K = 50
 # The largest request body the API reads (aiohttp answers 413 beyond it).
 MAX_BODY_BYTES = 64 * 1024
+# The most customers one batch call scores (413 beyond).
+MAX_BATCH_LINES = 1000
 Band = Literal["low", "medium", "high"]
 OutcomeName = Literal["offer", "control", "holdout", "none"]
 # Money and prices a caller sends: no negative, no absurd, no NaN.
@@ -166,6 +168,26 @@ class OfferDecision(Answer):
     recorded: bool = Field(description="True when the exposure was recorded by this call.")
     exposure_id: int | None = Field(description="The recorded exposure, when there is one.")
     decided_at: datetime
+
+
+class BatchItem(Body):
+    """One line of a batch: ``{"customer_id": 42}`` (a bare ``42`` is read the same)."""
+
+    customer_id: int = Field(ge=1, le=2**63 - 1)
+
+
+class BatchError(Answer):
+    status: int = Field(description="What a single call would have answered: 400 or 404.")
+    detail: str
+
+
+class BatchResult(Answer):
+    """One line of a batch's answer, in the order of the lines sent."""
+
+    line: int = Field(description="The line of the request it answers, from 1.")
+    customer_id: int | None
+    propensity: Propensity | None = Field(description="As GET .../propensity answers it.")
+    error: BatchError | None = Field(description="Why this line has no answer.")
 
 
 class Health(Answer):

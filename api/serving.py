@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
 from typing import Any, SupportsInt, cast, get_args
@@ -28,7 +29,7 @@ from api.schemas import (
     RecommendationsQuery,
     RecommendedItem,
 )
-from promotions.profiles import build_profile, load_facts
+from promotions.profiles import CustomerFacts, build_profile, load_facts
 from recsys.artifacts import ArtifactError, latest_metadata
 from recsys.serving import LoadedModels, load_models
 from recsys.training import ARTIFACT_NAMES, HORIZON_DAYS
@@ -107,25 +108,18 @@ class ModelService:
 
     def propensity(self, customer_id: int) -> Propensity:
         """The customer's purchase propensity, its reasons, segment and lifecycle stage."""
-        found = load_facts(self.sessions, [customer_id]).get(customer_id)
+        found = self.propensities([customer_id]).get(customer_id)
         if found is None:
             raise UnknownCustomer(customer_id)
-        facts, orders = found
-        profile = build_profile(facts, orders, utcnow())
-        tags = facts.tags
-        reasons = tags.get("propensity_reasons") or []
-        return Propensity(
-            customer_id=customer_id,
-            probability=profile.propensity,
-            band=_band(profile.propensity_band),
-            horizon_days=HORIZON_DAYS,
-            reasons=[str(r) for r in reasons] if profile.propensity is not None else [],
-            segment=profile.segment,
-            lifecycle_stage=profile.lifecycle_stage,
-            model_version=_scored_by(tags, "propensity")
-            if profile.propensity is not None
-            else None,
-        )
+        return found
+
+    def propensities(self, customer_ids: Iterable[int]) -> dict[int, Propensity]:
+        """``propensity`` of many customers in two reads; unknown ids are left out."""
+        now = utcnow()
+        return {
+            customer_id: _propensity(customer_id, facts, orders, now)
+            for customer_id, (facts, orders) in load_facts(self.sessions, customer_ids).items()
+        }
 
     def model_infos(self) -> Models:
         """Every trained artifact's latest version, training time, data and metrics."""
@@ -154,6 +148,25 @@ class ModelService:
     def _check_customer(self, customer_id: int) -> None:
         if customer_id not in load_facts(self.sessions, [customer_id]):
             raise UnknownCustomer(customer_id)
+
+
+def _propensity(
+    customer_id: int, facts: CustomerFacts, orders: list[tuple[datetime, float]], now: datetime
+) -> Propensity:
+    profile = build_profile(facts, orders, now)
+    tags = facts.tags
+    reasons = tags.get("propensity_reasons") or []
+    scored = profile.propensity is not None
+    return Propensity(
+        customer_id=customer_id,
+        probability=profile.propensity,
+        band=_band(profile.propensity_band),
+        horizon_days=HORIZON_DAYS,
+        reasons=[str(r) for r in reasons] if scored else [],
+        segment=profile.segment,
+        lifecycle_stage=profile.lifecycle_stage,
+        model_version=_scored_by(tags, "propensity") if scored else None,
+    )
 
 
 def _item_id(value: object) -> int:

@@ -111,7 +111,8 @@ def request(
 
 def _decoded(response: Any) -> Any:
     raw = response.read()
-    if "json" in response.headers.get("Content-Type", ""):
+    media = response.headers.get("Content-Type", "").split(";")[0].strip()
+    if media in ("application/json", "application/problem+json"):
         return json.loads(raw)
     return raw.decode()
 
