@@ -186,7 +186,8 @@ def verdict(result: UpliftComparison) -> str:
     others = per_fold.loc[per_fold["kind"] != "uplift", "ranking"].unique()
     against = "; ".join(
         f"vs {name} ({summary.loc[name, 'qini_mean']:.4f}): higher in "
-        f"{result.wins(SELECTED, name)}/{folds} folds"
+        f"{result.wins(SELECTED, name)}/{folds} folds, paired difference "
+        "{:+.4f} ± {:.4f}".format(*result.difference(SELECTED, name))
         for name in others
     )
     chosen = per_fold.loc[per_fold["ranking"] == SELECTED, "chosen"].value_counts().to_dict()

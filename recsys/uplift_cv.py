@@ -55,6 +55,14 @@ class UpliftComparison:
         """Qini curve per customer averaged over folds, at shares ``GRID`` targeted."""
         return {name: np.mean(curves, axis=0) for name, curves in self.curves.items()}
 
+    def difference(
+        self, challenger: str, reference: str, metric: str = "qini"
+    ) -> tuple[float, float]:
+        """Mean and standard deviation over folds of ``challenger - reference`` (paired)."""
+        table = self.per_fold.pivot(index="fold", columns="ranking", values=metric)
+        gap = table[challenger] - table[reference]
+        return float(gap.mean()), float(gap.std())
+
     def wins(self, challenger: str, reference: str, metric: str = "qini") -> int:
         """In how many folds ``challenger`` scored higher than ``reference``."""
         table = self.per_fold.pivot(index="fold", columns="ranking", values=metric)

@@ -101,6 +101,11 @@ def test_uplift_ranking_beats_propensity_where_sure_things_buy_anyway() -> None:
     # Persuadables offered the coupon buy nearly as often as loyal customers, so ranking by
     # the likelihood of buying mixes both: little better than random.
     assert summary.loc["propensity", "qini_mean"] < summary.loc["T-learner", "qini_mean"] - 0.08
+    gap, spread = result.difference("T-learner", "propensity")
+    assert gap == pytest.approx(
+        summary.loc["T-learner", "qini_mean"] - summary.loc["propensity", "qini_mean"]
+    )
+    assert spread >= 0.0
     curves = result.mean_curves()
     assert curves["T-learner"].shape == GRID.shape
     assert curves["T-learner"][0] == 0.0
