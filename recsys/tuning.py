@@ -116,6 +116,7 @@ class _Validation:
     def __init__(self, split: Split, catalogue: Catalogue, k: int) -> None:
         self.split, self.catalogue, self.k = split, catalogue, k
         self._key: tuple | None = None
+        self._memo: dict[tuple, tuple[float, float]] = {}
         self._scaled: dict[tuple, dict[str, np.ndarray]] = {}
 
     def _prepare(self, structure: dict[str, Any]) -> None:
@@ -159,7 +160,17 @@ class _Validation:
         return self._tifu_scaled[scaled_key]
 
     def score(self, params: dict[str, Any]) -> tuple[float, float]:
-        """NDCG@k (all, new) of the hybrid with ``params`` on the validation split."""
+        """NDCG@k (all, new) of the hybrid with ``params`` on the validation split.
+
+        Parameters of a component weighed 0 cannot change the ranking: a set that
+        differs from one already scored only in those is not scored (or refitted) again.
+        """
+        key = _effective(params)
+        if key not in self._memo:
+            self._memo[key] = self._score(params)
+        return self._memo[key]
+
+    def _score(self, params: dict[str, Any]) -> tuple[float, float]:
         self._prepare({k: v for k, v in params.items() if k in STRUCTURE_KEYS})
         fusion = params.get("fusion", "max")
         if fusion not in self._scaled:
@@ -265,6 +276,22 @@ def tune_hybrid(
     params, _ = coordinate_search(space, objective, starts=starts)
     best = next(t for t in tried if all(t[key] == value for key, value in params.items()))
     return TuningResult({**(fixed or {}), **params}, best["ndcg_all"], best["ndcg_new"], tried)
+
+
+# Parameters that only act through one component's weight.
+_INERT_AT_ZERO = {
+    "w_tifu": (*TIFU_KEYS, "tifu_alpha"),
+    "w_repeat": ("repeat_floor", "repeat_half_life_days"),
+    "w_popularity": ("trend_half_life_days",),
+    "w_knn": ("knn_neighbours",),
+}
+
+
+def _effective(params: dict[str, Any]) -> tuple:
+    """``params`` without those of components weighed 0 (see ``_INERT_AT_ZERO``)."""
+    inert = {key for weight, keys in _INERT_AT_ZERO.items() if params.get(weight, 1.0) == 0
+             for key in keys}  # fmt: skip
+    return tuple(sorted((k, v) for k, v in params.items() if k not in inert))
 
 
 def _objective(ndcg_all: float, ndcg_new: float) -> float:

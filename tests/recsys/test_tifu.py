@@ -98,3 +98,17 @@ def test_validation_scores_tifu_as_a_full_refit_would(pairs):
         model = Hybrid(**full).fit(split.train, catalogue)
         assert ndcg_all == pytest.approx(evaluate_ranking(model, split.test, mode="all").ndcg)
         assert ndcg_new == pytest.approx(evaluate_ranking(model, split.test, mode="new").ndcg)
+
+
+def test_parameters_of_a_component_weighed_zero_are_not_scored_again(pairs):
+    split = validation_split(pairs, "random")
+    validation = _Validation(split, make_catalogue(), k=10)
+    base = {"l2": 10.0, "w_content": 0.0, "w_tifu": 0.0, "w_repeat": 0.0}
+    first = validation.score({**base, "tifu_alpha": 0.5, "repeat_half_life_days": 90.0})
+    # What the skipped scoring would have said: the same numbers.
+    other = {**base, "tifu_alpha": 0.9, "tifu_neighbours": 5, "repeat_half_life_days": 365.0}
+    assert _Validation(split, make_catalogue(), k=10).score(other) == first
+    validation._score = None  # any scoring now fails
+    assert validation.score(other) == first
+    with pytest.raises(TypeError):
+        validation.score({**other, "w_tifu": 1.0})
