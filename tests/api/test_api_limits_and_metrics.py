@@ -174,3 +174,34 @@ def test_metrics_count_calls_by_route_and_status_without_ids_or_secrets(api: Run
     assert f"/customers/{customer}/" not in text and "987654" not in text
     assert token.split("_", 2)[2] not in text
     assert METRICS_TOKEN not in text
+
+
+def test_two_api_processes_on_one_redis_share_each_keys_bucket(
+    trained_shop: TrainedShop, redis_url: str
+) -> None:
+    stacks = []
+    try:
+        for name in ("shared-a", "shared-b"):
+            settings = replace(
+                trained_shop.settings,
+                api_port=free_port(),
+                api_rate_per_minute=1,
+                api_rate_burst=2,
+                redis_url=redis_url,
+                instance_name=name,
+            )
+            stack = Stack(settings, services=("api",))
+            stacks.append(stack)
+            stack.start(timeout=120)
+        first, second = (
+            RunningApi(s.settings.api_url, trained_shop, s.services["api"].log_path) for s in stacks
+        )
+        token = first.token(SCORES)
+        path = f"/v1/customers/{trained_shop.customer_id}/propensity"
+
+        assert [first.get(path, token).status, second.get(path, token).status] == [200, 200]
+        assert_problem(first.get(path, token), 429, "rate-limited")
+        assert_problem(second.get(path, token), 429, "rate-limited")
+    finally:
+        for stack in stacks:
+            stack.stop()
