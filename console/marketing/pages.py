@@ -46,6 +46,7 @@ from promotions.campaigns import (
     campaign_to_dict,
     settings_from_dict,
 )
+from promotions.outreach_spec import outreach_to_dict
 from promotions.repository import UnknownCampaign
 from promotions.results import campaign_results
 from promotions.triggers import TRIGGERS
@@ -189,9 +190,14 @@ async def _save(
                 detail["status"] = [before.status, campaign.status]
         audit_entry(actor, action, f"campaign {campaign.key}", detail)(s)
 
+    data = campaign_data(form)
+    if before is not None and before.outreach is not None and "outreach" in data["triggers"]:
+        # The form has no fields for the outreach block yet: an edit keeps it as it was
+        # (unticking the outreach trigger turns outreach off, block and all).
+        data["outreach"] = outreach_to_dict(before.outreach)
     try:
         campaign = await asyncio.to_thread(
-            partial(repo.save_campaign_data, campaign_data(form), alongside=audited)
+            partial(repo.save_campaign_data, data, alongside=audited)
         )
     except CampaignError as exc:
         return _render_editor(request, form, campaign=before, problems=exc.problems, status=400)
