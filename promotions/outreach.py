@@ -26,6 +26,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from email.message import EmailMessage
 from functools import partial
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -45,6 +46,7 @@ from promotions.decision import (
 from promotions.outreach_email import Delivery, SmtpMailer, compose
 from promotions.outreach_links import UnsubscribeSigner
 from promotions.outreach_outbox import Contact, Outbox, Pending, Queued, Status
+from promotions.outreach_spec import OutreachSpec
 from promotions.profiles import build_profile, load_facts
 from promotions.repository import PromotionRepository
 from promotions.service import render_offer
@@ -288,22 +290,14 @@ class OutreachRunner:
             if campaign.outreach.is_quiet(now):
                 report.skipped["quiet hours (left for a later run)"] += 1
                 continue
+            try:
+                message = self._message(pending, campaign.outreach)
+            except ValueError as exc:  # e.g. an address the e-mail headers cannot carry
+                self.outbox.finish(pending.id, Status.FAILED, now, f"not sendable: {exc}")
+                report.failed += 1
+                continue
             if not self.outbox.claim(pending.id, now):
                 continue  # another run took it
-            try:
-                subject = render(campaign.outreach.subject, {"first_name": pending.first_name})
-            except MissingSlot:
-                subject = render(campaign.outreach.subject, {"first_name": "there"})
-            message = compose(
-                sender=self.sender,
-                to=pending.email,
-                subject=subject,
-                text=pending.text,
-                unsubscribe_url=self.signer.url(
-                    self.public_url, pending.customer_id, pending.campaign_key
-                ),
-                idempotency_key=pending.idempotency_key,
-            )
             result = await self.mailer.send(message)
             if result.outcome == Delivery.SENT and self.after_send is not None:
                 self.after_send(pending)
@@ -311,6 +305,23 @@ class OutreachRunner:
             if result.outcome == Delivery.UNREACHABLE:
                 report.relay_unreachable = True
                 break
+
+    def _message(self, pending: Pending, spec: OutreachSpec) -> EmailMessage:
+        """The e-mail for ``pending``; raises ``ValueError`` when it cannot be built."""
+        try:
+            subject = render(spec.subject, {"first_name": pending.first_name})
+        except MissingSlot:
+            subject = render(spec.subject, {"first_name": "there"})
+        return compose(
+            sender=self.sender,
+            to=pending.email,
+            subject=" ".join(subject.split()),  # a header is one line
+            text=pending.text,
+            unsubscribe_url=self.signer.url(
+                self.public_url, pending.customer_id, pending.campaign_key
+            ),
+            idempotency_key=pending.idempotency_key,
+        )
 
     def _record(self, pending: Pending, outcome: Delivery, detail: str, report: RunReport) -> None:
         now = self.clock()

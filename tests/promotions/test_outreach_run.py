@@ -234,3 +234,19 @@ async def test_dry_run_records_and_sends_nothing(
 
     assert report.queued == 1 and "would queue: 1 offer(s)" in "\n".join(report.lines())
     assert smtp.messages == [] and exposures(sessions) == [] and outbox(sessions) == []
+
+
+async def test_an_address_that_would_inject_headers_is_failed_and_the_run_goes_on(
+    sessions: sessionmaker[Session], smtp: SmtpRecorder
+) -> None:
+    _reachable(sessions, "mallory@example.com\nBcc: everyone@example.com")
+    _reachable(sessions, "anna@example.com")
+    save_campaign(sessions, proactive_campaign())
+
+    report = await make_runner(sessions, smtp.port, FakeClock(NOON)).run()
+
+    assert [m["To"] for m in smtp.messages] == ["anna@example.com"]
+    assert "everyone@example.com" not in smtp.rcpt_asked
+    assert (report.sent, report.failed) == (1, 1)
+    statuses = sorted((r.status, (r.error or "")[:15]) for r in outbox(sessions))
+    assert statuses == [("failed", "not sendable: H"), ("sent", "")]
