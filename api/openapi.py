@@ -131,6 +131,21 @@ def _operation(endpoint: Endpoint) -> dict[str, Any]:
         statuses |= {401, 403, 429}
     for status in sorted(statuses):
         operation["responses"][str(status)] = _problem_response(status)
+    if 429 in statuses:
+        operation["responses"]["429"]["headers"] = {
+            "Retry-After": {
+                "description": "Whole seconds until the key may call again.",
+                "schema": {"type": "integer", "minimum": 1},
+            }
+        }
+    if endpoint.idempotent:
+        operation["responses"]["200"]["headers"] = {
+            "Idempotent-Replayed": {
+                "description": "true when this is the stored answer of an earlier call with "
+                "the same Idempotency-Key (nothing was recorded again).",
+                "schema": {"type": "string", "enum": ["true"]},
+            }
+        }
     if not operation["parameters"]:
         del operation["parameters"]
     return operation

@@ -308,3 +308,6 @@ def test_the_openapi_document_describes_the_decision_body_and_its_key(api: Runni
         operation["responses"]
     )
     assert DECIDE in doc["info"]["description"]
+    assert "Idempotent-Replayed" in operation["responses"]["200"]["headers"]
+    retry = operation["responses"]["429"]["headers"]["Retry-After"]
+    assert retry["schema"] == {"type": "integer", "minimum": 1}
