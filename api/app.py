@@ -3,7 +3,8 @@
 The store is migrated and the models are loaded before the first request (start-up), so
 ``/healthz`` answers only once the API can serve. A background task looks for newer
 artifacts every ``refresh_seconds`` and switches to them without a restart
-(``ModelService.refresh``); nothing is created at import time.
+(``ModelService.refresh``); another forgets answered Idempotency-Keys after a day.
+Nothing is created at import time.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 from aiohttp import web
 
@@ -27,12 +29,15 @@ from api.typedefs import API_KEYS, IDEMPOTENCY, METRICS, OFFERS, RATE_LIMITS, SE
 from concierge.settings import Settings
 from store.api_idempotency import ApiIdempotencyKeys
 from store.api_keys import ApiKeys
-from store.db import make_engine, make_session_factory, upgrade
+from store.db import make_engine, make_session_factory, upgrade, utcnow
 
 log = logging.getLogger(__name__)
 
 # How often a running API looks for a newly trained recommender.
 REFRESH_SECONDS = 10.0
+# How long an Idempotency-Key's answer is replayed; older ones are deleted hourly.
+IDEMPOTENCY_KEPT = timedelta(days=1)
+PURGE_SECONDS = 3600.0
 
 
 def create_app(settings: Settings, *, refresh_seconds: float = REFRESH_SECONDS) -> web.Application:
@@ -56,13 +61,17 @@ def create_app(settings: Settings, *, refresh_seconds: float = REFRESH_SECONDS) 
         service = ModelService(settings.artifacts_dir, sessions)
         await asyncio.to_thread(service.refresh)
         app[SERVICE] = service
-        watcher = asyncio.create_task(_keep_fresh(service, refresh_seconds))
+        tasks = [
+            asyncio.create_task(_keep_fresh(service, refresh_seconds)),
+            asyncio.create_task(_purge_idempotency_keys(app[IDEMPOTENCY])),
+        ]
         try:
             yield
         finally:
-            watcher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await watcher
+            for task in tasks:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             await limits.close()
             engine.dispose()
 
@@ -79,3 +88,15 @@ async def _keep_fresh(service: ModelService, every: float) -> None:
             await asyncio.to_thread(service.refresh)
         except Exception:  # a broken artifact must not stop the checks that follow
             log.exception("api: looking for newer models failed")
+
+
+async def _purge_idempotency_keys(keys: ApiIdempotencyKeys) -> None:
+    """Forget answered Idempotency-Keys older than ``IDEMPOTENCY_KEPT``, now and hourly."""
+    while True:
+        try:
+            gone = await asyncio.to_thread(keys.forget_before, utcnow() - IDEMPOTENCY_KEPT)
+            if gone:
+                log.info("api: forgot %d idempotency keys older than a day", gone)
+        except Exception:  # the next round tries again; serving goes on meanwhile
+            log.exception("api: forgetting old idempotency keys failed")
+        await asyncio.sleep(PURGE_SECONDS)

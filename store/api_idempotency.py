@@ -134,6 +134,20 @@ class ApiIdempotencyKeys(UnitOfWork):
                 )
             )
 
+    def forget_before(self, cutoff: datetime) -> int:
+        """Delete the keys answered before ``cutoff``; returns how many went.
+
+        A retry comes within minutes or hours, so a day's keys are plenty; without this
+        the table would keep every recording call the API ever answered.
+        """
+        with self._write() as s:
+            result = s.execute(
+                delete(ApiIdempotency).where(
+                    ApiIdempotency.created_at < cutoff, ApiIdempotency.status != PENDING
+                )
+            )
+            return int(getattr(result, "rowcount", 0) or 0)
+
     def stored(self, key_id: str, key: str) -> Stored | None:
         """The row of a key as it is now (pending or answered); None when there is none."""
         with self._read() as s:

@@ -66,3 +66,19 @@ def test_a_claim_left_pending_by_a_crash_is_taken_over_once_stale(
     clock.now += timedelta(minutes=2)
     assert keys.claim("key1", "idem", "sha-a") is None  # taken over
     assert keys.claim("key1", "idem", "sha-a") == Stored(PENDING, {})  # by one caller only
+
+
+def test_answered_keys_older_than_the_cutoff_are_forgotten_pending_ones_kept(
+    keys: ApiIdempotencyKeys, clock: Clock
+) -> None:
+    assert keys.claim("key1", "old", "sha-a") is None
+    keys.complete("key1", "old", 200, {"n": 1})
+    assert keys.claim("key1", "working", "sha-b") is None
+    clock.now += timedelta(days=2)
+    assert keys.claim("key1", "new", "sha-c") is None
+    keys.complete("key1", "new", 200, {"n": 2})
+
+    assert keys.forget_before(clock.now - timedelta(days=1)) == 1
+    assert keys.stored("key1", "old") is None
+    assert keys.stored("key1", "working") == Stored(PENDING, {})
+    assert keys.stored("key1", "new") == Stored(200, {"n": 2})
