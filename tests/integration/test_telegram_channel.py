@@ -16,11 +16,15 @@ import urllib.request
 from typing import Any
 
 import pytest
+from sqlalchemy import update
 
+from actions.messages import linking as linking_words
 from actions.messages import policy_answer
 from concierge.rasa_credentials import telegram_webhook_secret
 from concierge.stack import Stack
+from store.account_linking import AccountLinking, code_hash
 from store.db import make_engine, make_session_factory
+from store.link_codes import LinkCode
 from store.policy import load_policy
 from store.repository import ShopRepository
 from tests.factories import add_customer, add_order
@@ -164,3 +168,101 @@ def test_an_update_without_the_secret_is_refused_and_reaches_no_conversation(
         assert status == 403
     assert user.api.calls_of("sendMessage", user.user_id) == []
     assert not tracker_state(stack.settings.tracker_db_url, user.sender_id).get("events")
+
+
+# Account linking (issue 18): the customer gets a one-time code from the shop (what the demo
+# shop's page and `python -m store link-code` issue) and sends it through the deep link.
+
+
+def _customer_with_a_shipped_order(stack: Stack, user: TelegramUser) -> tuple[int, str, str]:
+    """(customer id, order number, tracking number) of a customer made for this test."""
+    sessions = make_session_factory(make_engine(stack.settings.db_url))
+    customer = add_customer(sessions, email=f"lina.{user.user_id}@example.com", first_name="Lina")
+    made = add_order(sessions, customer_id=customer, status="shipped")
+    repo = ShopRepository(sessions)
+    order = repo.find_order_for(made.number, customer_id=customer, email=None)
+    assert order is not None and order.shipments
+    return customer, made.number, order.shipments[0].tracking_number
+
+
+def _linking(stack: Stack) -> AccountLinking:
+    return AccountLinking(make_session_factory(make_engine(stack.settings.db_url)))
+
+
+def test_a_customer_links_with_the_deep_link_code_and_gets_her_order(
+    user: TelegramUser, stack: Stack, repo: ShopRepository
+) -> None:
+    customer, number, tracking = _customer_with_a_shipped_order(stack, user)
+    code = _linking(stack).issue_code(customer).code
+
+    connected = _text(user.say(f"/start {code}"))
+
+    assert "You're connected, Lina" in connected
+    linked = repo.customer_for_sender(user.sender_id, "telegram")
+    assert linked is not None and linked.id == customer
+    # Her order without an e-mail check: the chat is hers now.
+    answer = _text(user.say(f"where is order {number}?"))
+    assert tracking in answer
+    session = repo.current_session(user.sender_id)
+    assert session is not None and session.customer_id == customer
+
+
+def test_an_unlinked_telegram_user_is_a_guest_asked_to_prove_the_order(
+    user: TelegramUser, stack: Stack, repo: ShopRepository
+) -> None:
+    _, number, tracking = _customer_with_a_shipped_order(stack, user)
+
+    answer = _text(user.say(f"where is order {number}?"))
+
+    assert tracking not in answer
+    assert "e-mail" in answer
+    assert repo.customer_for_sender(user.sender_id, "telegram") is None
+
+
+def test_a_reused_code_is_refused_and_links_nobody(
+    user: TelegramUser, stack: Stack, repo: ShopRepository, telegram_api: TelegramAPI
+) -> None:
+    customer, number, tracking = _customer_with_a_shipped_order(stack, user)
+    code = _linking(stack).issue_code(customer).code
+    assert "You're connected" in _text(user.say(f"/link {code}"))
+    other = TelegramUser(stack, telegram_api)
+
+    refused = _text(other.say(f"/start {code}"))
+
+    assert "already been used" in refused
+    assert repo.customer_for_sender(other.sender_id, "telegram") is None
+    assert tracking not in _text(other.say(f"where is order {number}?"))
+
+
+def test_an_expired_code_is_refused(user: TelegramUser, stack: Stack, repo: ShopRepository) -> None:
+    customer, _, _ = _customer_with_a_shipped_order(stack, user)
+    code = _linking(stack).issue_code(customer).code
+    sessions = make_session_factory(make_engine(stack.settings.db_url))
+    with sessions.begin() as s:
+        s.execute(
+            update(LinkCode)
+            .where(LinkCode.code_sha256 == code_hash(code))
+            .values(expires_at=LinkCode.created_at)
+        )
+
+    refused = _text(user.say(f"/start {code}"))
+
+    assert "expired" in refused
+    assert repo.customer_for_sender(user.sender_id, "telegram") is None
+
+
+def test_unlinking_makes_the_chat_a_guests_again(
+    user: TelegramUser, stack: Stack, repo: ShopRepository
+) -> None:
+    customer, number, tracking = _customer_with_a_shipped_order(stack, user)
+    user.say(f"/start {_linking(stack).issue_code(customer).code}")
+
+    assert _text(user.say("/unlink")) == linking_words.UNLINKED
+
+    assert repo.customer_for_sender(user.sender_id, "telegram") is None
+    assert tracking not in _text(user.say(f"where is order {number}?"))
+
+
+def test_a_plain_start_still_greets(user: TelegramUser) -> None:
+    greeting = _text(user.say("/start"))
+    assert greeting.strip() and "connected" not in greeting
