@@ -34,9 +34,9 @@ from benchmarks.load_stacks import shop_customers
 from concierge.engines import missing_engines
 from concierge.scale import ScaledStack
 from concierge.settings import ROOT
-from concierge.stack import MODEL_PATH
 from console.chat.wording import UNAVAILABLE_TEXT
 from store.db import make_engine
+from tests.conftest import TEST_MODEL
 from tests.support.load_client import (
     ANSWERED,
     ERROR,
@@ -92,8 +92,8 @@ def scaled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ScaledStack]:
         pytest.skip(
             f"engines not installed: {', '.join(missing)} (bash scripts/setup.sh --engines)"
         )
-    if not MODEL_PATH.exists():
-        pytest.skip(f"no trained model at {MODEL_PATH} (make train)")
+    if not TEST_MODEL.exists():
+        pytest.skip(f"no trained model at {TEST_MODEL} (make train)")
     if not (ARTIFACTS / "search").exists():
         pytest.skip(f"no trained recommenders under {ARTIFACTS} (make data)")
     var_dir = tmp_path_factory.mktemp("scale")
@@ -102,7 +102,7 @@ def scaled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ScaledStack]:
     # `postgres`, which cannot enter pytest's owner-only folders.
     engines = Path(tempfile.mkdtemp(prefix="concierge-scale-"))
     engines.chmod(0o755)
-    stack = ScaledStack(settings, n=2, root=engines)
+    stack = ScaledStack(settings, n=2, root=engines, model_path=TEST_MODEL)
     began = time.monotonic()
     try:
         stack.start(timeout=START_TIMEOUT)
@@ -280,6 +280,8 @@ SCRIPT_OUTCOMES = {
     6: ("faq_answered", "warranty"),
     7: ("faq_answered", "payment_methods"),
     13: ("order_looked_up", "{order}"),
+    # The number typed on its own right after that answer is looked up again (a rule).
+    14: ("order_looked_up", "{order}"),
     15: ("faq_answered", "opening_hours"),
 }
 
