@@ -1,9 +1,10 @@
-"""Proactive outreach: a run picks who hears from a campaign now, and e-mails them once.
+"""Proactive outreach: a run picks who hears from a campaign now, and messages them once.
 
 A run (``python -m promotions outreach run``, or ``OutreachRunner.run``) has two steps:
 
-1. **Choose.** Every customer with marketing consent and the channel's opt-in (``email_opt_in``
-   for e-mail) goes through the same ``promotions.decision.decide`` as the chat, at the
+1. **Choose.** Every customer with marketing consent and a channel that reaches them
+   (``email_opt_in`` for e-mail, a linked Telegram account for Telegram; the campaign's
+   ``channels`` tried in the customer's order, ``preferred_channel`` first) goes through the same ``promotions.decision.decide`` as the chat, at the
    ``outreach`` trigger, with every active campaign, their offer history, the global
    settings and coupon counts. So eligibility rules, caps shared with in-chat offers, control
    groups and the global hold-out all apply. A customer whose local time (campaign's
@@ -11,8 +12,9 @@ A run (``python -m promotions outreach run``, or ``OutreachRunner.run``) has two
    campaign's quiet hours is left for a later run, with nothing recorded. Otherwise the
    exposure and its outbox row are written together (``promotions.outreach_outbox``):
    ``pending`` for an offer, ``skipped`` for control and hold-out (recorded, never sent).
-2. **Send.** Each ``pending`` row is claimed (``sending``, committed), e-mailed, and recorded
-   ``sent``, ``bounced`` (5xx, never retried) or back to ``pending`` for a temporary failure
+2. **Send.** Each ``pending`` row is claimed (``sending``, committed), e-mailed or sent by
+   Telegram (``promotions.outreach_telegram``), and recorded ``sent``, ``bounced`` (SMTP 5xx,
+   Telegram 403 / 400; never retried) or back to ``pending`` for a temporary failure
    until ``max_attempts``, then ``failed``. A row stuck in ``sending`` is never re-sent.
 
 Exposures are written when a customer is assigned, whether or not the e-mail then arrives:
@@ -22,9 +24,7 @@ group, which is sent nothing by design, can only be counted that way too.
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from email.message import EmailMessage
 from functools import partial
@@ -43,10 +43,13 @@ from promotions.decision import (
     Profile,
     decide,
 )
-from promotions.outreach_email import Delivery, SmtpMailer, compose
+from promotions.outreach_email import Delivery, DeliveryResult, SmtpMailer, compose
 from promotions.outreach_links import UnsubscribeSigner
 from promotions.outreach_outbox import Contact, Outbox, Pending, Queued, Status
+from promotions.outreach_report import RunReport, unreachable_reason
 from promotions.outreach_spec import OutreachSpec
+from promotions.outreach_telegram import CHANNEL as TELEGRAM
+from promotions.outreach_telegram import TelegramSender, send_message_body
 from promotions.profiles import build_profile, load_facts
 from promotions.repository import PromotionRepository
 from promotions.service import render_offer
@@ -59,51 +62,16 @@ _MAX_IDS_IN_QUERY = 5000
 AfterSend = Callable[[Pending], None]
 
 
-@dataclass
-class RunReport:
-    """What a run did (or, with ``dry_run``, would do), counted."""
-
-    dry_run: bool = False
-    campaigns: tuple[str, ...] = ()
-    queued: int = 0  # offers chosen and queued this run
-    control: int = 0
-    holdout: int = 0
-    sent: int = 0
-    bounced: int = 0
-    retry_later: int = 0
-    failed: int = 0
-    gave_up_stuck: int = 0
-    relay_unreachable: bool = False
-    waiting: int = 0  # dry run: messages already in the outbox, waiting to be sent
-    skipped: Counter[str] = field(default_factory=Counter)
-
-    def lines(self) -> list[str]:
-        """The report as the command line prints it."""
-        verb = "would queue" if self.dry_run else "queued"
-        live = ", ".join(self.campaigns) or "none"
-        out = [
-            f"proactive campaigns live: {live}",
-            f"{verb}: {self.queued} offer(s); control: {self.control}; hold-out: {self.holdout}",
-        ]
-        if self.dry_run:
-            out.append(f"waiting in the outbox from earlier runs: {self.waiting}")
-        else:
-            out.append(
-                f"sent: {self.sent}; bounced: {self.bounced}; retry later: {self.retry_later}; "
-                f"failed: {self.failed}"
-            )
-        if self.gave_up_stuck:
-            out.append(f"left in 'sending' by a stopped run, marked failed: {self.gave_up_stuck}")
-        if self.relay_unreachable:
-            out.append("the SMTP relay could not be reached: the rest waits for the next run")
-        for reason, count in sorted(self.skipped.items(), key=lambda kv: (-kv[1], kv[0])):
-            out.append(f"  skipped {count:6d}  {reason}")
-        return out
+__all__ = ["OutreachRunner", "RunReport", "channel_for", "idempotency_key"]
 
 
 def channel_for(contact: Contact, channels: tuple[str, ...]) -> str | None:
-    """The first of ``channels`` the customer opted in to, their preferred one first."""
-    opted_in = {"email": contact.email_opt_in}
+    """The first of ``channels`` that reaches the customer, their preferred one first.
+
+    Marketing consent is checked by the caller; here e-mail needs its opt-in and Telegram a
+    linked account (linking is the customer's own step, and consent covers the message).
+    """
+    opted_in = {"email": contact.email_opt_in, TELEGRAM: contact.telegram_chat is not None}
     ordered = sorted(channels, key=lambda c: c != contact.preferred_channel)
     return next((c for c in ordered if opted_in.get(c)), None)
 
@@ -127,9 +95,11 @@ class OutreachRunner:
         clock: Callable[[], datetime] = utcnow,
         max_attempts: int = MAX_ATTEMPTS,
         after_send: AfterSend | None = None,
+        telegram: TelegramSender | None = None,
     ) -> None:
         self.sessions = sessions
         self.mailer = mailer
+        self.telegram = telegram  # None: Telegram is not configured, so never chosen
         self.signer = signer
         self.public_url = public_url
         self.sender = sender
@@ -145,7 +115,7 @@ class OutreachRunner:
     def from_settings(
         cls, settings: Settings, sessions: sessionmaker[Session], **kwargs: object
     ) -> OutreachRunner:
-        """A runner with the SMTP relay, sender and signing secret of ``settings``."""
+        """A runner with the SMTP relay, sender, signing secret and Telegram bot of ``settings``."""
         settings.require("console_secret")
         mailer = SmtpMailer(
             settings.smtp_host,
@@ -159,6 +129,11 @@ class OutreachRunner:
             UnsubscribeSigner(settings.console_secret),
             public_url=settings.public_url or settings.console_url,
             sender=settings.outreach_from,
+            telegram=(
+                TelegramSender(settings.telegram_token, settings.telegram_api_url)
+                if settings.telegram_enabled
+                else None
+            ),
             **kwargs,  # type: ignore[arg-type]
         )
 
@@ -192,7 +167,7 @@ class OutreachRunner:
         histories = self.repo.histories(ids)
         settings, coupons = self.repo.settings(), self.repo.coupons_issued()
         by_key = {c.key: c for c in proactive}
-        for customer_id, channel in reachable.items():
+        for customer_id, (channel, contact) in reachable.items():
             profile = build_profile(*facts[customer_id], now)
             context = OfferContext(Trigger.OUTREACH, channel=channel)
             history = histories.get(customer_id, [])
@@ -201,7 +176,7 @@ class OutreachRunner:
             if decision.outcome == NOTHING or campaign is None:
                 report.skipped[decision.reason] += 1
                 continue
-            item = self._item(decision, campaign, profile, context, now, report)
+            item = self._item(decision, campaign, profile, contact, context, now, report)
             if item is None:
                 continue
             if not report.dry_run and self.outbox.queue(item, Trigger.OUTREACH, now) is None:
@@ -213,12 +188,14 @@ class OutreachRunner:
             else:
                 report.queued += 1
 
-    def _reachable(self, proactive: list[Campaign], report: RunReport) -> dict[int, str]:
-        """Customer id -> channel, for those with consent and a channel's opt-in."""
-        channels = tuple(
-            dict.fromkeys(ch for c in proactive if c.outreach for ch in c.outreach.channels)
+    def _reachable(
+        self, proactive: list[Campaign], report: RunReport
+    ) -> dict[int, tuple[str, Contact]]:
+        """Customer id -> (channel, contact), for those with consent and a channel."""
+        channels = self._usable(
+            tuple(dict.fromkeys(ch for c in proactive if c.outreach for ch in c.outreach.channels))
         )
-        reachable: dict[int, str] = {}
+        reachable: dict[int, tuple[str, Contact]] = {}
         for contact in self.outbox.contacts():
             channel = channel_for(contact, channels)
             if not contact.consent:
@@ -226,16 +203,21 @@ class OutreachRunner:
             elif contact.opted_out:
                 report.skipped["opted out of offers"] += 1
             elif channel is None:
-                report.skipped["not opted in to e-mail"] += 1
+                report.skipped[unreachable_reason(channels)] += 1
             else:
-                reachable[contact.customer_id] = channel
+                reachable[contact.customer_id] = (channel, contact)
         return reachable
+
+    def _usable(self, channels: tuple[str, ...]) -> tuple[str, ...]:
+        """``channels`` without Telegram when no bot is configured to send with."""
+        return tuple(c for c in channels if c != TELEGRAM or self.telegram is not None)
 
     def _item(
         self,
         decision: Decision,
         campaign: Campaign,
         profile: Profile,
+        contact: Contact,
         context: OfferContext,
         now: datetime,
         report: RunReport,
@@ -243,7 +225,11 @@ class OutreachRunner:
         """The exposure and outbox row to write for this decision, or None (and why)."""
         spec = campaign.outreach
         assert spec is not None  # only proactive campaigns list the outreach trigger
-        if context.channel not in spec.channels:
+        # The channel was chosen over every live campaign's channels; this one may list fewer.
+        channel: str | None = context.channel
+        if channel not in spec.channels:
+            channel = channel_for(contact, self._usable(spec.channels))
+        if channel is None:
             report.skipped["not opted in to the campaign's channels"] += 1
             return None
         if spec.is_quiet(now):
@@ -254,7 +240,7 @@ class OutreachRunner:
             customer_id=profile.customer_id,
             campaign_key=campaign.key,
             arm=decision.arm,
-            channel=context.channel,
+            channel=channel,
             idempotency_key=idempotency_key(campaign.key, profile.customer_id, now),
         )
         if decision.outcome in (CONTROL_OUTCOME, HOLDOUT):
@@ -263,19 +249,21 @@ class OutreachRunner:
         variant = campaign.variant(decision.variant_key or "")
         assert variant is not None  # the decision names the campaign's own variants
         try:
-            text, _buttons = render_offer(campaign, variant, profile, context, now)
+            text, buttons = render_offer(campaign, variant, profile, context, now)
         except MissingSlot as exc:
             report.skipped[f"missing_slot:{exc.slot}"] += 1
             return None
         return queued(
             variant_key=variant.key,
             message=text,
-            offer_spec=ShownOffer.of(variant).to_json(),
+            # The buttons as rendered, for Telegram's inline keyboard when the row is sent.
+            offer_spec={**ShownOffer.of(variant).to_json(), "buttons": list(buttons)},
             status=Status.PENDING,
         )
 
     async def _send(self, live: dict[str, Campaign], report: RunReport) -> None:
         report.gave_up_stuck = self.outbox.give_up_stuck(self.clock())
+        down: set[str] = set()  # channels whose relay or API did not answer this run
         for pending in self.outbox.pending():
             now = self.clock()
             campaign = live.get(pending.campaign_key)
@@ -290,21 +278,39 @@ class OutreachRunner:
             if campaign.outreach.is_quiet(now):
                 report.skipped["quiet hours (left for a later run)"] += 1
                 continue
+            if pending.channel in down:
+                continue  # its relay or API did not answer this run: left pending
+            if pending.channel == TELEGRAM and self.telegram is None:
+                report.skipped["Telegram is not configured (left pending)"] += 1
+                continue
             try:
-                message = self._message(pending, campaign.outreach)
+                send = self._sender(pending, campaign.outreach)
             except ValueError as exc:  # e.g. an address the e-mail headers cannot carry
                 self.outbox.finish(pending.id, Status.FAILED, now, f"not sendable: {exc}")
                 report.failed += 1
                 continue
             if not self.outbox.claim(pending.id, now):
                 continue  # another run took it
-            result = await self.mailer.send(message)
+            result = await send()
             if result.outcome == Delivery.SENT and self.after_send is not None:
                 self.after_send(pending)
             self._record(pending, result.outcome, result.detail, report)
             if result.outcome == Delivery.UNREACHABLE:
-                report.relay_unreachable = True
-                break
+                down.add(pending.channel)
+                if pending.channel == TELEGRAM:
+                    report.telegram_unreachable = True
+                else:
+                    report.relay_unreachable = True
+
+    def _sender(
+        self, pending: Pending, spec: OutreachSpec
+    ) -> Callable[[], Awaitable[DeliveryResult]]:
+        """What sends ``pending`` on its channel; raises ``ValueError`` when it cannot be sent."""
+        if pending.channel == TELEGRAM:
+            assert self.telegram is not None and pending.telegram_chat is not None  # checked
+            body = send_message_body(pending.telegram_chat, pending.text, pending.buttons)
+            return partial(self.telegram.send, body)
+        return partial(self.mailer.send, self._message(pending, spec))
 
     def _message(self, pending: Pending, spec: OutreachSpec) -> EmailMessage:
         """The e-mail for ``pending``; raises ``ValueError`` when it cannot be built."""
@@ -328,6 +334,7 @@ class OutreachRunner:
         if outcome == Delivery.SENT:
             self.outbox.finish(pending.id, Status.SENT, now)
             report.sent += 1
+            report.sent_by_channel[pending.channel] += 1
         elif outcome == Delivery.BOUNCED:
             self.outbox.finish(pending.id, Status.BOUNCED, now, detail)
             report.bounced += 1

@@ -22,9 +22,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from promotions.assignment import Arm
 from promotions.models import OutreachMessage, PromoCampaign, PromoExposure
+from promotions.outreach_telegram import CHANNEL as TELEGRAM
+from promotions.outreach_telegram import chat_id_of
 from promotions.triggers import Trigger
 from store.db import writing
-from store.models import Customer
+from store.models import Customer, Identity
 
 # Far longer than one SMTP exchange (its timeout is 30 s): a row still ``sending`` after
 # this was left by a run that stopped.
@@ -55,6 +57,7 @@ class Contact:
     opted_out: bool
     email_opt_in: bool
     preferred_channel: str | None
+    telegram_chat: str | None = None  # the chat id of a linked Telegram identity
 
 
 @dataclass(frozen=True)
@@ -87,6 +90,8 @@ class Pending:
     email: str
     first_name: str | None
     still_wanted: bool  # consent, no opt-out and the channel's opt-in, checked at send time
+    telegram_chat: str | None = None  # for a Telegram row: the linked chat, read at send time
+    buttons: tuple[dict[str, str], ...] = ()  # the offer's quick replies, as rendered
 
 
 class Outbox:
@@ -96,7 +101,8 @@ class Outbox:
         self.sessions = sessions
 
     def contacts(self) -> list[Contact]:
-        """Every customer's consent flags and channel preference, by id."""
+        """Every customer's consent flags, channel preference and linked Telegram chat, by id."""
+        chats = self.telegram_chats()
         query = select(
             Customer.id,
             Customer.marketing_consent,
@@ -106,9 +112,24 @@ class Outbox:
         ).order_by(Customer.id)
         with self.sessions() as s:
             return [
-                Contact(cid, bool(consent), bool(out), bool(email), preferred)
+                Contact(cid, bool(consent), bool(out), bool(email), preferred, chats.get(cid))
                 for cid, consent, out, email, preferred in s.execute(query)
             ]
+
+    def telegram_chats(self) -> dict[int, str]:
+        """Customer id -> chat id of their linked Telegram identity (the latest linked)."""
+        query = (
+            select(Identity.customer_id, Identity.channel_user_id)
+            .where(Identity.channel == TELEGRAM)
+            .order_by(Identity.created_at, Identity.id)
+        )
+        chats: dict[int, str] = {}
+        with self.sessions() as s:
+            for customer_id, channel_user_id in s.execute(query):
+                chat = chat_id_of(channel_user_id)
+                if chat is not None:
+                    chats[customer_id] = chat
+        return chats
 
     def queue(self, item: Queued, trigger: Trigger, at: datetime) -> int | None:
         """Write the exposure and outbox row together; None when the key was already used."""
@@ -162,13 +183,20 @@ class Outbox:
     def pending(self) -> list[Pending]:
         """Messages waiting to be sent (new ones and temporary failures), oldest first."""
         query = (
-            select(OutreachMessage, PromoCampaign.key, PromoExposure.message, Customer)
+            select(
+                OutreachMessage,
+                PromoCampaign.key,
+                PromoExposure.message,
+                PromoExposure.offer_spec,
+                Customer,
+            )
             .join(PromoCampaign, OutreachMessage.campaign_id == PromoCampaign.id)
             .join(PromoExposure, OutreachMessage.exposure_id == PromoExposure.id)
             .join(Customer, OutreachMessage.customer_id == Customer.id)
             .where(OutreachMessage.status == Status.PENDING)
             .order_by(OutreachMessage.created_at, OutreachMessage.id)
         )
+        chats = self.telegram_chats()
         with self.sessions() as s:
             return [
                 Pending(
@@ -185,9 +213,12 @@ class Outbox:
                         customer.marketing_consent
                         and not customer.offers_opt_out
                         and (row.channel != "email" or customer.email_opt_in)
+                        and (row.channel != TELEGRAM or row.customer_id in chats)
                     ),
+                    telegram_chat=chats.get(row.customer_id),
+                    buttons=tuple((spec or {}).get("buttons") or ()),
                 )
-                for row, key, message, customer in s.execute(query)
+                for row, key, message, spec, customer in s.execute(query)
             ]
 
     def claim(self, message_id: int, now: datetime) -> bool:

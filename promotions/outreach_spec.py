@@ -3,7 +3,7 @@
 Written in the campaign's YAML (or stored in ``promo_campaigns.outreach``)::
 
     outreach:
-      channels: [email]                       # in the order tried; e-mail only for now
+      channels: [telegram, email]             # tried in the customer's preferred order
       quiet_hours: {start: "21:00", end: "08:00"}
       timezone_default: Europe/London         # customers' local time for quiet hours
       subject: "A little something for you, {{ first_name | default('friend') }}"
@@ -24,10 +24,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from promotions.checking import FieldChecker
 from promotions.templates import TemplateProblem, check_template
 
-# Channels outreach can send on. Telegram and waiting web-chat messages come later
-# (issue 18); naming one now is an error, not a silent no-op.
-OUTREACH_CHANNELS: tuple[str, ...] = ("email",)
-PLANNED_CHANNELS: tuple[str, ...] = ("telegram", "web")
+# Channels outreach can send on. Waiting web-chat messages come later (issue 18); naming
+# one now is an error, not a silent no-op.
+OUTREACH_CHANNELS: tuple[str, ...] = ("email", "telegram")
+PLANNED_CHANNELS: tuple[str, ...] = ("web",)
 DEFAULT_SUBJECT = "A little something for you{% if first_name %}, {{ first_name }}{% endif %}"
 SUBJECT_SLOTS: tuple[str, ...] = ("first_name",)
 _CLOCK = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")

@@ -50,7 +50,7 @@ def test_an_outreach_block_round_trips_through_the_store(
 def test_each_mistake_in_the_block_is_named_where_it_is() -> None:
     problems = _problems(
         outreach={
-            "channels": ["email", "telegram", "pigeon"],
+            "channels": ["email", "web", "pigeon"],
             "quiet_hours": {"start": "25:00", "end": "08:00"},
             "timezone_default": "Mars/Olympus",
             "subject": "Hi {{ frist_name }}",
@@ -58,7 +58,7 @@ def test_each_mistake_in_the_block_is_named_where_it_is() -> None:
         }
     )
     text = "\n".join(problems)
-    assert "outreach.channels[1]: 'telegram' is not built yet" in text
+    assert "outreach.channels[1]: 'web' is not built yet" in text
     assert "outreach.channels[2]: unknown channel 'pigeon'" in text
     assert "outreach.quiet_hours.start: must be a time like \"21:00\", got '25:00'" in text
     assert "outreach.timezone_default: unknown time zone 'Mars/Olympus'" in text
