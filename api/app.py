@@ -25,8 +25,18 @@ from api.rate_limits import token_buckets
 from api.routes import add_routes
 from api.schemas import MAX_BODY_BYTES
 from api.serving import ModelService
-from api.typedefs import API_KEYS, IDEMPOTENCY, METRICS, OFFERS, RATE_LIMITS, SERVICE, SETTINGS
+from api.typedefs import (
+    API_KEYS,
+    IDEMPOTENCY,
+    LINKING,
+    METRICS,
+    OFFERS,
+    RATE_LIMITS,
+    SERVICE,
+    SETTINGS,
+)
 from concierge.settings import Settings
+from store.account_linking import AccountLinking
 from store.api_idempotency import ApiIdempotencyKeys
 from store.api_keys import ApiKeys
 from store.db import make_engine, make_session_factory, upgrade, utcnow
@@ -54,6 +64,7 @@ def create_app(settings: Settings, *, refresh_seconds: float = REFRESH_SECONDS) 
         app[API_KEYS] = ApiKeys(sessions)
         app[OFFERS] = OfferDecider(sessions)
         app[IDEMPOTENCY] = ApiIdempotencyKeys(sessions)
+        app[LINKING] = AccountLinking(sessions)
         limits = token_buckets(
             settings.redis_url, settings.api_rate_per_minute, settings.api_rate_burst
         )

@@ -22,6 +22,7 @@ SCOPES: dict[str, str] = {
     "recommendations:read": "recommendations for a customer",
     "scores:read": "purchase propensity, segment and lifecycle stage of a customer",
     "offers:decide": "offer decisions for a customer, and recording them",
+    "identities:write": "one-time codes that link a customer's messaging account (Telegram)",
 }
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="concierge-api"'}
 

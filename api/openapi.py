@@ -54,6 +54,19 @@ def openapi_document(endpoints: tuple[Endpoint, ...]) -> dict[str, Any]:
             },
         }
     }
+    paths["/v1/docs"] = {
+        "get": {
+            "operationId": "getDocs",
+            "summary": "This document as a readable HTML page",
+            "security": [],
+            "responses": {
+                "200": {
+                    "description": "The endpoints, their parameters, bodies, answers and scopes",
+                    "content": {"text/html": {"schema": {"type": "string"}}},
+                }
+            },
+        }
+    }
     return {
         "openapi": "3.1.0",
         "info": {
@@ -73,6 +86,8 @@ def openapi_document(endpoints: tuple[Endpoint, ...]) -> dict[str, Any]:
                     "type": "http",
                     "scheme": "bearer",
                     "description": "An API key from `python -m api keys create`.",
+                    # Each scope a key can hold and what it opens (the docs page lists them).
+                    "x-scopes": dict(SCOPES),
                 }
             },
         },

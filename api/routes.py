@@ -18,6 +18,8 @@ from pydantic import BaseModel, ValidationError
 
 from api.auth import authorise
 from api.batch import NDJSON, batch_propensity
+from api.docs_page import render_docs
+from api.linking import issue_link_code
 from api.metrics import scrape
 from api.offers import idempotency_key, record_once, request_fingerprint
 from api.openapi import openapi_document
@@ -28,6 +30,7 @@ from api.schemas import (
     BatchResult,
     CustomerPath,
     Health,
+    LinkCode,
     Models,
     OfferDecision,
     OfferDecisionRequest,
@@ -117,6 +120,12 @@ async def _batch_propensity(request: web.Request, params: Params) -> web.StreamR
     return await batch_propensity(request)
 
 
+async def _link_code(request: web.Request, params: Params) -> web.Response:
+    customer = params["path"]
+    assert isinstance(customer, CustomerPath)
+    return await issue_link_code(request, customer.customer_id)
+
+
 async def _answer(work: Callable[..., BaseModel], *args: Any) -> BaseModel:
     """Run store and model work off the event loop; map what a caller can cause to problems."""
     try:
@@ -168,6 +177,18 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         body=OfferDecisionRequest,
         idempotent=True,
         problems=(404, 409, 413, 415, 422),
+    ),
+    Endpoint(
+        name="issueLinkCode",
+        method="POST",
+        path=f"{CUSTOMER}/link-codes",
+        summary="A one-time code (and Telegram deep link) that links the customer's Telegram "
+        "account; show it on their account page",
+        handler=_link_code,
+        response=LinkCode,
+        scope="identities:write",
+        path_params=CustomerPath,
+        problems=(404,),
     ),
     Endpoint(
         name="batchPropensity",
@@ -257,13 +278,18 @@ async def _openapi(request: web.Request) -> web.Response:
     return web.json_response(openapi_document(ENDPOINTS))
 
 
+async def _docs(request: web.Request) -> web.Response:
+    return web.Response(text=render_docs(openapi_document(ENDPOINTS)), content_type="text/html")
+
+
 async def _metrics(request: web.Request) -> web.Response:
     return scrape(request, request.app[METRICS], request.app[SETTINGS].metrics_token)
 
 
 def add_routes(app: web.Application) -> None:
-    """Register every endpoint, and the OpenAPI document generated from the same table."""
+    """Register every endpoint, and the OpenAPI document and docs page from the same table."""
     for endpoint in ENDPOINTS:
         app.router.add_route(endpoint.method, endpoint.path, _bind(endpoint), name=endpoint.name)
     app.router.add_get("/v1/openapi.json", _openapi, name="openapi")
+    app.router.add_get("/v1/docs", _docs, name="docs")
     app.router.add_get("/metrics", _metrics, name="metrics")

@@ -190,6 +190,22 @@ class BatchResult(Answer):
     error: BatchError | None = Field(description="Why this line has no answer.")
 
 
+class LinkCode(Answer):
+    """A one-time code the shop shows its signed-in customer, who sends it to the bot."""
+
+    customer_id: int
+    code: str = Field(
+        description="Shown to the customer once; it links one messaging account, once. "
+        "Issuing a new one cancels the customer's unused codes for the channel."
+    )
+    channel: Literal["telegram"]
+    expires_at: datetime = Field(description="After this (UTC) the bot refuses the code.")
+    deep_link: str | None = Field(
+        description="https://t.me/<bot>?start=<code>: opening it sends the code to the bot. "
+        "null while the shop has not configured TELEGRAM_BOT_NAME."
+    )
+
+
 class Health(Answer):
     status: Literal["ok"]
     models_loaded: list[str]

@@ -12,6 +12,7 @@ from api.offers import OfferDecider
 from api.rate_limits import TokenBuckets
 from api.serving import ModelService
 from concierge.settings import Settings
+from store.account_linking import AccountLinking
 from store.api_idempotency import ApiIdempotencyKeys
 from store.api_keys import ApiKeys
 
@@ -22,5 +23,6 @@ OFFERS = web.AppKey("offers", OfferDecider)
 IDEMPOTENCY = web.AppKey("idempotency", ApiIdempotencyKeys)
 RATE_LIMITS = web.AppKey("rate_limits", TokenBuckets)
 METRICS = web.AppKey("metrics", ApiMetrics)
+LINKING = web.AppKey("linking", AccountLinking)
 # The public id of the key that made the request (for the call log).
 KEY_ID = web.RequestKey("key_id", str)
