@@ -53,6 +53,10 @@ class TelegramAPI:
         self.bot_name = bot_name
         self.port = free_port()
         self.calls: list[Call] = []
+        # Chats whose user blocked the bot: sendMessage answers 403, as Telegram does.
+        self.blocked: set[int] = set()
+        # Chats answered 429 (too many requests), for retry-later tests.
+        self.throttled: set[int] = set()
         self._lock = threading.Lock()
         self._message_ids = itertools.count(1)
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -90,6 +94,11 @@ class TelegramAPI:
         else:
             raw = dict(await request.post())
         params = {k: _decoded(v) for k, v in raw.items()}
+        refusal = self._refusal(method, params)
+        if refusal is not None:
+            with self._lock:
+                self.calls.append(Call(method, params))
+            return web.json_response(refusal, status=refusal["error_code"])
         answer = self._answer(method, params)
         if answer is None:
             return web.json_response(
@@ -98,6 +107,25 @@ class TelegramAPI:
         with self._lock:
             self.calls.append(Call(method, params))
         return web.json_response({"ok": True, "result": answer})
+
+    def _refusal(self, method: str, params: dict[str, Any]) -> dict[str, Any] | None:
+        if method not in ("sendMessage", "sendPhoto"):
+            return None
+        chat = int(params.get("chat_id", 0))
+        if chat in self.blocked:
+            return {
+                "ok": False,
+                "error_code": 403,
+                "description": "Forbidden: bot was blocked by the user",
+            }
+        if chat in self.throttled:
+            return {
+                "ok": False,
+                "error_code": 429,
+                "description": "Too Many Requests: retry after 5",
+                "parameters": {"retry_after": 5},
+            }
+        return None
 
     def _answer(self, method: str, params: dict[str, Any]) -> Any:
         if method == "getMe":
