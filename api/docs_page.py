@@ -10,10 +10,13 @@ a future model's description holds).
 from __future__ import annotations
 
 import json
+import re
 from html import escape
 from typing import Any
 
 METHODS = ("get", "post", "put", "patch", "delete")
+# `code` spans in the document's descriptions (Markdown, as OpenAPI allows), after escaping.
+CODE_SPAN = re.compile(r"`([^`]+)`")
 STYLE = """
 body{font:15px/1.5 system-ui,sans-serif;max-width:62rem;margin:2rem auto;padding:0 1rem;
 color:#1d2430}
@@ -60,7 +63,9 @@ def render_docs(document: dict[str, Any]) -> str:
 
 
 def _paragraph(text: Any) -> str:
-    return f"<p>{escape(str(text))}</p>" if text else ""
+    if not text:
+        return ""
+    return "<p>" + CODE_SPAN.sub(r"<code>\1</code>", escape(str(text))) + "</p>"
 
 
 def _scopes(document: dict[str, Any]) -> str:

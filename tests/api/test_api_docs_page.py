@@ -20,7 +20,7 @@ HOSTILE = "<script>alert('x')</script>"
 def hostile_document() -> dict[str, Any]:
     return {
         "openapi": "3.1.0",
-        "info": {"title": HOSTILE, "version": "1", "description": f"about {HOSTILE}"},
+        "info": {"title": HOSTILE, "version": "1", "description": f"about `{HOSTILE}`"},
         "paths": {
             "/v1/things/{id}": {
                 "post": {
@@ -59,6 +59,7 @@ def test_every_text_of_the_document_is_escaped() -> None:
 
     assert "<script" not in page
     assert "&lt;script&gt;" in page
+    assert "about <code>&lt;script&gt;" in page  # a Markdown code span, its text escaped
     assert "onmouseover='" not in page
     assert "<td>size</td><td>integer</td><td>yes</td>" in page
     assert "<span class='scope'>things:write</span>" in page
