@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from promotions.assignment import NO_OFFER_ARMS, Arm
 from promotions.campaigns import money
+from promotions.outreach_results import ChannelCounts
 from promotions.results import ArmResult, ResultsReport
 
 
@@ -47,6 +48,12 @@ def _arm_row(arm: ArmResult, show_funnel: bool) -> list[str]:
     ]
 
 
+def _channel(counts: ChannelCounts) -> str:
+    name = {"email": "e-mail", "telegram": "Telegram"}.get(counts.channel, counts.channel)
+    waiting = f", {counts.waiting} waiting" if counts.waiting else ""
+    return f"{name} {counts.sent} sent, {counts.bounced} bounced, {counts.failed} failed{waiting}"
+
+
 HEADERS = (
     "arm",
     "customers",
@@ -80,6 +87,8 @@ def format_results(report: ResultsReport) -> str:
             if a.customers or a.arm != Arm.HOLDOUT
         ]
         out.append("  " + table(HEADERS, rows).replace("\n", "\n  "))
+        if c.outreach:
+            out.append("  outreach messages: " + "; ".join(_channel(ch) for ch in c.outreach))
         if c.srm_warning:
             out.append(f"  WARNING: {c.srm_warning}")
         elif c.sample_ratio is not None:

@@ -22,6 +22,7 @@ from promotions.assignment import NO_OFFER_ARMS, Arm
 from promotions.campaigns import Campaign
 from promotions.decision import Response
 from promotions.models import PromoCampaign, PromoCoupon, PromoExposure
+from promotions.outreach_results import ChannelCounts, outreach_counts
 from promotions.repository import PromotionRepository
 from promotions.stats import Lift, SampleRatio, lift, sample_ratio_check, wilson_interval
 from store.db import utcnow
@@ -64,6 +65,8 @@ class CampaignResult:
     sample_ratio: SampleRatio | None
     expected_split: dict[str, float]
     observed_split: dict[str, int]
+    # Outreach messages by channel (sent, bounced, failed); empty for a chat-only campaign.
+    outreach: tuple[ChannelCounts, ...] = ()
 
     @property
     def srm_warning(self) -> str | None:
@@ -155,6 +158,7 @@ def campaign_results(
         groups[key][label].append(customer_id)
         outcomes[(key, customer_id)] = outcome(customer_id, at)
 
+    messages = outreach_counts(sessions)
     results = []
     for key in sorted(set(campaigns) | set(groups), key=lambda k: (k not in campaigns, k)):
         campaign = campaigns.get(key)
@@ -207,6 +211,7 @@ def campaign_results(
                 sample_ratio=ratio,
                 expected_split=expected,
                 observed_split=observed,
+                outreach=messages.get(key, ()),
             )
         )
 

@@ -15,13 +15,16 @@ import pytest
 from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
+from promotions.cli import main
 from promotions.models import OutreachMessage
 from promotions.outreach import OutreachRunner
+from promotions.outreach_results import ChannelCounts
 from promotions.outreach_telegram import TelegramSender
 from promotions.replies import OfferPayload
+from promotions.results import campaign_results
 from store.db import writing
 from store.models import Customer, Identity
-from tests.factories import add_customer
+from tests.factories import add_customer, sqlite_url
 from tests.promotions.conftest import FakeClock
 from tests.support.outreach import (
     CONSOLE_SECRET,
@@ -222,3 +225,39 @@ async def test_from_settings_sends_with_the_channels_token_and_api_url(
 
     assert report.sent_by_channel == {"telegram": 1}
     assert [str(c.params["chat_id"]) for c in api.calls_of("sendMessage")] == ["901"]
+
+
+async def test_results_count_outreach_messages_by_channel(
+    sessions: sessionmaker[Session],
+    smtp: SmtpRecorder,
+    api: TelegramAPI,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _customer(sessions, "t1@example.com", telegram_user=1001, marketing_consent=True)
+    _customer(sessions, "t2@example.com", telegram_user=1002, marketing_consent=True)
+    _customer(sessions, "mail@example.com", email_opt_in=True, marketing_consent=True)
+    _customer(sessions, "gone@example.com", email_opt_in=True, marketing_consent=True)
+    api.blocked.add(1002)
+    smtp.refuse.add("gone@example.com")
+    save_campaign(sessions, proactive_campaign(outreach=BOTH))
+    chat_only = proactive_campaign("chat_only", triggers=["returning_session_start"], outreach=None)
+    save_campaign(sessions, chat_only)
+    await _runner(sessions, smtp, api, FakeClock(NOON)).run()
+
+    report = campaign_results(sessions, now=NOON)
+
+    by_key = {c.key: c for c in report.campaigns}
+    assert by_key["winback"].outreach == (
+        ChannelCounts("email", sent=1, bounced=1),
+        ChannelCounts("telegram", sent=1, bounced=1),
+    )
+    assert by_key["winback"].exposed == 4  # the experiment's figures are still there
+    assert by_key["chat_only"].outreach == ()
+    assert main(["--db", sqlite_url(tmp_path), "results"]) == 0
+    printed = capsys.readouterr().out
+    assert (
+        "outreach messages: e-mail 1 sent, 1 bounced, 0 failed; "
+        "Telegram 1 sent, 1 bounced, 0 failed"
+    ) in printed
+    assert printed.count("outreach messages:") == 1
