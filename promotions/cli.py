@@ -3,7 +3,7 @@
 list | show KEY | preview --customer ID | validate FILE... | simulate | results |
 import FILE... | export DIR | redemptions | demo | outreach run [--dry-run]. The database is
 the one of ``concierge.settings`` (``CONCIERGE_DB_URL``) unless ``--db`` names another; its
-schema is brought up to date first. ``outreach run`` also reads the SMTP settings and
+schema is brought up to date first. ``outreach run`` also reads the SMTP and Telegram settings and
 ``CONSOLE_SECRET`` (which signs unsubscribe links) from the environment.
 """
 
@@ -71,7 +71,9 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("redemptions", help="mark coupons redeemed by orders carrying their codes")
     demo = sub.add_parser("demo", help="load the sample campaigns and simulate their history")
     demo.add_argument("--seed", type=int, default=7)
-    outreach = sub.add_parser("outreach", help="proactive campaigns: reach customers by e-mail")
+    outreach = sub.add_parser(
+        "outreach", help="proactive campaigns: reach customers by e-mail or Telegram"
+    )
     outreach_sub = outreach.add_subparsers(dest="outreach_command", required=True)
     run = outreach_sub.add_parser(
         "run", help="choose, record and send this run's messages (each exactly once)"
