@@ -33,7 +33,7 @@ from tests.support.outreach import (
     proactive_campaign,
     save_campaign,
 )
-from tests.support.servers import isolated_settings
+from tests.support.servers import free_port, isolated_settings
 from tests.support.smtp import SmtpRecorder, smtp_server
 from tests.support.telegram_api import (
     TELEGRAM_TEST_BOT,
@@ -261,3 +261,18 @@ async def test_results_count_outreach_messages_by_channel(
         "Telegram 1 sent, 1 bounced, 0 failed"
     ) in printed
     assert printed.count("outreach messages:") == 1
+
+
+async def test_telegram_unreachable_leaves_its_messages_and_still_sends_e_mail(
+    sessions: sessionmaker[Session], smtp: SmtpRecorder
+) -> None:
+    tg = _customer(sessions, "tg@example.com", telegram_user=1101, marketing_consent=True)
+    mail = _customer(sessions, "m@example.com", email_opt_in=True, marketing_consent=True)
+    save_campaign(sessions, proactive_campaign(outreach=BOTH))
+    down = TelegramSender(TELEGRAM_TEST_TOKEN, f"http://127.0.0.1:{free_port()}", timeout=5)
+
+    report = await make_runner(sessions, smtp.port, FakeClock(NOON), telegram=down).run()
+
+    assert report.telegram_unreachable and not report.relay_unreachable
+    assert "Telegram could not be reached: its messages wait for the next run" in report.lines()
+    assert _channels(sessions) == {tg: ("telegram", "pending"), mail: ("email", "sent")}
