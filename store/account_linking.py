@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from store.db import UnitOfWork
 from store.errors import CustomerNotFound
+from store.identities import put_identity
 from store.link_codes import LinkAttempt, LinkCode
 from store.models import ChatSession, Customer, Identity
 from store.views import CustomerView
@@ -193,23 +194,7 @@ class AccountLinking(UnitOfWork):
         return LinkOutcome.LINKED, CustomerView.of(customer) if customer else None
 
     def _link(self, s: Session, channel: str, channel_user_id: str, customer_id: int) -> None:
-        identity = s.scalar(
-            select(Identity).where(
-                Identity.channel == channel, Identity.channel_user_id == channel_user_id
-            )
-        )
-        if identity is None:
-            s.add(
-                Identity(
-                    channel=channel,
-                    channel_user_id=channel_user_id,
-                    customer_id=customer_id,
-                    created_at=self._clock(),
-                )
-            )
-        else:
-            identity.customer_id = customer_id
-            identity.external_id = None
+        put_identity(s, channel, channel_user_id, customer_id, self._clock())
         # The chat session under way belongs to the customer from here on, so the session
         # history and the console show who it was.
         s.execute(

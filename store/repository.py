@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from store.db import Clock, make_engine, make_session_factory, utcnow
 from store.errors import CustomerNotFound, OrderNotFound, Refused
+from store.identities import put_identity
 from store.models import (
     Customer,
     Identity,
@@ -106,22 +107,7 @@ class ShopRepository(SessionHistory):
         with self._write() as s:
             if s.get(Customer, customer_id) is None:
                 raise CustomerNotFound(customer_id)
-            identity = s.scalar(
-                select(Identity).where(
-                    Identity.channel == channel, Identity.channel_user_id == channel_user_id
-                )
-            )
-            if identity is None:
-                s.add(
-                    Identity(
-                        channel=channel,
-                        channel_user_id=channel_user_id,
-                        customer_id=customer_id,
-                        created_at=self._clock(),
-                    )
-                )
-            elif identity.customer_id != customer_id:
-                identity.customer_id = customer_id
+            put_identity(s, channel, channel_user_id, customer_id, self._clock())
 
     def link_vouched_customer(
         self, channel: str, channel_user_id: str, external_id: str
@@ -135,17 +121,7 @@ class ShopRepository(SessionHistory):
             customer = s.scalar(select(Customer).where(Customer.external_ref == external_id))
             if customer is None:
                 return None
-            identity = s.scalar(
-                select(Identity).where(
-                    Identity.channel == channel, Identity.channel_user_id == channel_user_id
-                )
-            )
-            if identity is None:
-                identity = Identity(
-                    channel=channel, channel_user_id=channel_user_id, created_at=self._clock()
-                )
-                s.add(identity)
-            identity.customer_id = customer.id
+            identity = put_identity(s, channel, channel_user_id, customer.id, self._clock())
             identity.external_id = external_id
             return CustomerView.of(customer)
 
