@@ -220,7 +220,20 @@ async def test_rabbitmq_down_conversations_go_on_and_kept_events_arrive_when_it_
     with paused(broker_stack.stack.services["rasa"].process):
         await asyncio.to_thread(rabbit.start)
         await until(lambda: _consumer_queues_back(rabbit), 60, "the consoles' queues again")
-    await until(lambda: observer.of(during) == stored, 90, "the kept events after RabbitMQ")
+    # Kept events are published at least once (bot/event_broker.py: a copy whose confirm came
+    # late is sent again), so a second copy is allowed; a missing or reordered one is not.
+    try:
+        await until(
+            lambda: first_copies(observer.of(during)) == stored,
+            90,
+            "the kept events after RabbitMQ",
+        )
+    except AssertionError as timeout:
+        missing = [e for e in stored if e not in observer.of(during)]
+        raise AssertionError(
+            f"{timeout}; stored {len(stored)}, observed {len(observer.of(during))}, "
+            f"missing {missing}, observed in order {observer.of(during)}"
+        ) from None
 
     async def console_feed_has_them() -> bool:
         body = await live(staff, before_outage, source="broker")
@@ -242,11 +255,17 @@ async def test_rabbitmq_down_conversations_go_on_and_kept_events_arrive_when_it_
     assert all(answers), "a turn during the outage went unanswered"
     assert offline["source"] == "store" and during not in offline["conversation_senders"]
     assert ("session_started" in {kind for kind, _ in stored}) and len(stored) > 5
-    assert downstream == stored  # the shop's queue has every outage event, once, in order
+    # The shop's queue has every outage event, in order (a late-confirmed copy may come twice).
+    assert first_copies(downstream) == stored
     # The page drawn before the outage is answered from the store: the console's record of
     # that time has a hole, but the store's rows are whole.
     assert page["source"] == "store" and during in page["handoff_senders"]
     assert recovered["source"] == "broker" and recovered["broker"]["connected"]
+
+
+def first_copies(events: list[tuple[str, float]]) -> list[tuple[str, float]]:
+    """Each event once, in the order its first copy arrived."""
+    return list(dict.fromkeys(events))
 
 
 @contextlib.contextmanager
