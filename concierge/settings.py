@@ -13,21 +13,27 @@ it lives in ``bot/domain/session.yml`` (``session_config.session_expiration_time
 from __future__ import annotations
 
 import functools
-import ipaddress
 import json
-import os
-import re
 import secrets
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
-from email.utils import parseaddr
 from pathlib import Path
 from typing import ParamSpec, TypeVar
-from urllib.parse import urlsplit
 
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+from concierge.env_values import (
+    SettingsError,
+    addresses_env,
+    count_env,
+    db_url_env,
+    env,
+    flag_env,
+    origins_env,
+    outreach_env,
+    port_env,
+    service_url_env,
+    telegram_env,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -36,10 +42,6 @@ SETTINGS_EXIT_CODE = 2
 
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
-
-
-class SettingsError(ValueError):
-    """An environment variable holds a value Concierge cannot use; the message says how to fix it."""
 
 
 def exits_on_settings_error(main: Callable[_P, _R]) -> Callable[_P, _R]:
@@ -56,111 +58,6 @@ def exits_on_settings_error(main: Callable[_P, _R]) -> Callable[_P, _R]:
     return guarded
 
 
-def _env(name: str, default: str) -> str:
-    value = os.environ.get(name, "").strip()
-    return value or default
-
-
-def _port_env(name: str, default: int, *, lowest: int = 1) -> int:
-    """A TCP port from the environment; ``lowest=0`` where 0 means "serve none"."""
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        port = int(raw)
-    except ValueError:
-        port = -1
-    if not lowest <= port <= 65535:
-        raise SettingsError(
-            f"{name} must be a port number from {lowest} to 65535 "
-            f"(e.g. {name}={default}), got {raw!r}."
-        )
-    return port
-
-
-def _count_env(name: str, default: int, *, lowest: int = 1, highest: int = 1_000_000) -> int:
-    """A whole number from the environment (a rate, a size), within ``lowest``..``highest``."""
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        value = lowest - 1
-    if not lowest <= value <= highest:
-        raise SettingsError(
-            f"{name} must be a whole number from {lowest} to {highest} "
-            f"(e.g. {name}={default}), got {raw!r}."
-        )
-    return value
-
-
-# The databases Concierge is tested on (the store and Rasa's tracker store alike).
-SUPPORTED_DATABASES = ("sqlite", "postgresql")
-
-
-def _db_url_env(name: str, default: str) -> str:
-    """A SQLite or PostgreSQL URL SQLAlchemy can read: ``dialect[+driver]://...``."""
-    raw = _env(name, default)
-    example = "sqlite:///var/concierge.db or postgresql+psycopg://user:password@host/concierge"
-    try:
-        url = make_url(raw)
-        if url.get_backend_name() not in SUPPORTED_DATABASES:
-            raise SettingsError(
-                f"{name} must be a SQLite or PostgreSQL URL such as {example}, got {raw!r}."
-            )
-        if url.drivername in ("postgresql+psycopg", "postgresql+psycopg2"):
-            # Each environment opens PostgreSQL with its own driver (store.db.main_env_url:
-            # psycopg 3; concierge.rasa_endpoints: psycopg2), so either is accepted where this
-            # SQLAlchemy lacks its dialect (Rasa's SQLAlchemy 1.4 has none for psycopg 3).
-            url = url.set(drivername="postgresql")
-        url.get_dialect()
-    except ArgumentError:
-        raise SettingsError(
-            f"{name} must be a database URL such as {example}, got {raw!r}."
-        ) from None
-    except NoSuchModuleError:
-        dialect = raw.split("://", 1)[0]
-        raise SettingsError(
-            f"{name} names a database SQLAlchemy does not know ({dialect!r}); "
-            f"use a URL such as {example}, got {raw!r}."
-        ) from None
-    return raw
-
-
-def _service_url_env(name: str, schemes: tuple[str, ...], example: str) -> str:
-    """An optional URL of a shared engine (Redis, RabbitMQ); empty means the embedded default."""
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return ""
-    parsed = urlsplit(raw)
-    try:
-        port = parsed.port  # raises ValueError on a port that is not a number
-    except ValueError:
-        port = -1
-    if parsed.scheme not in schemes or not parsed.hostname or port == -1:
-        raise SettingsError(
-            f"{name} must be a URL such as {example} ({' or '.join(schemes)}), got {raw!r}."
-        )
-    return raw
-
-
-def _addresses_env(name: str) -> tuple[str, ...]:
-    """Comma-separated IP addresses (the load balancers whose forwarded address is believed)."""
-    found = []
-    for item in os.environ.get(name, "").split(","):
-        address = item.strip()
-        if not address:
-            continue
-        try:
-            found.append(str(ipaddress.ip_address(address)))
-        except ValueError:
-            raise SettingsError(
-                f"{name} must list IP addresses like 127.0.0.1,10.0.0.5, got {address!r}."
-            ) from None
-    return tuple(found)
-
-
 # Secrets the services share, by the environment variable that carries each. Outside demo
 # mode a service that needs one refuses to start without it (Settings.require); in demo
 # mode (CONCIERGE_DEMO=1) missing ones are generated once into var/secrets.json.
@@ -171,109 +68,6 @@ SECRET_VARIABLES: dict[str, str] = {
     "action_token": "CONCIERGE_ACTION_TOKEN",
     "metrics_token": "CONCIERGE_METRICS_TOKEN",
 }
-
-
-def _flag_env(name: str) -> bool:
-    raw = os.environ.get(name, "").strip().lower()
-    if raw in ("", "0", "false", "no", "off"):
-        return False
-    if raw in ("1", "true", "yes", "on"):
-        return True
-    raise SettingsError(f"{name} must be 1 or 0 (e.g. {name}=1), got {raw!r}.")
-
-
-def _origins_env(name: str) -> tuple[str, ...]:
-    """Comma-separated web origins (``scheme://host[:port]``), as browsers send them."""
-    origins = []
-    for item in os.environ.get(name, "").split(","):
-        origin = item.strip().rstrip("/")
-        if not origin:
-            continue
-        scheme, sep, rest = origin.partition("://")
-        if scheme not in ("http", "https") or not sep or not rest or "/" in rest:
-            raise SettingsError(
-                f"{name} must list origins like https://shop.example,http://127.0.0.1:8081 "
-                f"(scheme and host, no path), got {origin!r}."
-            )
-        origins.append(origin)
-    return tuple(origins)
-
-
-# Telegram's webhook secret: 1-256 characters of A-Z, a-z, 0-9, _ and - (Bot API setWebhook).
-_TELEGRAM_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
-
-
-def _telegram_env() -> dict[str, str]:
-    """The Telegram channel's settings: all empty (channel off) or complete and usable."""
-    values = {
-        "TELEGRAM_BOT_TOKEN": _env("TELEGRAM_BOT_TOKEN", ""),
-        "TELEGRAM_BOT_NAME": _env("TELEGRAM_BOT_NAME", ""),
-        "TELEGRAM_WEBHOOK_URL": _env("TELEGRAM_WEBHOOK_URL", ""),
-    }
-    if not any(values.values()):
-        return {}
-    missing = [name for name, value in values.items() if not value]
-    if missing:
-        given = ", ".join(n for n in values if n not in missing)
-        raise SettingsError(
-            f"The Telegram channel needs {', '.join(missing)} too (it is on because "
-            f"{given} is set); see README 'Telegram'."
-        )
-    token, name, webhook = values.values()
-    if ":" not in token:
-        raise SettingsError(
-            "TELEGRAM_BOT_TOKEN must be the token BotFather gave, like 123456:ABC-..."
-        )
-    if urlsplit(webhook).scheme != "https" or not urlsplit(webhook).hostname:
-        raise SettingsError(
-            "TELEGRAM_WEBHOOK_URL must be the public https:// address Telegram posts to, e.g. "
-            f"https://chat.shop.example/webhooks/telegram/webhook, got {webhook!r}."
-        )
-    secret = _env("TELEGRAM_SECRET_TOKEN", "")
-    if secret and not _TELEGRAM_SECRET.fullmatch(secret):
-        raise SettingsError(
-            "TELEGRAM_SECRET_TOKEN must be 1-256 characters of letters, digits, _ and -."
-        )
-    api_url = _env("TELEGRAM_API_URL", "https://api.telegram.org").rstrip("/")
-    if urlsplit(api_url).scheme not in ("http", "https") or not urlsplit(api_url).hostname:
-        raise SettingsError(
-            f"TELEGRAM_API_URL must be an http(s) URL like https://api.telegram.org, got {api_url!r}."
-        )
-    return {
-        "telegram_token": token,
-        "telegram_bot_name": name.removeprefix("@"),
-        "telegram_webhook_url": webhook,
-        "telegram_secret_token": secret,
-        "telegram_api_url": api_url,
-    }
-
-
-def _outreach_env() -> dict[str, str]:
-    """Proactive outreach by e-mail: the SMTP relay, the sender, the public address of links."""
-    sender = _env("OUTREACH_FROM", "Concierge demo shop <shop@localhost>")
-    if "@" not in parseaddr(sender)[1]:
-        raise SettingsError(
-            f"OUTREACH_FROM must be an e-mail address, e.g. 'Shop <offers@shop.example>', "
-            f"got {sender!r}."
-        )
-    user, password = _env("SMTP_USERNAME", ""), _env("SMTP_PASSWORD", "")
-    if bool(user) != bool(password):
-        raise SettingsError("Set SMTP_USERNAME and SMTP_PASSWORD together (or neither).")
-    public = _env("CONCIERGE_PUBLIC_URL", "").rstrip("/")
-    if public and (
-        urlsplit(public).scheme not in ("http", "https") or not urlsplit(public).hostname
-    ):
-        raise SettingsError(
-            "CONCIERGE_PUBLIC_URL must be the console's address as customers reach it, "
-            f"e.g. https://chat.shop.example, got {public!r}."
-        )
-    return {
-        "smtp_host": _env("SMTP_HOST", "127.0.0.1"),
-        "smtp_username": user,
-        "smtp_password": password,
-        "outreach_from": sender,
-        "public_url": public,
-    }
 
 
 def demo_secrets(var_dir: Path) -> dict[str, str]:
@@ -398,50 +192,50 @@ class Settings:
     @classmethod
     def from_env(cls) -> Settings:
         """Settings from the environment; raises :class:`SettingsError` on unusable values."""
-        var_dir = Path(_env("CONCIERGE_VAR_DIR", str(ROOT / "var"))).resolve()
-        demo = _flag_env("CONCIERGE_DEMO")
+        var_dir = Path(env("CONCIERGE_VAR_DIR", str(ROOT / "var"))).resolve()
+        demo = flag_env("CONCIERGE_DEMO")
         generated = demo_secrets(var_dir) if demo else {}
         secret_values = {
-            name: _env(variable, "") or generated.get(name, "")
+            name: env(variable, "") or generated.get(name, "")
             for name, variable in SECRET_VARIABLES.items()
         }
-        host = _env("CONCIERGE_HOST", "127.0.0.1")
+        host = env("CONCIERGE_HOST", "127.0.0.1")
         return cls(
             var_dir=var_dir,
-            db_url=_db_url_env("CONCIERGE_DB_URL", f"sqlite:///{var_dir / 'concierge.db'}"),
-            tracker_db_url=_db_url_env(
+            db_url=db_url_env("CONCIERGE_DB_URL", f"sqlite:///{var_dir / 'concierge.db'}"),
+            tracker_db_url=db_url_env(
                 "CONCIERGE_TRACKER_DB_URL", f"sqlite:///{var_dir / 'tracker.db'}"
             ),
             artifacts_dir=Path(
-                _env("CONCIERGE_ARTIFACTS_DIR", str(var_dir / "artifacts"))
+                env("CONCIERGE_ARTIFACTS_DIR", str(var_dir / "artifacts"))
             ).resolve(),
             policy_file=Path(
-                _env("CONCIERGE_POLICY_FILE", str(ROOT / "store" / "shop_policy.yml"))
+                env("CONCIERGE_POLICY_FILE", str(ROOT / "store" / "shop_policy.yml"))
             ).resolve(),
             host=host,
-            rasa_port=_port_env("RASA_PORT", 5005),
-            action_port=_port_env("ACTION_PORT", 5055),
-            console_port=_port_env("CONSOLE_PORT", 8080),
-            action_metrics_port=_port_env("ACTION_METRICS_PORT", 5056, lowest=0),
+            rasa_port=port_env("RASA_PORT", 5005),
+            action_port=port_env("ACTION_PORT", 5055),
+            console_port=port_env("CONSOLE_PORT", 8080),
+            action_metrics_port=port_env("ACTION_METRICS_PORT", 5056, lowest=0),
             demo=demo,
-            allowed_origins=_origins_env("CONCIERGE_ALLOWED_ORIGINS"),
-            rasa_host=_env("RASA_HOST", host),
-            action_host=_env("ACTION_HOST", host),
-            demo_shop_port=_port_env("DEMO_SHOP_PORT", 8081),
-            api_host=_env("API_HOST", host),
-            api_port=_port_env("API_PORT", 8090),
-            api_rate_per_minute=_count_env("API_RATE_PER_MINUTE", 120),
-            api_rate_burst=_count_env("API_RATE_BURST", 20),
-            redis_url=_service_url_env(
+            allowed_origins=origins_env("CONCIERGE_ALLOWED_ORIGINS"),
+            rasa_host=env("RASA_HOST", host),
+            action_host=env("ACTION_HOST", host),
+            demo_shop_port=port_env("DEMO_SHOP_PORT", 8081),
+            api_host=env("API_HOST", host),
+            api_port=port_env("API_PORT", 8090),
+            api_rate_per_minute=count_env("API_RATE_PER_MINUTE", 120),
+            api_rate_burst=count_env("API_RATE_BURST", 20),
+            redis_url=service_url_env(
                 "CONCIERGE_REDIS_URL", ("redis", "rediss"), "redis://127.0.0.1:6379/0"
             ),
-            broker_url=_service_url_env(
+            broker_url=service_url_env(
                 "CONCIERGE_BROKER_URL", ("amqp", "amqps"), "amqp://user:password@127.0.0.1:5672/"
             ),
-            trusted_proxies=_addresses_env("CONCIERGE_TRUSTED_PROXIES"),
-            instance_name=_env("CONCIERGE_INSTANCE", "main"),
-            **_telegram_env(),
-            smtp_port=_port_env("SMTP_PORT", 1025),
-            **_outreach_env(),
+            trusted_proxies=addresses_env("CONCIERGE_TRUSTED_PROXIES"),
+            instance_name=env("CONCIERGE_INSTANCE", "main"),
+            **telegram_env(),
+            smtp_port=port_env("SMTP_PORT", 1025),
+            **outreach_env(),
             **secret_values,
         )

@@ -3,7 +3,7 @@
 ``campaign_from_dict`` turns the plain mapping of a YAML file or a database row into a
 ``Campaign`` after checking every part of it — the eligibility rule, the templates, the
 coupon, the weights, the caps — and reports every problem at once, each naming where it is
-(``variants[1].coupon.kind: ...``). ``campaign_to_dict`` is its inverse, for export.
+(``variants[1].coupon.kind: ...``). ``promotions.campaign_export.campaign_to_dict`` is its inverse.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Any, Literal, get_args
 from concierge.formatting import money  # re-exported: cli, coupons, report use it
 from promotions.checking import FieldChecker
 from promotions.eligibility import Rule, RuleError
-from promotions.outreach_spec import OutreachSpec, outreach_from_dict, outreach_to_dict
+from promotions.outreach_spec import OutreachSpec, outreach_from_dict
 from promotions.replies import BUTTON_ACTIONS, BUTTON_PAYLOADS, ButtonAction, OfferPayload
 from promotions.templates import ACCEPTED_SLOTS, OFFER_SLOTS, TemplateProblem, check_template
 from promotions.triggers import TRIGGERS, Trigger
@@ -338,52 +338,6 @@ def _buttons(check: FieldChecker, raw: Any, where: str) -> tuple[Button, ...]:
             continue
         buttons.append(Button(title, ButtonAction(action)))
     return tuple(buttons)
-
-
-def campaign_to_dict(campaign: Campaign) -> dict[str, Any]:
-    """The plain mapping of ``campaign``, as written to YAML; ``campaign_from_dict`` inverts it."""
-    caps: dict[str, Any] = {
-        "max_per_customer": campaign.max_per_customer,
-        "cooldown_days": campaign.cooldown_days,
-        "coupon_budget": campaign.coupon_budget,
-    }
-    data: dict[str, Any] = {
-        "key": campaign.key,
-        "name": campaign.name,
-        "description": campaign.description,
-        "status": campaign.status,
-        "priority": campaign.priority,
-        "starts_at": campaign.starts_at.isoformat() if campaign.starts_at else None,
-        "ends_at": campaign.ends_at.isoformat() if campaign.ends_at else None,
-        "triggers": [str(t) for t in campaign.triggers],
-        "eligibility": campaign.eligibility,
-        "control_share": campaign.control_share,
-        "caps": caps,
-        "variants": [_variant_to_dict(v) for v in campaign.variants],
-    }
-    if campaign.outreach is not None:
-        data["outreach"] = outreach_to_dict(campaign.outreach)
-    return data
-
-
-def _variant_to_dict(variant: Variant) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "key": variant.key,
-        "weight": variant.weight,
-        "template": variant.template,
-        "accepted_template": variant.accepted_template,
-        "buttons": [{"title": b.title, "action": str(b.action)} for b in variant.buttons],
-    }
-    if variant.coupon:
-        c = variant.coupon
-        data["coupon"] = {
-            "kind": c.kind,
-            "value": c.value,
-            "min_basket": c.min_basket,
-            "validity_days": c.validity_days,
-            "currency": c.currency,
-        }
-    return data
 
 
 def settings_from_dict(data: Any, source: str = "global_settings") -> GlobalSettings:

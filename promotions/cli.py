@@ -23,7 +23,8 @@ import yaml
 from sqlalchemy.orm import Session, sessionmaker
 
 from concierge.settings import Settings, exits_on_settings_error
-from promotions.campaigns import CampaignError, campaign_to_dict, money
+from promotions.campaign_export import campaign_to_dict
+from promotions.campaigns import CampaignError, money
 from promotions.coupons import scan_redemptions
 from promotions.decision import OfferContext
 from promotions.files import read_campaign_file, write_campaign_dir

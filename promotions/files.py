@@ -11,12 +11,12 @@ from pathlib import Path
 
 import yaml
 
+from promotions.campaign_export import campaign_to_dict
 from promotions.campaigns import (
     Campaign,
     CampaignError,
     GlobalSettings,
     campaign_from_dict,
-    campaign_to_dict,
     settings_from_dict,
 )
 

@@ -16,12 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from promotions.assignment import Arm
-from promotions.campaigns import (
-    Campaign,
-    GlobalSettings,
-    campaign_from_dict,
-    campaign_to_dict,
-)
+from promotions.campaign_export import campaign_to_dict
+from promotions.campaigns import Campaign, GlobalSettings, campaign_from_dict
 from promotions.decision import PastOffer, Response
 from promotions.models import PromoCampaign, PromoExposure, PromoSettings, PromoVariant
 from promotions.triggers import Trigger

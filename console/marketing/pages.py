@@ -38,12 +38,12 @@ from console.marketing.form import (
     parse_number,
 )
 from console.staff.auth import requires, see_other
+from promotions.campaign_export import campaign_to_dict
 from promotions.campaigns import (
     STATUSES,
     Campaign,
     CampaignError,
     GlobalSettings,
-    campaign_to_dict,
     settings_from_dict,
 )
 from promotions.outreach_spec import outreach_to_dict

@@ -128,16 +128,19 @@ def test_the_readme_documents_exactly_the_variables_settings_reads() -> None:
 
 
 def _variables_settings_reads() -> set[str]:
-    """The names passed to the ``_env`` helpers in settings.py, and the secrets' variables."""
-    tree = ast.parse(SETTINGS_FILE.read_text())
+    """The names passed to the env readers in settings.py and env_values.py, and the secrets'."""
+    calls = [
+        node
+        for path in (SETTINGS_FILE, SETTINGS_FILE.with_name("env_values.py"))
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.Call)
+    ]
     # The secrets are read in a loop over SECRET_VARIABLES, not one literal per call.
     return set(SECRET_VARIABLES.values()) | {
         node.args[0].value
-        for node in ast.walk(tree)
-        if isinstance(node, ast.Call)
-        and isinstance(node.func, ast.Name)
-        and node.func.id.startswith("_")
-        and node.func.id.endswith("_env")
+        for node in calls
+        if isinstance(node.func, ast.Name)
+        and (node.func.id == "env" or node.func.id.endswith("_env"))
         and node.args
         and isinstance(node.args[0], ast.Constant)
         and isinstance(node.args[0].value, str)

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from promotions.campaigns import CampaignError, campaign_from_dict, campaign_to_dict
+from promotions.campaign_export import campaign_to_dict
+from promotions.campaigns import CampaignError, campaign_from_dict
 from promotions.files import SAMPLE_DIR, read_campaign_dir, read_campaign_file, write_campaign_dir
 from tests.promotions.conftest import campaign_dict
 

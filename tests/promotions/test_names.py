@@ -9,7 +9,8 @@ import pytest
 import yaml
 
 from promotions.assignment import Arm
-from promotions.campaigns import CampaignError, CouponSpec, campaign_from_dict, campaign_to_dict
+from promotions.campaign_export import campaign_to_dict
+from promotions.campaigns import CampaignError, CouponSpec, campaign_from_dict
 from promotions.decision import OfferContext, Outcome, PastOffer, Response
 from promotions.eligibility import FieldSpec
 from promotions.replies import BUTTON_PAYLOADS, ButtonAction, OfferPayload

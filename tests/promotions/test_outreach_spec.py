@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from promotions.campaigns import CampaignError, campaign_from_dict, campaign_to_dict
+from promotions.campaign_export import campaign_to_dict
+from promotions.campaigns import CampaignError, campaign_from_dict
 from promotions.cli import main
 from promotions.outreach_spec import QuietHours
 from promotions.repository import PromotionRepository
