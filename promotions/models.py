@@ -170,3 +170,9 @@ class OutreachMessage(Base):
     sending_at: Mapped[datetime | None] = mapped_column(DateTime)
     sent_at: Mapped[datetime | None] = mapped_column(DateTime)
     error: Mapped[str | None] = mapped_column(String(500))
+    # Revision 0012: the text of a message waiting in the web chat (NULL for other channels),
+    # when the web chat showed it, and the first tracked open and click.
+    body: Mapped[str | None] = mapped_column(Text)
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime)
+    opened_at: Mapped[datetime | None] = mapped_column(DateTime)
+    clicked_at: Mapped[datetime | None] = mapped_column(DateTime)

@@ -63,6 +63,8 @@ class Customer(Base):
     sms_opt_in: Mapped[bool] = mapped_column(Boolean, default=False)
     offers_opt_out: Mapped[bool] = mapped_column(Boolean, default=False)
     preferred_channel: Mapped[str | None] = mapped_column(String(20))
+    # IANA time zone (``Europe/Berlin``) for outreach quiet hours; NULL: the campaign's default.
+    timezone: Mapped[str | None] = mapped_column(String(64))
     # Generator-made taste (category -> weight, price band); models learn it from orders.
     preferences: Mapped[dict[str, Any]] = mapped_column(default=dict)
     # Segment / lifecycle / propensity tags written by recsys.
