@@ -21,6 +21,7 @@ from api.call_log import call_log
 from api.metrics import ApiMetrics
 from api.offers import OfferDecider
 from api.problems import problems
+from api.products import EncoderFactory, ProductAnswers, serving_encoder
 from api.rate_limits import token_buckets
 from api.routes import add_routes
 from api.schemas import MAX_BODY_BYTES
@@ -31,6 +32,7 @@ from api.typedefs import (
     LINKING,
     METRICS,
     OFFERS,
+    PRODUCTS,
     RATE_LIMITS,
     SERVICE,
     SETTINGS,
@@ -50,8 +52,17 @@ IDEMPOTENCY_KEPT = timedelta(days=1)
 PURGE_SECONDS = 3600.0
 
 
-def create_app(settings: Settings, *, refresh_seconds: float = REFRESH_SECONDS) -> web.Application:
-    """Build the API application for ``settings``."""
+def create_app(
+    settings: Settings,
+    *,
+    refresh_seconds: float = REFRESH_SECONDS,
+    encoder_factory: EncoderFactory = serving_encoder,
+) -> web.Application:
+    """Build the API application for ``settings``.
+
+    ``encoder_factory`` makes the search's text encoder on the first search (the packaged
+    model by default; a test points it at a folder without one to see the 503).
+    """
     # call_log is outermost so it sees the status the problems middleware answered with.
     app = web.Application(middlewares=[call_log, problems], client_max_size=MAX_BODY_BYTES)
     app[SETTINGS] = settings
@@ -72,6 +83,7 @@ def create_app(settings: Settings, *, refresh_seconds: float = REFRESH_SECONDS) 
         service = ModelService(settings.artifacts_dir, sessions)
         await asyncio.to_thread(service.refresh)
         app[SERVICE] = service
+        app[PRODUCTS] = ProductAnswers(service, encoder_factory)
         tasks = [
             asyncio.create_task(_keep_fresh(service, refresh_seconds)),
             asyncio.create_task(_purge_idempotency_keys(app[IDEMPOTENCY])),

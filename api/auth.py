@@ -19,7 +19,7 @@ from store.api_keys import ApiKeyView
 
 # Every scope a key can grant, and what it opens.
 SCOPES: dict[str, str] = {
-    "recommendations:read": "recommendations for a customer",
+    "recommendations:read": "recommendations for a customer, similar products, product search",
     "scores:read": "purchase propensity, segment and lifecycle stage of a customer",
     "offers:decide": "offer decisions for a customer, and recording them",
     "identities:write": "one-time codes that link a customer's messaging account (Telegram)",

@@ -24,8 +24,10 @@ from api.metrics import scrape
 from api.offers import idempotency_key, record_once, request_fingerprint
 from api.openapi import openapi_document
 from api.problems import ApiProblem, invalid_parameters
+from api.products import EncoderUnavailable, UnknownProduct
 from api.schemas import (
     MAX_BATCH_LINES,
+    MAX_BODY_BYTES,
     BatchItem,
     BatchResult,
     CustomerPath,
@@ -34,12 +36,17 @@ from api.schemas import (
     Models,
     OfferDecision,
     OfferDecisionRequest,
+    ProductPath,
+    ProductSearch,
+    ProductSearchQuery,
     Propensity,
     Recommendations,
     RecommendationsQuery,
+    SimilarProducts,
+    SimilarQuery,
 )
 from api.serving import ModelUnavailable, UnknownCustomer
-from api.typedefs import IDEMPOTENCY, KEY_ID, METRICS, OFFERS, SERVICE, SETTINGS
+from api.typedefs import IDEMPOTENCY, KEY_ID, METRICS, OFFERS, PRODUCTS, SERVICE, SETTINGS
 
 Params = dict[str, BaseModel]
 Handler = Callable[[web.Request, Params], Awaitable[BaseModel | web.StreamResponse]]
@@ -81,6 +88,16 @@ async def _propensity(request: web.Request, params: Params) -> BaseModel:
     customer = params["path"]
     assert isinstance(customer, CustomerPath)
     return await _answer(request.app[SERVICE].propensity, customer.customer_id)
+
+
+async def _similar(request: web.Request, params: Params) -> BaseModel:
+    product = params["path"]
+    assert isinstance(product, ProductPath) and isinstance(params["query"], SimilarQuery)
+    return await _answer(request.app[PRODUCTS].similar, product.product_id, params["query"])
+
+
+async def _search(request: web.Request, params: Params) -> BaseModel:
+    return await _answer(request.app[PRODUCTS].search, params["query"])
 
 
 async def _models(request: web.Request, params: Params) -> BaseModel:
@@ -130,13 +147,17 @@ async def _answer(work: Callable[..., BaseModel], *args: Any) -> BaseModel:
     """Run store and model work off the event loop; map what a caller can cause to problems."""
     try:
         return await asyncio.to_thread(work, *args)
-    except (UnknownCustomer, ModelUnavailable) as exc:
+    except (UnknownCustomer, UnknownProduct, ModelUnavailable) as exc:
         raise _problem_of(exc) from None
 
 
-def _problem_of(exc: UnknownCustomer | ModelUnavailable) -> ApiProblem:
+def _problem_of(exc: UnknownCustomer | UnknownProduct | ModelUnavailable) -> ApiProblem:
     if isinstance(exc, UnknownCustomer):
         return ApiProblem("not-found", f"There is no customer with id {exc.args[0]}.")
+    if isinstance(exc, UnknownProduct):
+        return ApiProblem("not-found", str(exc))
+    if isinstance(exc, EncoderUnavailable):
+        return ApiProblem("model-unavailable", str(exc))
     return ApiProblem("model-unavailable", f"{exc} Train it with `python -m recsys train`.")
 
 
@@ -204,6 +225,31 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         problems=(413, 415),
     ),
     Endpoint(
+        name="getSimilarProducts",
+        method="GET",
+        path="/v1/products/{product_id}/similar",
+        summary='Products like this one, as the chat\'s "more like this" finds them, '
+        "with scores and reasons",
+        handler=_similar,
+        response=SimilarProducts,
+        scope="recommendations:read",
+        path_params=ProductPath,
+        query=SimilarQuery,
+        problems=(404, 503),
+    ),
+    Endpoint(
+        name="searchProducts",
+        method="GET",
+        path="/v1/search/products",
+        summary="Products matching a shopper's words, within the price, category and colour "
+        "they name; says which constraints it understood",
+        handler=_search,
+        response=ProductSearch,
+        scope="recommendations:read",
+        query=ProductSearchQuery,
+        problems=(503,),
+    ),
+    Endpoint(
         name="listModels",
         method="GET",
         path="/v1/models",
@@ -221,6 +267,19 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         response=Health,
     ),
 )
+
+
+def _refuse_declared_oversize(request: web.Request) -> None:
+    """A 413 on the declared length alone, before one byte of the body is read.
+
+    aiohttp's own limit (``client_max_size``) applies while reading, to bodies sent without
+    a length (chunked); a declared 10 MB is refused without waiting for it.
+    """
+    if (request.content_length or 0) > MAX_BODY_BYTES:
+        raise ApiProblem(
+            "body-too-large",
+            f"The request body is larger than the {MAX_BODY_BYTES} bytes allowed.",
+        )
 
 
 async def _parse_body(request: web.Request, model: type[BaseModel]) -> BaseModel:
@@ -249,6 +308,7 @@ def _bind(endpoint: Endpoint) -> Callable[[web.Request], Awaitable[web.StreamRes
     """The aiohttp handler of an endpoint: key and scope, parameters, call, validated JSON."""
 
     async def handle(request: web.Request) -> web.StreamResponse:
+        _refuse_declared_oversize(request)
         if endpoint.scope is not None:
             await authorise(request, endpoint.scope)
         params: Params = {}

@@ -12,6 +12,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from promotions.triggers import Matter, Trigger
 
 MAX_K = 50
+# The longest search text read: a shopper's sentence, not a document.
+MAX_SEARCH_CHARS = 200
 # The largest request body the API reads (aiohttp answers 413 beyond it).
 MAX_BODY_BYTES = 64 * 1024
 # The most customers one batch call scores (413 beyond).
@@ -41,6 +43,28 @@ class RecommendationsQuery(Query):
     exclude_purchased: bool = Field(
         False, description="Leave out everything the customer ever bought."
     )
+
+
+class ProductPath(Query):
+    product_id: int = Field(
+        ge=1, le=2**63 - 1, description="The product's id in the shop database."
+    )
+
+
+class SimilarQuery(Query):
+    k: int = Field(10, ge=1, le=MAX_K, description=f"How many items, 1 to {MAX_K}.")
+
+
+class ProductSearchQuery(Query):
+    # At least one character that is not a space: a blank search asks for nothing.
+    q: str = Field(
+        min_length=1,
+        max_length=MAX_SEARCH_CHARS,
+        pattern=r"\S",
+        description='What the shopper is looking for, in their words: "a red lamp under £20". '
+        f"At most {MAX_SEARCH_CHARS} characters.",
+    )
+    k: int = Field(10, ge=1, le=MAX_K, description=f"How many items, 1 to {MAX_K}.")
 
 
 class Body(BaseModel):
@@ -97,6 +121,38 @@ class RecommendedItem(Answer):
 class Recommendations(Answer):
     customer_id: int
     model_version: str = Field(description="The recommender artifact's version that answered.")
+    items: list[RecommendedItem]
+
+
+class SimilarProducts(Answer):
+    """Products like one product, as the chat's "more like this" finds them."""
+
+    product_id: int
+    model_version: str = Field(description="The recommender artifact's version that answered.")
+    items: list[RecommendedItem] = Field(
+        description="In stock, the product itself left out; the reason names what they share."
+    )
+
+
+class Understood(Answer):
+    """What the search read in the text: the words it searched for and the hard constraints."""
+
+    text: str = Field(description="The text that was embedded, without the price phrase.")
+    min_price: float | None
+    max_price: float | None
+    categories: list[str] = Field(
+        description="Categories named in the text (items must be in one)."
+    )
+    colours: list[str] = Field(
+        description="Colours named in the text; when none in stock has one, the closest items "
+        "are shown and their reason says so."
+    )
+
+
+class ProductSearch(Answer):
+    query: str = Field(description="The text as it was sent.")
+    understood: Understood
+    model_version: str = Field(description="The search index artifact's version that answered.")
     items: list[RecommendedItem]
 
 

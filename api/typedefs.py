@@ -9,6 +9,7 @@ from aiohttp import web
 
 from api.metrics import ApiMetrics
 from api.offers import OfferDecider
+from api.products import ProductAnswers
 from api.rate_limits import TokenBuckets
 from api.serving import ModelService
 from concierge.settings import Settings
@@ -18,6 +19,7 @@ from store.api_keys import ApiKeys
 
 SETTINGS = web.AppKey("settings", Settings)
 SERVICE = web.AppKey("service", ModelService)
+PRODUCTS = web.AppKey("products", ProductAnswers)
 API_KEYS = web.AppKey("api_keys", ApiKeys)
 OFFERS = web.AppKey("offers", OfferDecider)
 IDEMPOTENCY = web.AppKey("idempotency", ApiIdempotencyKeys)
