@@ -60,6 +60,16 @@ def count_env(name: str, default: int, *, lowest: int = 1, highest: int = 1_000_
     return value
 
 
+def choice_env(name: str, choices: tuple[str, ...], default: str) -> str:
+    """One of ``choices`` from the environment (a model's name, say), ``default`` if unset."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    if raw not in choices:
+        raise SettingsError(f"{name} must be one of {', '.join(choices)}, got {raw!r}.")
+    return raw
+
+
 # The databases Concierge is tested on (the store and Rasa's tracker store alike).
 SUPPORTED_DATABASES = ("sqlite", "postgresql")
 

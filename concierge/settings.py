@@ -24,6 +24,7 @@ from typing import ParamSpec, TypeVar
 from concierge.env_values import (
     SettingsError,
     addresses_env,
+    choice_env,
     count_env,
     db_url_env,
     env,
@@ -34,6 +35,7 @@ from concierge.env_values import (
     service_url_env,
     telegram_env,
 )
+from recsys.names import DEFAULT_RECOMMENDER, RECOMMENDER_NAMES
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -153,6 +155,8 @@ class Settings:
     smtp_password: str = ""
     outreach_from: str = "Concierge demo shop <shop@localhost>"
     public_url: str = ""
+    # The recommender training fits and serving answers with (recsys/registry.py).
+    recommender: str = DEFAULT_RECOMMENDER
 
     @property
     def telegram_enabled(self) -> bool:
@@ -237,5 +241,6 @@ class Settings:
             **telegram_env(),
             smtp_port=port_env("SMTP_PORT", 1025),
             **outreach_env(),
+            recommender=choice_env("CONCIERGE_RECOMMENDER", RECOMMENDER_NAMES, DEFAULT_RECOMMENDER),
             **secret_values,
         )

@@ -33,22 +33,22 @@ import operator
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import scipy.sparse as sp
 
-from recsys.base import DAY, Recommendation, Recommender, decay_weights, top_k
+from recsys.base import Recommendation, Recommender, decay_weights, top_k
 from recsys.content import profile_scores
 from recsys.ease import ease_weights
 from recsys.fusion import cosine_neighbours, repeat_signal, scale
-from recsys.interactions import PURCHASE, Catalogue, Interactions, index_of, to_seconds
+from recsys.interactions import PURCHASE, Catalogue, Interactions
 from recsys.popularity import Popularity
+from recsys.served import ServedRecommender, csr_row, last_bought_days
 from recsys.tifu import TIFUKNN
 
 COMPONENTS = ("repeat", "cf", "knn", "tifu", "content", "popularity")
 __all__ = ["COMPONENTS", "Hybrid", "repeat_signal"]
 
 
-class Hybrid(Recommender):
+class Hybrid(Recommender, ServedRecommender):
     """Blend of repeat, EASE, item-KNN, content and trending popularity with a reason per item."""
 
     name = "hybrid"
@@ -132,8 +132,7 @@ class Hybrid(Recommender):
         self.purchase_counts_ = purchases.to_csr(
             self.user_ids_, self.item_ids_, weights=np.ones(len(purchases))
         )
-        days = (purchases.timestamps - np.datetime64("1970-01-01", "s")) / DAY
-        self.last_bought_day_ = _max_per_cell(purchases, self.user_ids_, self.item_ids_, days)
+        self.last_bought_day_ = last_bought_days(purchases, self.user_ids_, self.item_ids_)
         self.popularity_ = Popularity(self.trend_half_life_days).fit(interactions, catalogue)
         self.tifu_ = self.tifu_model().fit(interactions, catalogue) if self.w_tifu else None
         self.embeddings_ = catalogue.embeddings
@@ -277,8 +276,8 @@ class Hybrid(Recommender):
         scores = np.where(mask, scores, -np.inf)
         scores[seeds] = -np.inf
         scores[self._columns(exclude_items)] = -np.inf
-        scores[self._bought_columns(row, include_just_bought, exclude_seen, now)] = -np.inf
-        basis = seeds if len(seeds) else _row(self.history_, row)[0]
+        scores[self.bought_columns(row, include_just_bought, exclude_seen, now)] = -np.inf
+        basis = seeds if len(seeds) else csr_row(self.history_, row)[0]
         return [
             Recommendation(
                 self.item_ids_[c], float(scores[c]), self._reason(row, c, contributions, basis)
@@ -293,13 +292,13 @@ class Hybrid(Recommender):
         slicing overhead (a test checks they agree).
         """
         n = len(self.item_ids_)
-        h_idx, h_val = _row(self.history_, row)
+        h_idx, h_val = csr_row(self.history_, row)
         if len(seeds):
             boost = max(1.0, float(h_val.sum()))
             h_idx = np.concatenate([h_idx, seeds])
             h_val = np.concatenate([h_val, np.full(len(seeds), boost, dtype=h_val.dtype)])
         repeat = np.zeros(n)
-        r_idx, r_val = _row(self.repeat_, row)
+        r_idx, r_val = csr_row(self.repeat_, row)
         repeat[r_idx] = r_val
         cf = h_val @ self.cf_weights_[h_idx] if len(h_idx) else np.zeros(n)
         knn = np.zeros(n)
@@ -333,27 +332,16 @@ class Hybrid(Recommender):
             )
         return np.array([lookup[i] for i in item_ids], dtype=np.int64)
 
-    def _bought_columns(
-        self, row: int, include_just_bought: bool, exclude_seen: bool, now: np.datetime64 | None
-    ) -> np.ndarray:
-        cols, days = _row(self.last_bought_day_, row)
-        if exclude_seen:
-            return cols
-        if include_just_bought:
-            return np.zeros(0, dtype=np.int64)
-        today = (to_seconds(now or self.fitted_at_) - np.datetime64("1970-01-01", "s")) / DAY
-        return cols[days >= today - self.just_bought_days]
-
     def _reason(
         self, row: int, col: int, contributions: dict[str, np.ndarray], basis: np.ndarray
     ) -> str:
         best = max(COMPONENTS, key=lambda name: contributions[name][col])
         if contributions[best][col] <= 0:
             best = "popularity"
-        if best == "tifu" and row >= 0 and col not in _row(self.purchase_counts_, row)[0]:
+        if best == "tifu" and row >= 0 and col not in csr_row(self.purchase_counts_, row)[0]:
             return "popular with customers who buy what you buy"
         if best in ("repeat", "tifu") and row >= 0:
-            cols, counts = _row(self.purchase_counts_, row)
+            cols, counts = csr_row(self.purchase_counts_, row)
             times = int(counts[cols == col].sum())
             return f"you have bought it before ({times} time{'s' if times != 1 else ''})"
         if best == "cf" and len(basis):
@@ -366,27 +354,3 @@ class Hybrid(Recommender):
             anchor = basis[np.argmax(self.embeddings_[basis] @ self.embeddings_[col])]
             return f"similar to {self.titles_[anchor]}"
         return self.popularity_.reason(col)
-
-
-def _row(matrix: sp.csr_matrix, row: int) -> tuple[np.ndarray, np.ndarray]:
-    """Column indices and values of one CSR row (empty for row -1)."""
-    if row < 0:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=matrix.dtype)
-    start, end = matrix.indptr[row], matrix.indptr[row + 1]
-    return matrix.indices[start:end], matrix.data[start:end]
-
-
-def _max_per_cell(
-    interactions: Interactions, user_ids: np.ndarray, item_ids: np.ndarray, values: np.ndarray
-) -> sp.csr_matrix:
-    """Users x items holding the maximum of ``values`` per cell (e.g. the last purchase day)."""
-    rows = index_of(user_ids, interactions.users)
-    cols = index_of(item_ids, interactions.items)
-    keep = (rows >= 0) & (cols >= 0)
-    grouped = (
-        pd.DataFrame({"r": rows[keep], "c": cols[keep], "v": values[keep]})
-        .groupby(["r", "c"], sort=False)["v"]
-        .max()
-    )
-    r, c = grouped.index.get_level_values(0), grouped.index.get_level_values(1)
-    return sp.csr_matrix((grouped.to_numpy(), (r, c)), shape=(len(user_ids), len(item_ids)))

@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from recsys.artifacts import ArtifactError, load_artifact
-from recsys.hybrid import Hybrid
 from recsys.search import SemanticSearch
+from recsys.served import ServedRecommender
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 class LoadedModels:
     """The serving models (None where loading failed), their versions and what went wrong."""
 
-    recommender: Hybrid | None = None
+    recommender: ServedRecommender | None = None
     search: SemanticSearch | None = None
     versions: dict[str, str] = field(default_factory=dict)
     problems: dict[str, str] = field(default_factory=dict)
@@ -52,8 +52,9 @@ def _load(artifacts_dir: Path, name: str, expected: type, models: LoadedModels) 
 
 
 def load_models(artifacts_dir: Path) -> LoadedModels:
-    """Load the latest recommender and search index from ``artifacts_dir``."""
+    """Load the latest recommender (whichever ``ServedRecommender`` training chose) and
+    search index from ``artifacts_dir``."""
     models = LoadedModels()
-    models.recommender = _load(Path(artifacts_dir), "recommender", Hybrid, models)
+    models.recommender = _load(Path(artifacts_dir), "recommender", ServedRecommender, models)
     models.search = _load(Path(artifacts_dir), "search", SemanticSearch, models)
     return models
