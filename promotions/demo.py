@@ -2,9 +2,13 @@
 
 ``seed_demo`` runs after the shop's demo data exists (``store.generator``). It imports the
 sample campaigns, then replays the last weeks as chat visits in time order: at each visit
-the real decision chooses offer, control, hold-out or nothing; customers shown an offer
-accept, decline or opt out with plausible probabilities; some who accepted come back and
-order with the code (new orders, or a code typed into an order they were placing anyway).
+the real decision chooses offer, control, hold-out or nothing; whether the
+customer orders within the attribution window follows their hidden response type
+(``promotions.demo_response``: some buy anyway, some only with a coupon, some never, some
+are put off) in the offer, control and hold-out arms alike, so the control groups carry
+the causal signal an uplift model learns. Customers shown an offer who will order accept
+it and order with the code; the others accept, decline or opt out with plausible
+probabilities (an accepted code may go on an order placed anyway).
 Finally ``scan_redemptions`` marks those coupons redeemed, exactly as for real orders.
 The same database, seed and ``now`` always give the same rows (codes included: the demo
 draws them from its seeded generator instead of ``secrets``).
@@ -14,17 +18,18 @@ from __future__ import annotations
 
 import random
 from collections import defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from demo_shop.fixtures import RESERVED_EMAILS
 from promotions.acceptance import ShownOffer
-from promotions.campaigns import Campaign
+from promotions.campaigns import Campaign, CouponSpec
 from promotions.coupons import ALPHABET, scan_redemptions
 from promotions.decision import OFFER, OfferContext, PastOffer, Response, decide
+from promotions.demo_response import TrueResponse, true_response
 from promotions.files import SAMPLE_DIR, read_campaign_dir
 from promotions.models import PromoCampaign, PromoCoupon, PromoExposure
 from promotions.profiles import build_profile, load_facts
@@ -40,8 +45,12 @@ ACCEPT = 0.28
 DECLINE = 0.45
 OPT_OUT = 0.02
 VARIANT_ACCEPT_BONUS = {"percent-15": 0.06, "personal": 0.05, "warm": 0.04}
-REDEEM_NEW_ORDER = 0.35  # accepted, then placed an extra order with the code
 REDEEM_EXISTING = 0.6  # accepted and typed the code into an order they placed anyway
+MIN_ORDER_DELAY = timedelta(minutes=10)  # a response order comes after the exposure
+# Chat visits per customer over the period, for customers without / with orders: enough
+# exposures (offer and control alike) for the uplift model to learn from.
+VISITS = (0, 1, 2, 3, 4, 5, 6)
+VISIT_WEIGHTS = {False: (30, 30, 18, 10, 6, 4, 2), True: (4, 8, 14, 18, 20, 18, 18)}
 
 
 @dataclass(frozen=True)
@@ -110,6 +119,10 @@ class _History:
                 s.execute(select(Product.id, Product.title, Product.price, Product.category))
             )
             self.emails = {i: e for i, e in s.execute(select(Customer.id, Customer.email))}
+            self.truth: dict[int, TrueResponse] = {
+                i: true_response(i, prefs)
+                for i, prefs in s.execute(select(Customer.id, Customer.preferences))
+            }
             numbers = [int(n) for n in s.scalars(select(Order.number)) if n.isdigit()]
             self.campaign_ids = {
                 k: i for k, i in s.execute(select(PromoCampaign.key, PromoCampaign.id))
@@ -142,10 +155,13 @@ class _History:
         """Chat visits over the period: more for customers who buy more, in time order."""
         span = (self.end - timedelta(days=1) - self.start).total_seconds()
         visits = []
+        # The demo's named customers (Anna, Ben, Clara) keep the state their chat demos
+        # are written for: the simulated history never visits them.
+        named = {i for i, email in self.emails.items() if email in RESERVED_EMAILS}
         for customer_id, (_facts, orders) in sorted(self.facts.items()):
-            n = self.rng.choices(
-                (0, 1, 2, 3), weights=(35, 35, 20, 10) if orders else (60, 30, 8, 2)
-            )[0]
+            if customer_id in named:
+                continue
+            n = self.rng.choices(VISITS, weights=VISIT_WEIGHTS[bool(orders)])[0]
             for _ in range(n):
                 at = self.start + timedelta(seconds=self.rng.uniform(0, span))
                 visits.append((at.replace(microsecond=0), customer_id, self._context(bool(orders))))
@@ -197,20 +213,35 @@ class _History:
         self.counts["exposures"] += 1
         self.counts[decision.outcome] += 1
         response, responded_at = None, None
-        if decision.outcome == OFFER:
-            response, responded_at = self._respond(s, exposure, campaign, profile.propensity_band)
+        offered = decision.outcome == OFFER
+        converts = self.rng.random() < self.truth[customer_id].rate(offered)
+        if offered:
+            response, responded_at = self._respond(
+                s, exposure, campaign, profile.propensity_band, converts
+            )
+        elif converts:
+            self._response_order(s, customer_id, at, None, None)
         history.append(
             PastOffer(campaign.key, arm, at, decision.variant_key, response, responded_at)
         )
 
     def _respond(
-        self, s: Session, exposure: PromoExposure, campaign: Campaign, band: str | None
+        self,
+        s: Session,
+        exposure: PromoExposure,
+        campaign: Campaign,
+        band: str | None,
+        converts: bool,
     ) -> tuple[Response | None, datetime | None]:
+        """The answer to a shown offer; a customer who will order accepts and uses the code."""
         accept = ACCEPT + VARIANT_ACCEPT_BONUS.get(exposure.variant_key or "", 0.0)
         accept += {"high": 0.08, "low": -0.08}.get(band or "", 0.0)
         roll = self.rng.random()
         at = exposure.at + timedelta(seconds=self.rng.randint(5, 90))
-        if roll < OPT_OUT:
+        if converts:
+            response = Response.ACCEPTED
+            self._issue(s, exposure, campaign, at, converts=True)
+        elif roll < OPT_OUT:
             response = Response.OPTED_OUT
             customer = s.get(Customer, exposure.customer_id)
             assert customer is not None  # the exposure's foreign key names a customer
@@ -219,7 +250,7 @@ class _History:
             self.facts[exposure.customer_id] = (replace(facts, opted_out=True), orders)
         elif roll < OPT_OUT + accept:
             response = Response.ACCEPTED
-            self._issue(s, exposure, campaign, at)
+            self._issue(s, exposure, campaign, at, converts=False)
         elif roll < OPT_OUT + accept + DECLINE:
             response = Response.DECLINED
         else:
@@ -228,9 +259,13 @@ class _History:
         self.counts[response] += 1
         return response, at
 
-    def _issue(self, s: Session, exposure: PromoExposure, campaign: Campaign, at: datetime) -> None:
+    def _issue(
+        self, s: Session, exposure: PromoExposure, campaign: Campaign, at: datetime, converts: bool
+    ) -> None:
         variant = campaign.variant(exposure.variant_key or "")
         if variant is None or variant.coupon is None:
+            if converts:
+                self._response_order(s, exposure.customer_id, at, None, None)
             return
         spec = variant.coupon
         code = "-".join("".join(self.rng.choice(ALPHABET) for _ in range(4)) for _ in range(3))
@@ -259,64 +294,64 @@ class _History:
             .values(coupons_issued=PromoCampaign.coupons_issued + 1)
         )
         self.counts["coupons"] += 1
-        self._use_code(
-            s,
-            exposure.customer_id,
-            code,
-            at,
-            min(expires, self.end),
-            spec.min_basket,
-            spec.discount_on,
-        )
+        if converts:
+            self._response_order(s, exposure.customer_id, at, code, spec, until=expires)
+        else:
+            self._use_on_order_anyway(s, exposure.customer_id, code, at, min(expires, self.end))
 
-    def _use_code(
+    def _use_on_order_anyway(
+        self, s: Session, customer_id: int, code: str, since: datetime, until: datetime
+    ) -> None:
+        """Maybe type an accepted code into an order the customer was placing anyway."""
+        _, orders = self.facts[customer_id]
+        placed_anyway = [at for at, _ in orders if since < at <= until]
+        if not placed_anyway or self.rng.random() >= REDEEM_EXISTING:
+            return
+        order = s.scalar(
+            select(Order).where(
+                Order.customer_id == customer_id,
+                Order.placed_at == placed_anyway[0],
+                Order.coupon_code.is_(None),
+            )
+        )
+        if order is not None:
+            order.coupon_code = code
+
+    def _response_order(
         self,
         s: Session,
         customer_id: int,
-        code: str,
-        since: datetime,
-        until: datetime,
-        min_basket: float,
-        discount_on: Callable[[float], float],
+        exposed_at: datetime,
+        code: str | None,
+        coupon: CouponSpec | None,
+        until: datetime | None = None,
     ) -> None:
-        """Maybe put the code on an order: one placed anyway, or an extra one it brought."""
-        _, orders = self.facts[customer_id]
-        placed_anyway = [at for at, _ in orders if since < at <= until]
-        if placed_anyway and self.rng.random() < REDEEM_EXISTING:
-            order = s.scalar(
-                select(Order).where(
-                    Order.customer_id == customer_id,
-                    Order.placed_at == placed_anyway[0],
-                    Order.coupon_code.is_(None),
-                )
-            )
-            if order is not None:
-                order.coupon_code = code
-            return
-        if until <= since or self.rng.random() >= REDEEM_NEW_ORDER:
-            return
-        placed = since + timedelta(seconds=self.rng.uniform(600, (until - since).total_seconds()))
-        self._new_order(
-            s, customer_id, code, placed.replace(microsecond=0), min_basket, discount_on
-        )
+        """The order an exposure brought, within the attribution window (and the history)."""
+        window = exposed_at + timedelta(days=self.settings.attribution_days)
+        until = min(window, until or window, self.end)
+        since = exposed_at + MIN_ORDER_DELAY
+        if until <= since:
+            return  # the window runs past the end of the history: not observed yet
+        placed = since + timedelta(seconds=self.rng.uniform(0, (until - since).total_seconds()))
+        self._new_order(s, customer_id, code, placed.replace(microsecond=0), coupon)
 
     def _new_order(
         self,
         s: Session,
         customer_id: int,
-        code: str,
+        code: str | None,
         placed: datetime,
-        min_basket: float,
-        discount_on: Callable[[float], float],
+        coupon: CouponSpec | None,
     ) -> None:
         lines: list[OrderLine] = []
         basket = 0.0
+        min_basket = coupon.min_basket if coupon else 0.0
         while (basket < min_basket or not lines) and len(lines) < 5 and self.products:
             product_id, _, price, _ = self.rng.choice(self.products)
             quantity = 1 if price > 15 else self.rng.randint(1, 3)
             lines.append(OrderLine(product_id=product_id, quantity=quantity, unit_price=price))
             basket += quantity * price
-        total = round(basket - discount_on(basket), 2)
+        total = round(basket - (coupon.discount_on(basket) if coupon else 0.0), 2)
         age = self.end - placed
         status = (
             "delivered"
