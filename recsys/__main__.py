@@ -155,6 +155,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
                       f"tagged {report.tagged_customers} customers")  # fmt: skip
                 for name, metrics in report.metrics.items():
                     print(f"  {name}: {metrics}")
+            if report.uplift:
+                print(report.uplift)
         else:
             path = evaluate(args, settings)
             print(f"report written to {path}")

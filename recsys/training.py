@@ -3,7 +3,9 @@
 Steps: read the store, embed the catalogue (cached), tune and fit the hybrid recommender,
 index the catalogue for search, fit propensity and segments, write the customers' tags
 (one bulk update), save artifacts. Skipped when the store's data fingerprint equals the
-one the latest artifacts were trained on, unless forced.
+one the latest artifacts were trained on, unless forced. The uplift model
+(``recsys.uplift_train``) has an input of its own (the data plus the campaigns'
+exposures) and is retrained, and its tags rewritten, only when that input changed.
 """
 
 from __future__ import annotations
@@ -30,6 +32,15 @@ from recsys.search import SemanticSearch
 from recsys.segments import RECENCY_CAPS, RFMSegmenter
 from recsys.store_data import StoreData, load_store_data, write_customer_tags
 from recsys.tuning import tune_hybrid
+from recsys.uplift_train import (
+    NotEnoughExposures,
+    exposure_data,
+    exposures_fingerprint,
+    fit_uplift,
+    load_exposures,
+    uplift_tags,
+    write_uplift_tags,
+)
 from store.db import make_engine, make_session_factory
 
 log = logging.getLogger(__name__)
@@ -38,6 +49,8 @@ ARTIFACT_NAMES = ("recommender", "search", "propensity", "segments")
 # Bump when a model class changes shape: artifacts of another format are retrained even
 # if the data did not change (a pickle of an older class may load and then fail).
 ARTIFACT_FORMAT = 2
+UPLIFT_ARTIFACT = "uplift"  # not in ARTIFACT_NAMES: a store without campaigns has none
+UPLIFT_FORMAT = 1
 HORIZON_DAYS = 30
 MIN_CLASS_EXAMPLES = 10  # buyers and non-buyers each, for calibration folds to exist
 MIN_DAYS_TO_TUNE = 90  # below this the validation month would starve the training data
@@ -52,6 +65,7 @@ class TrainReport:
     versions: dict[str, str] = field(default_factory=dict)
     metrics: dict[str, dict] = field(default_factory=dict)
     tagged_customers: int = 0
+    uplift: str = ""  # what the uplift step did, in a sentence
 
 
 def embeddings_cache(settings: Settings) -> Path:
@@ -82,7 +96,9 @@ def train_all(
     """Train, save and write back tags; no-op if the data did not change (unless ``force``)."""
     fingerprint = data.fingerprint()
     if not force and is_up_to_date(settings, fingerprint):
-        return TrainReport(skipped=True, fingerprint=fingerprint)
+        report = TrainReport(skipped=True, fingerprint=fingerprint)
+        report.uplift = train_uplift(settings, data, fingerprint)
+        return report
     report = TrainReport(skipped=False, fingerprint=fingerprint)
     steps = tqdm(total=6, desc="recsys train", disable=not progress, unit="step")
 
@@ -147,7 +163,45 @@ def train_all(
     report.tagged_customers = write_customer_tags(settings_factory(settings), tags)
     steps.update()
     steps.close()
+    report.uplift = train_uplift(settings, data, fingerprint, force=force)
     return report
+
+
+def train_uplift(
+    settings: Settings, data: StoreData, data_fingerprint: str, *, force: bool = False
+) -> str:
+    """Fit the uplift model on the exposures and tag every customer, unless nothing changed."""
+    factory = settings_factory(settings)
+    exposures, window = load_exposures(factory)
+    key = exposures_fingerprint(data_fingerprint, exposures, window)
+    meta = latest_metadata(settings.artifacts_dir, UPLIFT_ARTIFACT)
+    fresh = meta is not None and meta.data_fingerprint == key
+    if not force and fresh and meta and meta.params.get("format") == UPLIFT_FORMAT:
+        return f"uplift {meta.version} is up to date"
+    kwargs = feature_kwargs(data)
+    try:
+        examples = exposure_data(data.customers, data.orders, exposures, window, kwargs)
+        model = fit_uplift(examples)
+    except NotEnoughExposures as exc:
+        log.warning("uplift not trained: %s", exc)
+        return f"uplift not trained: {exc}"
+    end = pd.Timestamp(data.interactions.end.astype("datetime64[s]").item())
+    now = customer_features(data.customers, data.orders, end + pd.Timedelta(seconds=1), **kwargs)
+    now = now.reindex(columns=examples.X.columns, fill_value=0.0)
+    metrics = {
+        "chosen": model.chosen_,
+        "validation_qini": model.validation_scores_,
+        "exposures": len(examples.y),
+        "treated": int(examples.treatment.sum()),
+        "ordered_treated": float(examples.y[examples.treatment == 1].mean()),
+        "ordered_untreated": float(examples.y[examples.treatment == 0].mean()),
+    }
+    artifact = {"model": model, "columns": list(examples.X.columns), "window_days": window}
+    meta = save_artifact(settings.artifacts_dir, UPLIFT_ARTIFACT, artifact, data_fingerprint=key,
+                         metrics=metrics, params={"format": UPLIFT_FORMAT})  # fmt: skip
+    tags = {c: {**t, "uplift_version": meta.version} for c, t in uplift_tags(model, now).items()}
+    tagged = write_uplift_tags(factory, tags)
+    return f"uplift {meta.version} trained ({model.chosen_}), {tagged} customers tagged"
 
 
 def settings_factory(settings: Settings) -> sessionmaker[Session]:
