@@ -8,6 +8,7 @@ from typing import Any
 
 from promotions.campaigns import Campaign, Variant
 from promotions.outreach_spec import outreach_to_dict
+from promotions.targeting import targeting_to_dict
 
 
 def campaign_to_dict(campaign: Campaign) -> dict[str, Any]:
@@ -33,6 +34,8 @@ def campaign_to_dict(campaign: Campaign) -> dict[str, Any]:
     }
     if campaign.outreach is not None:
         data["outreach"] = outreach_to_dict(campaign.outreach)
+    if campaign.targeting is not None:
+        data["targeting"] = targeting_to_dict(campaign.targeting)
     return data
 
 

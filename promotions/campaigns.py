@@ -19,6 +19,7 @@ from promotions.checking import FieldChecker
 from promotions.eligibility import Rule, RuleError
 from promotions.outreach_spec import OutreachSpec, outreach_from_dict
 from promotions.replies import BUTTON_ACTIONS, BUTTON_PAYLOADS, ButtonAction, OfferPayload
+from promotions.targeting import Targeting, targeting_from_dict
 from promotions.templates import ACCEPTED_SLOTS, OFFER_SLOTS, TemplateProblem, check_template
 from promotions.triggers import TRIGGERS, Trigger
 
@@ -124,6 +125,7 @@ class Campaign:
     coupon_budget: int | None = None
     description: str = ""
     outreach: OutreachSpec | None = None  # proactive: sent by ``python -m promotions outreach``
+    targeting: Targeting | None = None  # only customers an offer moves (promotions.targeting)
     rule: Rule = field(default=None, compare=False, repr=False)  # type: ignore[assignment]
 
     def is_live(self, now: datetime) -> bool:
@@ -218,6 +220,7 @@ def campaign_from_dict(data: Any, source: str = "campaign") -> Campaign:
         ),
         description=str(data.get("description") or "").strip(),
         outreach=outreach,
+        targeting=targeting_from_dict(check, data.get("targeting")),
         rule=rule,  # type: ignore[arg-type]
     )
     unknown = set(data) - _CAMPAIGN_FIELDS
@@ -242,6 +245,7 @@ _CAMPAIGN_FIELDS = {
     "caps",
     "variants",
     "outreach",
+    "targeting",
 }
 
 

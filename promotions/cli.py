@@ -1,6 +1,6 @@
 """``python -m promotions``: the marketer's command line.
 
-list | show KEY | preview --customer ID | validate FILE... | simulate | results |
+list | show KEY | preview --customer ID | validate FILE... | simulate [--policies] | results |
 import FILE... | export DIR | redemptions | demo | outreach run [--dry-run]. The database is
 the one of ``concierge.settings`` (``CONCIERGE_DB_URL``) unless ``--db`` names another; its
 schema is brought up to date first. ``outreach run`` also reads the SMTP and Telegram settings and
@@ -35,6 +35,7 @@ from promotions.results import campaign_results
 from promotions.service import PromotionService
 from promotions.simulate import default_contexts, simulate_store, summarise
 from promotions.triggers import CHAT_TRIGGERS, TRIGGERS
+from promotions.uplift_report import format_report, load_policy_inputs, policy_report
 from store.db import make_engine, make_session_factory, upgrade, utcnow
 
 
@@ -63,6 +64,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     _context_options(simulate)
     simulate.add_argument("--csv", type=Path, help="write one row per customer and trigger")
+    simulate.add_argument(
+        "--policies",
+        action="store_true",
+        help="instead: incremental orders per coupon when offering everyone, the top share by "
+        "propensity, or the same share by uplift (true on the demo shop, and from the logs)",
+    )
+    simulate.add_argument(
+        "--share", type=float, default=0.3, help="the top share for --policies (default 0.3)"
+    )
     results = sub.add_parser("results", help="per campaign and variant: conversion, lift, checks")
     results.add_argument("--json", action="store_true", help="machine-readable output")
     imp = sub.add_parser("import", help="validate and save campaign files (replaces same keys)")
@@ -210,6 +220,8 @@ def _contexts(sessions: sessionmaker[Session], args: argparse.Namespace) -> list
 
 
 def _simulate(sessions: sessionmaker[Session], args: argparse.Namespace) -> int:
+    if args.policies:
+        return _policies(sessions, args.share)
     now = args.at or utcnow()
     contexts = _contexts(sessions, args)
     rows = simulate_store(sessions, now, contexts)
@@ -230,6 +242,20 @@ def _simulate(sessions: sessionmaker[Session], args: argparse.Namespace) -> int:
             writer.writeheader()
             writer.writerows(asdict(r) for r in rows)
         print(f"\nwrote {len(rows)} rows to {args.csv}")
+    return 0
+
+
+def _policies(sessions: sessionmaker[Session], share: float) -> int:
+    if not 0.0 < share <= 1.0:
+        raise UsageError(f"--share must be above 0 and at most 1, got {share}")
+    customers, exposures = load_policy_inputs(sessions)
+    if not customers:
+        raise UsageError(
+            "no offerable customer has both a propensity and an uplift score; "
+            "run `python -m recsys train` after the campaigns have a history"
+        )
+    print(f"{len(customers)} offerable customers, {len(exposures)} exposures with a closed window")
+    print(format_report(policy_report(customers, exposures, share), share))
     return 0
 
 

@@ -77,6 +77,8 @@ class Profile:
     country: str | None = None
     consent: bool = False
     opted_out: bool = False
+    uplift: float | None = None  # predicted extra orders from one offer (recsys tags)
+    uplift_rank: float | None = None  # share of customers scoring at least as high
 
 
 @dataclass(frozen=True)
@@ -201,6 +203,8 @@ def decide(
     for campaign in sorted(campaigns, key=lambda c: (-c.priority, c.key)):
         own = [h for h in history if h.campaign_key == campaign.key]
         reason = _rejection(campaign, context, values, available, own, now, coupons_issued or {})
+        if reason is None and campaign.targeting is not None:
+            reason = campaign.targeting.rejection(profile.uplift, profile.uplift_rank)
         if reason:
             passed_over.append((campaign.key, reason))
             continue

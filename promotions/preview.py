@@ -18,6 +18,7 @@ from promotions.decision import NOTHING, Decision, OfferContext, decide
 from promotions.profiles import load_profile
 from promotions.repository import PromotionRepository
 from promotions.service import OfferDecision, PromotionService, render_offer
+from promotions.targeting import explain_targeting
 from promotions.templates import MissingSlot
 
 # What each reason code of the decision means, in the words a marketer uses.
@@ -51,7 +52,7 @@ def explain(reason: str) -> str:
     """A marketer's sentence for a decision reason code (``missing_slot:x`` included)."""
     if reason.startswith("missing_slot:"):
         return f"has no value for '{reason.split(':', 1)[1]}', which the message needs"
-    return REASON_TEXT.get(reason, reason)
+    return REASON_TEXT.get(reason) or explain_targeting(reason) or reason
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,7 @@ class CampaignPreview:
     reason: str
     variants: tuple[VariantPreview, ...]
     chat: OfferDecision | None  # what the chat would do now across all active campaigns
+    targeting: str | None = None  # why the campaign's targeting lets them in: "uplift 0.034 ≥ 0.02"
 
     @property
     def reason_text(self) -> str:
@@ -125,7 +127,17 @@ def preview_campaign(
         _campaign_reason(decision),
         tuple(variants),
         chat,
+        _targeting_note(campaign, decision, profile.uplift, profile.uplift_rank),
     )
+
+
+def _targeting_note(
+    campaign: Campaign, decision: Decision, uplift: float | None, rank: float | None
+) -> str | None:
+    """For a customer the campaign's targeting lets in, the numbers that did it."""
+    if campaign.targeting is None or decision.outcome == NOTHING or uplift is None:
+        return None
+    return campaign.targeting.why_targeted(uplift, rank)
 
 
 def _campaign_reason(decision: Decision) -> str:

@@ -2,7 +2,8 @@
 
 Recsys writes its results into ``customers.tags``; the keys read here are ``segment``,
 ``lifecycle_stage`` (or ``lifecycle``), ``propensity`` (probability of buying in the next
-30 days) and ``propensity_band`` (derived from ``propensity`` when absent).
+30 days), ``propensity_band`` (derived from ``propensity`` when absent), and ``uplift`` /
+``uplift_rank`` (``recsys.uplift_train``; read by campaigns' targeting).
 Order facts count placed, non-cancelled sales up to ``now``, so a profile can be rebuilt
 as it was at any past moment (the demo history needs that).
 """
@@ -70,6 +71,8 @@ def build_profile(
         country=facts.country,
         consent=facts.consent,
         opted_out=facts.opted_out,
+        uplift=_float_or_none(tags.get("uplift")),
+        uplift_rank=_float_or_none(tags.get("uplift_rank")),
     )
 
 
