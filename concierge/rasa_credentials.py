@@ -26,7 +26,11 @@ TELEGRAM_BLOCK = f"""
   webhook_url: ${{TELEGRAM_WEBHOOK_URL}}
   secret_token: ${{TELEGRAM_SECRET_TOKEN}}
   api_url: ${{TELEGRAM_API_URL}}
+  handoff_url: ${{CONCIERGE_HANDOFF_URL}}
+  handoff_secret: ${{CONCIERGE_CHANNEL_SECRET}}
 """
+# Where the channel asks whether an agent holds a conversation (console/handoff/relay.py).
+HANDOFF_PATH = "/handoff/customer-messages"
 
 
 def telegram_webhook_secret(settings: Settings) -> str:
@@ -50,6 +54,7 @@ def telegram_env(settings: Settings) -> dict[str, str]:
         "TELEGRAM_WEBHOOK_URL": settings.telegram_webhook_url,
         "TELEGRAM_SECRET_TOKEN": telegram_webhook_secret(settings),
         "TELEGRAM_API_URL": settings.telegram_api_url,
+        "CONCIERGE_HANDOFF_URL": settings.console_url + HANDOFF_PATH,
     }
 
 

@@ -25,6 +25,7 @@ from console.chat.hub import ChatHub
 from console.chat.identity import IdentityVerifier
 from console.chat.rasa_client import DEFAULT_TIMEOUT_SECONDS, RasaClient
 from console.chat.start_guard import StartLimiter, trusted_origins
+from console.handoff.delivery import CustomerChannels
 from console.handoff.desk import HandoffDesk
 from console.live.feed import LiveFeed
 from console.live.pages import live_since
@@ -50,6 +51,7 @@ from console.staff.session_store import SqlStaffSessionStore
 from console.staff.sessions import StaffSessions
 from console.staff.sign_in_throttle import SignInThrottle
 from console.staff.tracker_reader import TrackerReader
+from store.api_keys import ApiKeys
 from store.chat_totals import ChatTotalsQuery
 from store.db import make_engine, make_session_factory
 from store.policy import load_policy
@@ -111,8 +113,12 @@ def create_app(
         secret, shared.staff_session_store if shared else SqlStaffSessionStore(sessions)
     )
     app[keys.handoff_desk_key] = HandoffDesk(sessions)
+    app[keys.customer_channels_key] = CustomerChannels.from_settings(
+        app[keys.chat_hub_key], settings
+    )
     app[keys.review_desk_key] = ReviewDesk(sessions)
     app[keys.promotion_sessions_key] = sessions
+    app[keys.api_keys_key] = ApiKeys(sessions)
 
     # Rasa's tracker store: one read-only engine, opened lazily, shared by every reader.
     tracker = TrackerReader(settings.tracker_db_url)

@@ -14,6 +14,7 @@ from console.chat.hub import ChatHub
 from console.chat.identity import IdentityVerifier
 from console.chat.rasa_client import RasaClient
 from console.chat.start_guard import StartLimiter
+from console.handoff.delivery import CustomerChannels
 from console.handoff.desk import HandoffDesk
 from console.live.feed import LiveFeed
 from console.live.store_summary import StoreLiveSummary
@@ -31,6 +32,7 @@ from console.staff.reviews import ReviewDesk
 from console.staff.sessions import StaffSessions
 from console.staff.sign_in_throttle import SignInThrottle
 from console.staff.tracker_reader import TrackerReader
+from store.api_keys import ApiKeys
 from store.repository import ShopRepository
 
 settings_key = web.AppKey("settings", Settings)
@@ -49,6 +51,8 @@ throttle_key = web.AppKey("sign_in_throttle", SignInThrottle)
 password_checks_key = web.AppKey("password_checks", PasswordCheckPool)
 pseudonyms_key = web.AppKey("pseudonyms", Pseudonyms)
 handoff_desk_key = web.AppKey("handoff_desk", HandoffDesk)
+# Where an agent's words go: the customer's web chat or their Telegram chat.
+customer_channels_key = web.AppKey("customer_channels", CustomerChannels)
 conversation_list_key = web.AppKey("conversation_list", ConversationList)
 conversation_reader_key = web.AppKey("conversation_reader", ConversationReader)
 conversation_exporter_key = web.AppKey("conversation_exporter", ConversationExporter)
@@ -56,6 +60,8 @@ review_desk_key = web.AppKey("review_desk", ReviewDesk)
 tracker_reader_key = web.AppKey("tracker_reader", TrackerReader)
 nlu_inbox_key = web.AppKey("nlu_inbox", NluInbox)
 erasure_desk_key = web.AppKey("erasure_desk", ErasureDesk)
+# The API's keys, managed on the admin page as with `python -m api keys`.
+api_keys_key = web.AppKey("api_keys", ApiKeys)
 console_metrics_key = web.AppKey("console_metrics", ConsoleMetrics)
 # The marketer pages open their own PromotionRepository per request on this factory.
 promotion_sessions_key: web.AppKey[sessionmaker[Session]] = web.AppKey(

@@ -16,11 +16,19 @@ from console.chat import pages as chat
 from console.chat import widget
 from console.chat.socket import chat_socket
 from console.handoff import pages as handoff
+from console.handoff import relay as handoff_relay
 from console.live import pages as live
 from console.marketing import insights as campaign_insights
 from console.marketing import pages as campaigns
 from console.marketing.common import KEY_PATTERN
-from console.staff import auth, conversation_pages, erasure_pages, export_pages, nlu_inbox_pages
+from console.staff import (
+    api_key_pages,
+    auth,
+    conversation_pages,
+    erasure_pages,
+    export_pages,
+    nlu_inbox_pages,
+)
 from console.staff import pages as staff
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -56,6 +64,11 @@ def add_routes(app: web.Application) -> None:
     router.add_get("/admin/audit", staff.audit_page, name="admin_audit")
     router.add_get("/admin/customers/forget", erasure_pages.forget_page, name="admin_forget")
     router.add_post("/admin/customers/forget", erasure_pages.forget_customer)
+    one_key = f"/admin/api-keys/{{key_id:{api_key_pages.KEY_ID_PATTERN}}}"
+    router.add_get("/admin/api-keys", api_key_pages.api_keys_page, name="admin_api_keys")
+    router.add_post("/admin/api-keys", api_key_pages.create_api_key)
+    router.add_get(one_key + "/revoke", api_key_pages.revoke_page, name="admin_api_key_revoke")
+    router.add_post(one_key + "/revoke", api_key_pages.revoke_api_key)
 
     # Staff: conversation review.
     one_conversation = "/staff/conversations/{session_id:\\d+}"
@@ -74,6 +87,8 @@ def add_routes(app: web.Application) -> None:
     router.add_post(one_handoff + "/hand-back", handoff.hand_back)
     router.add_get(one_handoff + "/messages", handoff.messages)
     router.add_post(one_handoff + "/messages", handoff.reply)
+    # Rasa's Telegram channel asks whether an agent holds a conversation (channel secret).
+    router.add_post(handoff_relay.PATH, handoff_relay.customer_message)
     # The live feed the handoff queue and the conversations list poll (console/live).
     router.add_get("/staff/live/summary", live.live_summary, name="live_summary")
 

@@ -1,11 +1,13 @@
 """Live handoff pages: the queue, taking a conversation, talking to the customer, handing back.
 
 While a handoff is ``taken`` the customer's chat relay (console/chat.py) stores their
-messages here instead of sending them to Rasa; the agent's replies reach the customer's
-open chat through ``ChatHub.push_to_customer``, on whichever console instance holds it.
+messages here instead of sending them to Rasa; the agent's replies reach the customer on
+the channel they wrote from (``console.handoff.delivery``): their open web chat, on
+whichever console instance holds it, or their Telegram chat through the Bot API.
 The live page polls for new customer messages once a second (no extra socket to keep
 authenticated). An agent's message is stored before it is pushed: when the push cannot
-reach another instance (Redis down) the agent is told, and the message stays in the record.
+reach another instance (Redis down), or Telegram does not take it, the agent is told, and
+the message stays in the record.
 """
 
 from __future__ import annotations
@@ -17,8 +19,9 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from console.chat.wording import BACK_TO_BOT_TEXT, agent_joined
+from console.handoff.delivery import TELEGRAM, TelegramNotDelivered, channel_of
 from console.handoff.desk import MAX_AGENT_MESSAGE_CHARS, HandoffError, HandoffItem, LiveMessage
-from console.keys import chat_hub_key, handoff_desk_key, staff_directory_key
+from console.keys import customer_channels_key, handoff_desk_key, staff_directory_key
 from console.shared.errors import PushUnavailable
 from console.staff.auth import current, requires, see_other
 from store.handoff_queue import UNKNOWN
@@ -26,6 +29,9 @@ from store.handoff_queue import UNKNOWN
 HANDED_BACK_UNTOLD_TEXT = (
     "Handed back to the bot, but the customer's chat could not be told (the console cannot "
     "reach its shared state right now). The bot answers their next message."
+)
+HANDED_BACK_UNTOLD_ON_TELEGRAM = (
+    "Handed back to the bot, but the customer's Telegram chat could not be told: {reason}"
 )
 
 
@@ -54,10 +60,11 @@ async def queue_page(request: web.Request) -> web.StreamResponse:
 
 async def _render_queue(request: web.Request, error: str | None = None) -> web.StreamResponse:
     queue = await asyncio.to_thread(request.app[handoff_desk_key].queue)
-    connected = await request.app[chat_hub_key].connected_anywhere(i.sender_id for i in queue)
+    connected = await request.app[customer_channels_key].reachable(i.sender_id for i in queue)
     context = {
         "queue": queue,
         "connected": connected,
+        "telegram": {i.sender_id for i in queue if channel_of(i.sender_id) == TELEGRAM},
         "error": error,
     }
     status = 409 if error else 200
@@ -105,6 +112,7 @@ async def live_page(request: web.Request) -> web.StreamResponse:
         "history": history,
         "mine": item.status == "taken" and (item.agent == agent.email or "admin" in agent.roles),
         "connected": await _connected(request, item),
+        "channel": channel_of(item.sender_id),
         "max_chars": MAX_AGENT_MESSAGE_CHARS,
     }
     return aiohttp_jinja2.render_template("staff/handoff_live.html", request, context)
@@ -188,18 +196,21 @@ async def hand_back(request: web.Request) -> web.StreamResponse:
         return await _render_queue(request, error=str(exc))
     await _audit(request, agent.email, "handoff_closed", item.id, item.sender_id)
     try:
-        await request.app[chat_hub_key].push_to_customer(item.sender_id, BACK_TO_BOT_TEXT)
+        await request.app[customer_channels_key].tell(item.sender_id, BACK_TO_BOT_TEXT)
+    except TelegramNotDelivered as exc:
+        error = HANDED_BACK_UNTOLD_ON_TELEGRAM.format(reason=exc)
+        return await _render_queue(request, error=error)
     except PushUnavailable:
         return await _render_queue(request, error=HANDED_BACK_UNTOLD_TEXT)
     return see_other("/staff/handoffs")
 
 
 async def _connected(request: web.Request, item: HandoffItem) -> bool:
-    return bool(await request.app[chat_hub_key].connected_anywhere([item.sender_id]))
+    return bool(await request.app[customer_channels_key].reachable([item.sender_id]))
 
 
 class _NotSent(PushUnavailable):
-    """The message is stored but could not be pushed (the other instances are unreachable).
+    """The message is stored but could not be delivered (other instances or Telegram).
 
     Uncaught (taking a conversation), the outage middleware answers 503 with its text.
     """
@@ -217,8 +228,8 @@ async def _say(
         request.app[handoff_desk_key].add_message, item.id, "agent", text, agent.email
     )
     try:
-        delivered = await request.app[chat_hub_key].push_to_customer(
-            item.sender_id, {"text": text, "name": agent.display_name}
+        delivered = await request.app[customer_channels_key].tell(
+            item.sender_id, text, agent.display_name
         )
     except PushUnavailable as exc:
         raise _NotSent(message, exc) from exc
