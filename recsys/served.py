@@ -210,3 +210,12 @@ def last_bought_days(
     )
     r, c = last.index.get_level_values(0), last.index.get_level_values(1)
     return sp.csr_matrix((last.to_numpy(), (r, c)), shape=(len(user_ids), len(item_ids)))
+
+
+def ranked_by(served: ServedRecommender) -> Recommender:
+    """The offline model whose ``score`` ranks for ``served``: what evaluation measures."""
+    if isinstance(served, ServedModel):
+        return served.model
+    if isinstance(served, Recommender):
+        return served
+    raise TypeError(f"{type(served).__name__} has no offline ranking to evaluate")

@@ -25,11 +25,13 @@ from recsys.embeddings import TextEmbedder, embed_catalogue
 from recsys.evaluation import MODES, evaluate_ranking
 from recsys.experiments import compare_propensity
 from recsys.features import customer_features, monthly_cutoffs, training_frame
-from recsys.hybrid import Hybrid
 from recsys.interactions import Catalogue, DataError, temporal_split
+from recsys.names import DEFAULT_RECOMMENDER
 from recsys.propensity import PropensityModel
+from recsys.registry import build_recommender
 from recsys.search import SemanticSearch
 from recsys.segments import RECENCY_CAPS, RFMSegmenter
+from recsys.served import ServedRecommender, ranked_by
 from recsys.store_data import StoreData, load_store_data, write_customer_tags
 from recsys.tuning import tune_hybrid
 from recsys.uplift_train import (
@@ -74,14 +76,18 @@ def embeddings_cache(settings: Settings) -> Path:
 
 
 def is_up_to_date(settings: Settings, fingerprint: str) -> bool:
-    """True when every artifact exists and was trained on data with this fingerprint."""
+    """True when every artifact exists and was trained on data with this fingerprint, and
+    the recommender is the one the settings choose (``CONCIERGE_RECOMMENDER``)."""
     for name in ARTIFACT_NAMES:
         meta = latest_metadata(settings.artifacts_dir, name)
         if meta is None or meta.data_fingerprint != fingerprint:
             return False
         if meta.params.get("format") != ARTIFACT_FORMAT:
             return False
-    return True
+    served = latest_metadata(settings.artifacts_dir, "recommender")
+    return served is not None and served.params.get("model", DEFAULT_RECOMMENDER) == (
+        settings.recommender
+    )
 
 
 def train_all(
@@ -110,7 +116,9 @@ def train_all(
     steps.update()
 
     steps.set_postfix_str("recommender")
-    recommender, rec_metrics, params = _train_recommender(data, catalogue, tune=tune)
+    recommender, rec_metrics, params = _train_recommender(
+        data, catalogue, tune=tune, name=settings.recommender
+    )
     report.metrics["recommender"] = rec_metrics
     steps.update()
 
@@ -221,8 +229,10 @@ def feature_kwargs(data: StoreData) -> dict:
 
 
 def _train_recommender(
-    data: StoreData, catalogue: Catalogue, *, tune: bool
-) -> tuple[Hybrid, dict, dict]:
+    data: StoreData, catalogue: Catalogue, *, tune: bool, name: str = DEFAULT_RECOMMENDER
+) -> tuple[ServedRecommender, dict, dict]:
+    """Fit the recommender ``name`` (the hybrid tuned on a validation month first) and
+    measure it on the last month held out, as every model of ``recsys evaluate`` is."""
     interactions = data.interactions
     span_days = (interactions.end - interactions.timestamps.min()) / pd.Timedelta(
         days=1
@@ -232,15 +242,15 @@ def _train_recommender(
     if tune and span_days >= MIN_DAYS_TO_TUNE:
         # Hold out the last month to *measure*; tune on the month before it.
         split = temporal_split(interactions, test_days=HORIZON_DAYS)
-        tuned = tune_hybrid(split.train, catalogue)
-        params.update(tuned.params)
-        held_out = Hybrid(**params).fit(split.train, catalogue)
+        if name == "hybrid":
+            params.update(tune_hybrid(split.train, catalogue).params)
+        held_out = build_recommender(name, **params).fit(split.train, catalogue)
         for mode in MODES:
-            result = evaluate_ranking(held_out, split.test, mode=mode)
+            result = evaluate_ranking(ranked_by(held_out), split.test, mode=mode)
             metrics[f"ndcg@10_{mode}"] = float(result.ndcg)
             metrics[f"precision@10_{mode}"] = float(result.precision)
-    model = Hybrid(**params).fit(interactions, catalogue)
-    return model, metrics, params
+    model = build_recommender(name, **params).fit(interactions, catalogue)
+    return model, metrics, {**params, "model": name}
 
 
 def _train_propensity(
