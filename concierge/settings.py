@@ -155,6 +155,8 @@ class Settings:
     smtp_password: str = ""
     outreach_from: str = "Concierge demo shop <shop@localhost>"
     public_url: str = ""
+    # The stack runs outreach every so many seconds (concierge/outreach_scheduler.py); 0: off.
+    outreach_every_seconds: int = 0
     # The recommender training fits and serving answers with (recsys/registry.py).
     recommender: str = DEFAULT_RECOMMENDER
 
@@ -241,6 +243,9 @@ class Settings:
             **telegram_env(),
             smtp_port=port_env("SMTP_PORT", 1025),
             **outreach_env(),
+            outreach_every_seconds=count_env(
+                "OUTREACH_EVERY_SECONDS", 60 if demo else 0, lowest=0, highest=86_400
+            ),
             recommender=choice_env("CONCIERGE_RECOMMENDER", RECOMMENDER_NAMES, DEFAULT_RECOMMENDER),
             **secret_values,
         )

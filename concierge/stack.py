@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
+from concierge.outreach_scheduler import OutreachScheduler, outreach_variables, schedule_line
 from concierge.rasa_credentials import credentials_path, telegram_env
 from concierge.rasa_endpoints import endpoints_path, secret_env, write_endpoints
 from concierge.settings import ROOT, SECRET_VARIABLES, Settings, exits_on_settings_error
@@ -171,6 +172,16 @@ class Stack:
         self.model_path = model_path
         self.log_dir = settings.var_dir / "logs"
         self.services = {name: self._service(name) for name in services}
+        every = settings.outreach_every_seconds
+        self.outreach = (
+            OutreachScheduler(
+                every,
+                self._base_env() | outreach_variables(settings),
+                self.log_dir / "outreach.log",
+            )
+            if every
+            else None
+        )
 
     def _base_env(self) -> dict[str, str]:
         s = self.settings
@@ -273,6 +284,8 @@ class Stack:
         for service in self.services.values():
             service.start()
         wait_until_healthy(self.services, timeout, on_failure=self.stop)
+        if self.outreach is not None:
+            self.outreach.start()
         return self
 
     def start_service(self, name: str, timeout: float = 180.0) -> None:
@@ -292,6 +305,8 @@ class Stack:
         self.services[name].stop()
 
     def stop(self) -> None:
+        if self.outreach is not None:
+            self.outreach.stop()
         for service in reversed(list(self.services.values())):
             service.stop()
 
@@ -357,6 +372,7 @@ def main(argv: list[str] | None = None) -> int:
         "(keys: python -m api keys create NAME --scope recommendations:read)\n"
         f"  Metrics (Prometheus): {settings.console_url}/metrics (Bearer token), "
         f"http://{settings.action_host}:{settings.action_metrics_port}/metrics\n"
+        f"  Outreach:             {schedule_line(settings)}\n"
         f"  Logs:                 {stack.log_dir}/\n"
         "Press Ctrl-C to stop.",
         flush=True,

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from console import ops_pages, unsubscribe
+from console import ops_pages, outreach_tracking, unsubscribe
 from console.chat import pages as chat
 from console.chat import widget
 from console.chat.socket import chat_socket
@@ -19,6 +19,7 @@ from console.handoff import pages as handoff
 from console.handoff import relay as handoff_relay
 from console.live import pages as live
 from console.marketing import insights as campaign_insights
+from console.marketing import outreach_pages
 from console.marketing import pages as campaigns
 from console.marketing.common import KEY_PATTERN
 from console.staff import (
@@ -52,6 +53,10 @@ def add_routes(app: web.Application) -> None:
     one_token = "/unsubscribe/{token:[0-9a-z._-]{1,200}}"
     router.add_get(one_token, unsubscribe.unsubscribe_page, name="unsubscribe")
     router.add_post(one_token, unsubscribe.unsubscribe)
+    # Outreach e-mail's open pixel and tracked links (signed tokens; only the shop's own URL).
+    tracked = "{token:[0-9]{1,12}\\.(?:open|click)\\.[0-9a-f]{64}}"
+    router.add_get("/outreach/open/" + tracked, outreach_tracking.open_pixel, name="outreach_open")
+    router.add_get("/outreach/click/" + tracked, outreach_tracking.click, name="outreach_click")
 
     # Staff: sign-in, home, admin.
     router.add_get("/staff/sign-in", auth.sign_in_page, name="staff_sign_in")
@@ -105,6 +110,9 @@ def add_routes(app: web.Application) -> None:
     )
     router.add_get(
         one_campaign + "/results", campaign_insights.results_page, name="campaign_results"
+    )
+    router.add_get(
+        one_campaign + "/outreach", outreach_pages.outreach_results_page, name="campaign_outreach"
     )
 
     # Operations, the NLU inbox and the conversation export.

@@ -3,17 +3,19 @@
 A run (``python -m promotions outreach run``, or ``OutreachRunner.run``) has two steps:
 
 1. **Choose.** Every customer with marketing consent and a channel that reaches them
-   (``email_opt_in`` for e-mail, a linked Telegram account for Telegram; the campaign's
-   ``channels`` tried in the customer's order, ``preferred_channel`` first) goes through the same ``promotions.decision.decide`` as the chat, at the
-   ``outreach`` trigger, with every active campaign, their offer history, the global
-   settings and coupon counts. So eligibility rules, caps shared with in-chat offers, control
-   groups and the global hold-out all apply. A customer whose local time (campaign's
-   ``timezone_default``: the store keeps no time zone per customer yet) is in the chosen
+   (``email_opt_in`` for e-mail, a linked Telegram account for Telegram, a signed-in web
+   chat before for the web chat; the campaign's ``channels`` tried in the customer's order,
+   ``preferred_channel`` first) goes through the same ``promotions.decision.decide`` as the
+   chat, at the ``outreach`` trigger, with every active campaign, their offer history, the
+   global settings and coupon counts. So eligibility rules, caps shared with in-chat offers,
+   control groups and the global hold-out all apply. A customer whose local time (their
+   ``customers.timezone``, else the campaign's ``timezone_default``) is in the chosen
    campaign's quiet hours is left for a later run, with nothing recorded. Otherwise the
    exposure and its outbox row are written together (``promotions.outreach_outbox``):
    ``pending`` for an offer, ``skipped`` for control and hold-out (recorded, never sent).
-2. **Send.** Each ``pending`` row is claimed (``sending``, committed), e-mailed or sent by
-   Telegram (``promotions.outreach_telegram``), and recorded ``sent``, ``bounced`` (SMTP 5xx,
+2. **Send.** Each ``pending`` row is claimed (``sending``, committed), e-mailed, sent by
+   Telegram (``promotions.outreach_telegram``) or left waiting in the web chat
+   (``promotions.outreach_web``), and recorded ``sent``, ``bounced`` (SMTP 5xx,
    Telegram 403 / 400; never retried) or back to ``pending`` for a temporary failure
    until ``max_attempts``, then ``failed``. A row stuck in ``sending`` is never re-sent.
 
@@ -44,12 +46,13 @@ from promotions.decision import (
     decide,
 )
 from promotions.outreach_email import Delivery, DeliveryResult, SmtpMailer, compose
-from promotions.outreach_links import UnsubscribeSigner
+from promotions.outreach_links import TrackingSigner, UnsubscribeSigner
 from promotions.outreach_outbox import Contact, Outbox, Pending, Queued, Status
 from promotions.outreach_report import RunReport, unreachable_reason
 from promotions.outreach_spec import OutreachSpec
 from promotions.outreach_telegram import CHANNEL as TELEGRAM
 from promotions.outreach_telegram import TelegramSender, send_message_body
+from promotions.outreach_web import CHANNEL as WEB
 from promotions.profiles import build_profile, load_facts
 from promotions.repository import PromotionRepository
 from promotions.service import render_offer
@@ -68,10 +71,15 @@ __all__ = ["OutreachRunner", "RunReport", "channel_for", "idempotency_key"]
 def channel_for(contact: Contact, channels: tuple[str, ...]) -> str | None:
     """The first of ``channels`` that reaches the customer, their preferred one first.
 
-    Marketing consent is checked by the caller; here e-mail needs its opt-in and Telegram a
-    linked account (linking is the customer's own step, and consent covers the message).
+    Marketing consent is checked by the caller; here e-mail needs its opt-in, Telegram a
+    linked account and the web chat a signed-in chat before (linking and signing in are the
+    customer's own steps, and consent covers the message).
     """
-    opted_in = {"email": contact.email_opt_in, TELEGRAM: contact.telegram_chat is not None}
+    opted_in = {
+        "email": contact.email_opt_in,
+        TELEGRAM: contact.telegram_chat is not None,
+        WEB: contact.web_chat,
+    }
     ordered = sorted(channels, key=lambda c: c != contact.preferred_channel)
     return next((c for c in ordered if opted_in.get(c)), None)
 
@@ -96,8 +104,10 @@ class OutreachRunner:
         max_attempts: int = MAX_ATTEMPTS,
         after_send: AfterSend | None = None,
         telegram: TelegramSender | None = None,
+        tracking: TrackingSigner | None = None,
     ) -> None:
         self.sessions = sessions
+        self.tracking = tracking  # None: e-mail without the open pixel and tracked link
         self.mailer = mailer
         self.telegram = telegram  # None: Telegram is not configured, so never chosen
         self.signer = signer
@@ -128,6 +138,7 @@ class OutreachRunner:
             mailer,
             UnsubscribeSigner(settings.console_secret),
             public_url=settings.public_url or settings.console_url,
+            tracking=TrackingSigner(settings.console_secret),
             sender=settings.outreach_from,
             telegram=(
                 TelegramSender(settings.telegram_token, settings.telegram_api_url)
@@ -149,7 +160,10 @@ class OutreachRunner:
         if dry_run:
             report.waiting = len(self.outbox.pending())
         else:
-            await self._send({c.key: c for c in proactive}, report)
+            try:
+                await self._send({c.key: c for c in proactive}, report)
+            finally:
+                await self.mailer.close()  # the run's one SMTP connection, if it opened one
         return report
 
     def _choose(
@@ -232,7 +246,7 @@ class OutreachRunner:
         if channel is None:
             report.skipped["not opted in to the campaign's channels"] += 1
             return None
-        if spec.is_quiet(now):
+        if spec.is_quiet(now, contact.timezone):
             report.skipped["quiet hours (left for a later run)"] += 1
             return None
         queued = partial(
@@ -275,7 +289,7 @@ class OutreachRunner:
                 self.outbox.finish(pending.id, Status.SKIPPED, now, "opted out before sending")
                 report.skipped["opted out before sending"] += 1
                 continue
-            if campaign.outreach.is_quiet(now):
+            if campaign.outreach.is_quiet(now, pending.timezone):
                 report.skipped["quiet hours (left for a later run)"] += 1
                 continue
             if pending.channel in down:
@@ -306,6 +320,10 @@ class OutreachRunner:
         self, pending: Pending, spec: OutreachSpec
     ) -> Callable[[], Awaitable[DeliveryResult]]:
         """What sends ``pending`` on its channel; raises ``ValueError`` when it cannot be sent."""
+        if pending.channel == WEB:
+            if not pending.text.strip():
+                raise ValueError("the offer text is empty")
+            return _left_waiting  # the body is stored when the row is recorded sent
         if pending.channel == TELEGRAM:
             assert self.telegram is not None and pending.telegram_chat is not None  # checked
             body = send_message_body(pending.telegram_chat, pending.text, pending.buttons)
@@ -327,12 +345,23 @@ class OutreachRunner:
                 self.public_url, pending.customer_id, pending.campaign_key
             ),
             idempotency_key=pending.idempotency_key,
+            **self._tracked_links(pending),
         )
+
+    def _tracked_links(self, pending: Pending) -> dict[str, str]:
+        """The tracked shop link and open pixel of ``pending``'s e-mail, when tracking is on."""
+        if self.tracking is None:
+            return {}
+        return {
+            "shop_url": self.tracking.click_url(self.public_url, pending.id, "/"),
+            "open_url": self.tracking.open_url(self.public_url, pending.id),
+        }
 
     def _record(self, pending: Pending, outcome: Delivery, detail: str, report: RunReport) -> None:
         now = self.clock()
         if outcome == Delivery.SENT:
-            self.outbox.finish(pending.id, Status.SENT, now)
+            body = pending.text if pending.channel == WEB else None
+            self.outbox.finish(pending.id, Status.SENT, now, body=body)
             report.sent += 1
             report.sent_by_channel[pending.channel] += 1
         elif outcome == Delivery.BOUNCED:
@@ -344,3 +373,8 @@ class OutreachRunner:
         else:
             self.outbox.finish(pending.id, Status.PENDING, now, detail)
             report.retry_later += 1
+
+
+async def _left_waiting() -> DeliveryResult:
+    """A web-chat message needs no outside service: it waits in the store for the visit."""
+    return DeliveryResult(Delivery.SENT)

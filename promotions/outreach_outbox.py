@@ -24,6 +24,8 @@ from promotions.assignment import Arm
 from promotions.models import OutreachMessage, PromoCampaign, PromoExposure
 from promotions.outreach_telegram import CHANNEL as TELEGRAM
 from promotions.outreach_telegram import chat_id_of
+from promotions.outreach_web import CHANNEL as WEB
+from promotions.outreach_web import web_chat_customers
 from promotions.triggers import Trigger
 from store.db import writing
 from store.models import Customer, Identity
@@ -58,6 +60,8 @@ class Contact:
     email_opt_in: bool
     preferred_channel: str | None
     telegram_chat: str | None = None  # the chat id of a linked Telegram identity
+    web_chat: bool = False  # has signed in to the web chat (promotions.outreach_web)
+    timezone: str | None = None  # IANA name from the store, unchecked; None: campaign default
 
 
 @dataclass(frozen=True)
@@ -92,6 +96,7 @@ class Pending:
     still_wanted: bool  # consent, no opt-out and the channel's opt-in, checked at send time
     telegram_chat: str | None = None  # for a Telegram row: the linked chat, read at send time
     buttons: tuple[dict[str, str], ...] = ()  # the offer's quick replies, as rendered
+    timezone: str | None = None  # the customer's, for quiet hours at send time
 
 
 class Outbox:
@@ -101,19 +106,30 @@ class Outbox:
         self.sessions = sessions
 
     def contacts(self) -> list[Contact]:
-        """Every customer's consent flags, channel preference and linked Telegram chat, by id."""
+        """Every customer's consent flags, channel preference, linked chats and time zone, by id."""
         chats = self.telegram_chats()
+        web = web_chat_customers(self.sessions)
         query = select(
             Customer.id,
             Customer.marketing_consent,
             Customer.offers_opt_out,
             Customer.email_opt_in,
             Customer.preferred_channel,
+            Customer.timezone,
         ).order_by(Customer.id)
         with self.sessions() as s:
             return [
-                Contact(cid, bool(consent), bool(out), bool(email), preferred, chats.get(cid))
-                for cid, consent, out, email, preferred in s.execute(query)
+                Contact(
+                    cid,
+                    bool(consent),
+                    bool(out),
+                    bool(email),
+                    preferred,
+                    chats.get(cid),
+                    web_chat=cid in web,
+                    timezone=zone,
+                )
+                for cid, consent, out, email, preferred, zone in s.execute(query)
             ]
 
     def telegram_chats(self) -> dict[int, str]:
@@ -197,6 +213,7 @@ class Outbox:
             .order_by(OutreachMessage.created_at, OutreachMessage.id)
         )
         chats = self.telegram_chats()
+        web = web_chat_customers(self.sessions)
         with self.sessions() as s:
             return [
                 Pending(
@@ -214,9 +231,11 @@ class Outbox:
                         and not customer.offers_opt_out
                         and (row.channel != "email" or customer.email_opt_in)
                         and (row.channel != TELEGRAM or row.customer_id in chats)
+                        and (row.channel != WEB or row.customer_id in web)
                     ),
                     telegram_chat=chats.get(row.customer_id),
                     buttons=tuple((spec or {}).get("buttons") or ()),
+                    timezone=customer.timezone,
                 )
                 for row, key, message, spec, customer in s.execute(query)
             ]
@@ -236,9 +255,18 @@ class Outbox:
             return bool(result.rowcount)  # type: ignore[attr-defined]
 
     def finish(
-        self, message_id: int, status: Status, now: datetime, error: str | None = None
+        self,
+        message_id: int,
+        status: Status,
+        now: datetime,
+        error: str | None = None,
+        *,
+        body: str | None = None,
     ) -> None:
-        """Record how a claimed (or still pending) row ended; ``sent`` stamps ``sent_at``."""
+        """Record how a claimed (or still pending) row ended; ``sent`` stamps ``sent_at``.
+
+        ``body`` is the text of a web-chat message, left waiting for the customer's visit.
+        """
         with writing(self.sessions) as s:
             row = s.get(OutreachMessage, message_id)
             if row is None:
@@ -247,6 +275,8 @@ class Outbox:
             row.error = error[:500] if error else None
             if status == Status.SENT:
                 row.sent_at = now
+                if body is not None:
+                    row.body = body
 
 
 def stop_email(sessions: sessionmaker[Session], customer_id: int) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-CHANNEL_NAMES = {"email": "e-mail", "telegram": "Telegram"}
+CHANNEL_NAMES = {"email": "e-mail", "telegram": "Telegram", "web": "the web chat"}
 
 
 @dataclass
@@ -65,4 +65,7 @@ def unreachable_reason(channels: tuple[str, ...]) -> str:
     if channels == ("email",):
         return "not opted in to e-mail"
     names = " or ".join(CHANNEL_NAMES.get(c, c) for c in channels) or "any channel"
-    return f"not reachable by {names} (e-mail needs its opt-in, Telegram a linked account)"
+    return (
+        f"not reachable by {names} (e-mail needs its opt-in, Telegram a linked account, "
+        "the web chat a signed-in visit before)"
+    )

@@ -14,24 +14,47 @@ campaign, so every problem is reported at once with its place (``outreach.quiet_
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, time
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from promotions.checking import FieldChecker
 from promotions.templates import TemplateProblem, check_template
 
-# Channels outreach can send on. Waiting web-chat messages come later (issue 18); naming
-# one now is an error, not a silent no-op.
-OUTREACH_CHANNELS: tuple[str, ...] = ("email", "telegram")
-PLANNED_CHANNELS: tuple[str, ...] = ("web",)
+# Channels outreach can send on ("web": a message waiting in the web chat, see
+# promotions.outreach_web). A channel planned but not built is named in PLANNED_CHANNELS,
+# so naming it is an error, not a silent no-op.
+OUTREACH_CHANNELS: tuple[str, ...] = ("email", "telegram", "web")
+PLANNED_CHANNELS: tuple[str, ...] = ()
 DEFAULT_SUBJECT = "A little something for you{% if first_name %}, {{ first_name }}{% endif %}"
 SUBJECT_SLOTS: tuple[str, ...] = ("first_name",)
 _CLOCK = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 _FIELDS = ("channels", "quiet_hours", "timezone_default", "subject")
+
+log = logging.getLogger(__name__)
+
+
+@lru_cache(maxsize=512)
+def customer_zone(name: str) -> ZoneInfo | None:
+    """The zone a customer's stored ``timezone`` names, or None (logged once) when none does.
+
+    The store takes the name from the shop's data unchecked; a bad one must not stop a run,
+    so the campaign's default stands in for it.
+    """
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        log.warning(
+            "unknown customer time zone %r: the campaign's timezone_default is used instead "
+            "(store an IANA name such as Europe/London in customers.timezone)",
+            name,
+        )
+        return None
 
 
 @dataclass(frozen=True)
@@ -60,10 +83,14 @@ class OutreachSpec:
     subject: str = DEFAULT_SUBJECT
 
     def is_quiet(self, now_utc: datetime, timezone: str | None = None) -> bool:
-        """True when ``now_utc`` (naive UTC) is in quiet hours in ``timezone`` (or the default)."""
+        """True when ``now_utc`` (naive UTC) is in quiet hours in ``timezone``.
+
+        ``timezone`` is the customer's own; None, or a name no zone has, means the
+        campaign's ``timezone_default``.
+        """
         if self.quiet_hours is None:
             return False
-        zone = ZoneInfo(timezone or self.timezone_default)
+        zone = (customer_zone(timezone) if timezone else None) or ZoneInfo(self.timezone_default)
         local = now_utc.replace(tzinfo=ZoneInfo("UTC")).astimezone(zone)
         return self.quiet_hours.contains(local.time().replace(tzinfo=None))
 

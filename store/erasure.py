@@ -11,8 +11,8 @@ What happens to each kind of row:
   results). They move to a fresh placeholder customer with no personal fields
   (``erased-…@erased.invalid``), so nothing links them to the person any more while
   every per-customer count in ``promotions results`` stays exactly as it was. Offer
-  texts, sender ids, return reasons (typed by the customer), coupon codes and outreach
-  errors are replaced; order e-mails too, including guest checkouts made with the
+  texts, sender ids, return reasons (typed by the customer), coupon codes, outreach
+  errors and web-chat outreach texts are replaced; order e-mails too, including guest checkouts made with the
   customer's e-mail;
 - audit entries that named the customer's conversations or messages keep what was done
   and when, with the target and detail erased.
@@ -76,7 +76,7 @@ HANDLED_TABLES = {
     "returns": "moved to the placeholder, reason replaced",
     "promo_exposures": "moved to the placeholder, text and sender cleared",
     "promo_coupons": "moved to the placeholder, code replaced",
-    "outreach_messages": "moved to the placeholder, error text cleared",
+    "outreach_messages": "moved to the placeholder, error and web-chat text cleared",
     "link_codes": "deleted",
 }
 
@@ -292,14 +292,15 @@ def _anonymise_promotions(
         .values(customer_id=placeholder_id, **_EXPOSURE_PERSONAL),
     )
     report.count("promo_exposures", moved)
-    # An outreach message counts in its campaign's results; its error may quote the address.
+    # An outreach message counts in its campaign's results; its error may quote the address
+    # and a web-chat message's body greets the customer by name. A waiting one is never shown.
     report.count(
         "outreach_messages",
         _run(
             s,
             update(OutreachMessage)
             .where(OutreachMessage.customer_id == customer_id)
-            .values(customer_id=placeholder_id, error=None),
+            .values(customer_id=placeholder_id, error=None, body=None),
         ),
     )
     coupons = s.scalars(select(PromoCoupon).where(PromoCoupon.customer_id == customer_id)).all()

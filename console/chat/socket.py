@@ -17,6 +17,7 @@ from aiohttp import WSCloseCode, WSMsgType, web
 from console.chat.hub import send_frame
 from console.chat.rasa_client import RasaClient, RasaUnavailable
 from console.chat.start_guard import origin_trusted
+from console.chat.waiting import show_waiting
 from console.chat.wording import (
     EMPTY_TEXT,
     OTHER_SITE_REFUSED,
@@ -66,6 +67,8 @@ async def chat_socket(request: web.Request) -> web.WebSocketResponse:
     await hub.register(sender_id, ws)
     # Tells the page (and tests) that messages and agent pushes now reach this socket.
     await send_frame(ws, {"type": "ready"})
+    # Before the first customer message is read, so an offer left by outreach comes first.
+    await _show_waiting(request, ws, sender_id)
     pending: asyncio.Queue[tuple[str | None, str]] = asyncio.Queue(MAX_PENDING_MESSAGES)
     # Rasa is called from a separate task so this loop keeps reading (close frames,
     # pings) while a slow turn is in flight, and turns still reach Rasa in order.
@@ -87,6 +90,13 @@ async def chat_socket(request: web.Request) -> web.WebSocketResponse:
         await hub.unregister(sender_id, ws)
         await asyncio.gather(relay, return_exceptions=True)
     return ws
+
+
+async def _show_waiting(request: web.Request, ws: web.WebSocketResponse, sender_id: str) -> None:
+    try:
+        await show_waiting(request, ws, sender_id)
+    except Exception:  # noqa: BLE001 - a store hiccup must not keep the customer from chatting
+        log.exception("waiting outreach messages of chat %s not shown", sender_id)
 
 
 def _ticket(request: web.Request) -> str | None:
