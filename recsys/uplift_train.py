@@ -113,7 +113,7 @@ def exposure_data(
     end = pd.to_datetime(orders["timestamp"]).max()
     done = exposures[exposures["timestamp"] + pd.Timedelta(days=window_days) <= end]
     y = exposure_outcomes(done, orders, window_days)
-    week = done["timestamp"].dt.normalize() - pd.to_timedelta(done["timestamp"].dt.dayofweek, "D")
+    week = done["timestamp"].dt.normalize() - pd.to_timedelta(done["timestamp"].dt.day_of_week, "D")
     frames = []
     for cutoff, rows in done.groupby(week):
         features = customer_features(customers, orders, cutoff, **feature_kwargs)
