@@ -112,9 +112,12 @@ async def _offer_decision(request: web.Request, params: Params) -> BaseModel | w
     customer, body = params["path"], params["body"]
     assert isinstance(customer, CustomerPath) and isinstance(body, OfferDecisionRequest)
     offers = request.app[OFFERS]
+    header = request.headers.get(IDEMPOTENCY_HEADER)
     if not body.record:
+        if header is not None:  # a preview ignores the key, but a malformed one is a mistake
+            idempotency_key(header)
         return await _answer(offers.decide, customer.customer_id, body)
-    key = idempotency_key(request.headers.get(IDEMPOTENCY_HEADER))
+    key = idempotency_key(header)
 
     def work() -> OfferDecision:
         return offers.decide(customer.customer_id, body)

@@ -4,10 +4,10 @@ of the OpenAPI document (``api.openapi``), so the document cannot drift from the
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any, Literal
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from promotions.triggers import Matter, Trigger
 
@@ -22,6 +22,14 @@ Band = Literal["low", "medium", "high"]
 OutcomeName = Literal["offer", "control", "holdout", "none"]
 # Money and prices a caller sends: no negative, no absurd, no NaN.
 MAX_AMOUNT = 1_000_000_000.0
+
+
+def _in_utc(moment: datetime) -> datetime:
+    # The store keeps naive UTC; an answer says so, as RFC 3339 (OpenAPI's date-time) requires.
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+UtcDateTime = Annotated[datetime, AfterValidator(_in_utc)]
 
 
 class Query(BaseModel):
@@ -175,7 +183,7 @@ class Propensity(Answer):
 class ModelInfo(Answer):
     name: str
     version: str
-    trained_at: datetime
+    trained_at: UtcDateTime
     data_fingerprint: str
     metrics: dict[str, Any]
     loaded: bool = Field(
@@ -223,7 +231,7 @@ class OfferDecision(Answer):
     coupon: CouponTerms | None = Field(description="What accepting the offer gives, if a coupon.")
     recorded: bool = Field(description="True when the exposure was recorded by this call.")
     exposure_id: int | None = Field(description="The recorded exposure, when there is one.")
-    decided_at: datetime
+    decided_at: UtcDateTime
 
 
 class BatchItem(Body):
@@ -255,7 +263,7 @@ class LinkCode(Answer):
         "Issuing a new one cancels the customer's unused codes for the channel."
     )
     channel: Literal["telegram"]
-    expires_at: datetime = Field(description="After this (UTC) the bot refuses the code.")
+    expires_at: UtcDateTime = Field(description="After this (UTC) the bot refuses the code.")
     deep_link: str | None = Field(
         description="https://t.me/<bot>?start=<code>: opening it sends the code to the bot. "
         "null while the shop has not configured TELEGRAM_BOT_NAME."
