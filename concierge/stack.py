@@ -253,6 +253,8 @@ class Stack:
             ]
             return Service(name, command, s.rasa_url + RASA_HEALTH_PATH, env, log)
         if name == "console":
+            # An agent's handoff replies reach Telegram customers (console/handoff/delivery.py).
+            env.update(telegram_env(s))
             command = [sys.executable, "-m", "console"]
             return Service(name, command, f"{s.console_url}/healthz", env, log)
         if name == "api":

@@ -16,6 +16,10 @@ keyboards; this subclass adds what a public webhook and this project need:
 * ``/start CODE`` (the shop's deep link), ``/link CODE`` and ``/unlink`` become the account
   linking intents (``command_text``); a plain ``/start`` greets;
 * texts are split under Telegram's 4096-character limit;
+* while an agent holds the conversation (the console's handoff desk), a message goes to
+  the console for the agent instead of to the bot: the channel asks the console first
+  (``handoff_url``, with the channel secret the console and Rasa share), as the web chat's
+  relay does; a console that does not answer leaves the bot answering;
 * the Bot API's address is configurable (a local stand-in in the tests), and a bot name
   that does not match ``getMe`` stops start-up instead of silently dropping every update.
 """
@@ -30,6 +34,7 @@ import logging
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
+import aiohttp
 from aiogram import Bot
 from aiogram.bot.api import TelegramAPIServer
 from aiogram.types import Update
@@ -40,6 +45,8 @@ from rasa.shared.exceptions import RasaException
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
+
+from bot.channels.concierge_rest import CHANNEL_SECRET_HEADER
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +70,8 @@ UNLINK_INTENT = "unlink_account"
 LINK_CODE_ENTITY = "link_code"
 # Longer than any code the store issues (8), short enough to keep junk out of the tracker.
 MAX_LINK_CODE = 32
+# How long a turn waits for the console to say whether an agent holds the conversation.
+HANDOFF_CHECK_SECONDS = 5.0
 TURN_FAILED_REPLY = (
     "Sorry, something went wrong on my side and I couldn't finish that. "
     "Please try again in a moment."
@@ -188,6 +197,8 @@ class ConciergeTelegramInput(TelegramInput):
         webhook_url: str,
         secret_token: str,
         api_url: str = DEFAULT_API_URL,
+        handoff_url: str = "",
+        handoff_secret: str = "",
     ) -> None:
         missing = [
             name
@@ -209,6 +220,8 @@ class ConciergeTelegramInput(TelegramInput):
         super().__init__(access_token, verify, webhook_url, debug_mode=False)
         self.secret_token = secret_token
         self.api_url = api_url or DEFAULT_API_URL
+        self.handoff_url = handoff_url
+        self.handoff_secret = handoff_secret
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> ConciergeTelegramInput:
@@ -219,6 +232,8 @@ class ConciergeTelegramInput(TelegramInput):
             webhook_url=str(credentials.get("webhook_url") or ""),
             secret_token=str(credentials.get("secret_token") or ""),
             api_url=str(credentials.get("api_url") or DEFAULT_API_URL),
+            handoff_url=str(credentials.get("handoff_url") or ""),
+            handoff_secret=str(credentials.get("handoff_secret") or ""),
         )
 
     def get_output_channel(self) -> ConciergeTelegramOutput:
@@ -274,6 +289,8 @@ class ConciergeTelegramInput(TelegramInput):
             if turn is None:
                 return response.text("ignored")
             sender_id, text = turn
+            if await self._kept_for_agent(sender_id, text):
+                return response.text("success")
             try:
                 await on_new_message(
                     UserMessage(
@@ -292,6 +309,34 @@ class ConciergeTelegramInput(TelegramInput):
             return response.text("success")
 
         return webhook
+
+    async def _kept_for_agent(self, sender_id: str, text: str) -> bool:
+        """True when an agent holds the conversation and the console kept ``text`` for them."""
+        if not self.handoff_url:
+            return False
+        try:
+            async with (
+                aiohttp.ClientSession(
+                    timeout=aiohttp.ClientTimeout(total=HANDOFF_CHECK_SECONDS)
+                ) as http,
+                http.post(
+                    self.handoff_url,
+                    json={"sender_id": sender_id, "text": text},
+                    headers={CHANNEL_SECRET_HEADER: self.handoff_secret},
+                ) as answer,
+            ):
+                if answer.status != 200:
+                    raise ValueError(f"HTTP {answer.status}")
+                held = (await answer.json()).get("held")
+        except (asyncio.TimeoutError, aiohttp.ClientError, ValueError, AttributeError) as exc:
+            # The customer is answered by the bot rather than by nobody.
+            logger.warning(
+                "The console did not say whether an agent holds %s (%s); the bot answers.",
+                sender_id,
+                exc,
+            )
+            return False
+        return held is True
 
     def _from_telegram(self, request: Request) -> bool:
         sent = request.headers.get(SECRET_HEADER, "").encode()
