@@ -18,7 +18,7 @@ from aiohttp import web
 
 from console.keys import api_keys_key, staff_directory_key
 from console.staff.auth import current, requires, see_other
-from store.api_keys import NAME_MAX, ApiKeyError, ApiKeyView
+from store.api_keys import NAME_MAX, SCOPES, ApiKeyError, ApiKeyView
 
 LIST_TEMPLATE = "staff/api_keys.html"
 CREATED_TEMPLATE = "staff/api_key_created.html"
@@ -26,17 +26,6 @@ REVOKE_TEMPLATE = "staff/api_key_revoke.html"
 KEY_ID_PATTERN = "[0-9a-f]{12}"
 _KEY_ID = re.compile(f"^{KEY_ID_PATTERN}$")
 NO_STORE = {"Cache-Control": "no-store"}
-
-
-def scopes() -> dict[str, str]:
-    """Every scope a key can grant, and what it opens: the API's own table (api/auth.py).
-
-    Imported when first asked, not with the console: ``api.auth`` brings the API's model
-    serving (scikit-learn) along, which only this admin page needs.
-    """
-    from api.auth import SCOPES
-
-    return SCOPES
 
 
 async def _render_list(
@@ -50,7 +39,7 @@ async def _render_list(
     keys = await asyncio.to_thread(request.app[api_keys_key].list)
     context = {
         "keys": keys,
-        "scopes": scopes(),
+        "scopes": SCOPES,
         "name_max": NAME_MAX,
         "error": error,
         "revoked": revoked,
@@ -76,7 +65,7 @@ async def create_api_key(request: web.Request) -> web.StreamResponse:
     form = await request.post()
     name = str(form.get("name", ""))[: NAME_MAX * 2]
     chosen = [str(s) for s in form.getall("scope", [])]
-    known = scopes()
+    known = SCOPES
     unknown = sorted(set(chosen) - set(known))
     kept = {"name": name, "scopes": chosen}
     if unknown:
