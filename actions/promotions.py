@@ -27,6 +27,7 @@ from actions.base import EventList, ShopAction, current_session_events, customer
 from actions.handoff import ActionHandoff
 from actions.messages import tone
 from actions.services import STORE_UNAVAILABLE, Services
+from actions.waiting_offers import waiting_offer_just_shown
 from promotions.decision import NOTHING, OfferContext
 from promotions.replies import OfferPayload, ReplyStatus
 from promotions.service import OfferDecision, OfferReply
@@ -364,7 +365,8 @@ def person_offered_in_last_reply(tracker: Tracker) -> bool:
 
 
 class ActionAnswerYesNo(ShopAction):
-    """A plain "yes" / "no" outside a form: the answer to the offer, or to the person,
+    """A plain "yes" / "no" outside a form: the answer to the offer (in the chat's last
+    reply, or waiting in the web chat since: ``actions.waiting_offers``), or to the person,
     just offered, if any.
 
     Forms (cancel confirmation, the two-stage fallback) take their yes / no themselves:
@@ -384,7 +386,7 @@ class ActionAnswerYesNo(ShopAction):
     ) -> EventList:
         """Accept or decline the offer just shown; otherwise acknowledge and offer help."""
         said_yes = (tracker.latest_message.get("intent") or {}).get("name") == "affirm"
-        if offer_in_last_reply(tracker):
+        if offer_in_last_reply(tracker) or waiting_offer_just_shown(tracker, services):
             answer = ActionAcceptOffer() if said_yes else ActionDeclineOffer()
             return answer.act(dispatcher, tracker, domain, services)
         if said_yes and person_offered_in_last_reply(tracker):

@@ -107,3 +107,17 @@ def put_back(sessions: sessionmaker[Session], message_ids: list[int]) -> None:
             .where(OutreachMessage.id.in_(message_ids))
             .values(delivered_at=None)
         )
+
+
+def shown_since(sessions: sessionmaker[Session], exposure_id: int, since: datetime | None) -> bool:
+    """True when the web chat showed the outreach message of ``exposure_id`` after ``since``
+    (naive UTC; None: at any time)."""
+    query = select(OutreachMessage.id).where(
+        OutreachMessage.exposure_id == exposure_id,
+        OutreachMessage.channel == CHANNEL,
+        OutreachMessage.delivered_at.is_not(None),
+    )
+    if since is not None:
+        query = query.where(OutreachMessage.delivered_at > since)
+    with sessions() as s:
+        return s.scalar(query.limit(1)) is not None
