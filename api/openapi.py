@@ -139,7 +139,8 @@ def _operation(endpoint: Endpoint) -> dict[str, Any]:
         operation["responses"]["200"]["description"] = (
             f"{endpoint.response_media}: one such object per line, streamed."
         )
-    statuses = set(endpoint.problems)
+    # Every endpoint refuses a body declared larger than the API reads (api.routes), GETs too.
+    statuses = set(endpoint.problems) | {413}
     if endpoint.path_params or endpoint.query or endpoint.body:
         statuses.add(400)
     if endpoint.scope:

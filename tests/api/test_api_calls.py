@@ -219,7 +219,7 @@ def test_the_openapi_document_is_openapi_3_1_and_covers_every_endpoint(api: Runn
     assert recs["security"] == [{"apiKey": [REC]}]
     k = next(p for p in recs["parameters"] if p["name"] == "k")
     assert (k["in"], k["schema"]["minimum"], k["schema"]["maximum"]) == ("query", 1, 50)
-    assert set(recs["responses"]) == {"200", "400", "401", "403", "404", "429", "503"}
+    assert set(recs["responses"]) == {"200", "400", "401", "403", "404", "413", "429", "503"}
     assert "application/problem+json" in recs["responses"]["404"]["content"]
     assert doc["components"]["securitySchemes"]["apiKey"]["scheme"] == "bearer"
     _assert_refs_resolve(doc, doc)

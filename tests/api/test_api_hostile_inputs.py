@@ -192,6 +192,9 @@ def _declare_and_stop(
 def test_the_openapi_document_lists_every_problem_the_rules_above_give(api: RunningApi) -> None:
     """What the hostile calls get is documented, so a client can code against it."""
     doc = api.get("/v1/openapi.json").body
+    for endpoint in ENDPOINTS:
+        responses = doc["paths"][endpoint.path][endpoint.method.lower()]["responses"]
+        assert "413" in responses, endpoint.name
     for endpoint in KEYED:
         responses = doc["paths"][endpoint.path][endpoint.method.lower()]["responses"]
         assert {"401", "403", "429"} <= set(responses), endpoint.name

@@ -79,7 +79,7 @@ def test_the_openapi_document_describes_link_codes_and_the_docs_page(api: Runnin
     doc = api.get("/v1/openapi.json").body
     operation = doc["paths"]["/v1/customers/{customer_id}/link-codes"]["post"]
     assert operation["security"] == [{"apiKey": [WRITE]}]
-    assert set(operation["responses"]) == {"200", "400", "401", "403", "404", "429"}
+    assert set(operation["responses"]) == {"200", "400", "401", "403", "404", "413", "429"}
     link_code = doc["components"]["schemas"]["LinkCode"]
     assert {"code", "expires_at", "channel", "deep_link"} <= set(link_code["required"])
     assert doc["paths"]["/v1/docs"]["get"]["security"] == []
