@@ -14,9 +14,8 @@ import sys
 
 from aiohttp import web
 
-from api.auth import SCOPES
 from concierge.settings import Settings, exits_on_settings_error
-from store.api_keys import ApiKeyError, ApiKeys
+from store.api_keys import SCOPES, ApiKeyError, ApiKeys
 from store.db import make_engine, make_session_factory, upgrade
 
 

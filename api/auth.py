@@ -17,13 +17,6 @@ from api.problems import ApiProblem
 from api.typedefs import API_KEYS, KEY_ID, METRICS, RATE_LIMITS
 from store.api_keys import ApiKeyView
 
-# Every scope a key can grant, and what it opens.
-SCOPES: dict[str, str] = {
-    "recommendations:read": "recommendations for a customer, similar products, product search",
-    "scores:read": "purchase propensity, segment and lifecycle stage of a customer",
-    "offers:decide": "offer decisions for a customer, and recording them",
-    "identities:write": "one-time codes that link a customer's messaging account (Telegram)",
-}
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="concierge-api"'}
 
 

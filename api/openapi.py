@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from api.auth import SCOPES
 from api.problems import PROBLEM_JSON, PROBLEM_TYPES
 from api.schemas import Problem
+from store.api_keys import SCOPES
 
 if TYPE_CHECKING:
     from api.routes import Endpoint

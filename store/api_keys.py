@@ -33,9 +33,8 @@ _KEY_ID_BYTES = 6  # 12 hex characters: unique enough to name a key, not a secre
 _SECRET_BYTES = 32
 _TOKEN = re.compile(rf"^{TOKEN_PREFIX}([0-9a-f]{{{2 * _KEY_ID_BYTES}}})_([A-Za-z0-9_-]{{20,100}})$")
 NAME_MAX = 100
-# Every scope a key can grant, and what it opens: what the console's API keys page offers.
-# api/auth.py still has its own copy for the API (tests/console/test_console_api_keys.py
-# fails when the two differ) until it imports this one; the console cannot import api/.
+# Every scope a key can grant, and what it opens: what the API checks (api/auth.py) and the
+# console's API keys page offers. Defined here because the console's image has no api/.
 SCOPES: dict[str, str] = {
     "recommendations:read": "recommendations for a customer, similar products, product search",
     "scores:read": "purchase propensity, segment and lifecycle stage of a customer",

@@ -13,9 +13,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from api.auth import SCOPES
 from api.routes import ENDPOINTS, Endpoint
 from api.schemas import MAX_BODY_BYTES, MAX_K
+from store.api_keys import SCOPES
 from tests.api.conftest import Answer, RunningApi, request
 from tests.api.test_api_calls import assert_problem
 

@@ -30,9 +30,9 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from api.auth import SCOPES
 from api.batch import NDJSON
 from concierge.stack import Stack
+from store.api_keys import SCOPES
 from tests.api.conftest import TrainedShop, request
 from tests.support.servers import free_port
 

@@ -9,9 +9,8 @@ import pytest
 from aiohttp.test_utils import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from api.auth import SCOPES as API_SCOPES
 from console.staff.accounts import StaffDirectory
-from store.api_keys import SCOPES, ApiKeys
+from store.api_keys import ApiKeys
 from tests.console.staff_helpers import add_account, csrf_of, sign_in
 
 pytestmark = pytest.mark.asyncio
@@ -200,9 +199,3 @@ async def test_admins_find_the_page_in_the_navigation(
     home = await (await client.get("/staff")).text()
 
     assert 'href="/admin/api-keys" data-testid="nav-api-keys"' in home
-
-
-async def test_the_page_offers_exactly_the_scopes_the_api_checks() -> None:
-    # Two tables until api/auth.py imports store.api_keys.SCOPES: a scope added to one
-    # only must be added to the other.
-    assert SCOPES == API_SCOPES
