@@ -50,7 +50,7 @@ MIN_ORDER_DELAY = timedelta(minutes=10)  # a response order comes after the expo
 # Chat visits per customer over the period, for customers without / with orders: enough
 # exposures (offer and control alike) for the uplift model to learn from.
 VISITS = (0, 1, 2, 3, 4, 5, 6)
-VISIT_WEIGHTS = {False: (30, 30, 18, 10, 6, 4, 2), True: (4, 8, 14, 18, 20, 18, 18)}
+VISIT_WEIGHTS = {False: (20, 25, 20, 14, 10, 6, 5), True: (2, 4, 8, 14, 20, 24, 28)}
 
 
 @dataclass(frozen=True)
@@ -77,7 +77,7 @@ def seed_demo(
     *,
     seed: int = 7,
     now: datetime | None = None,
-    days: int = 90,
+    days: int = 120,
 ) -> DemoSummary:
     """Import the sample campaigns and simulate ``days`` of offer history up to ``now``."""
     repo = PromotionRepository(sessions)
