@@ -6,16 +6,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
 from promotions.campaign_export import campaign_to_dict
 from promotions.campaigns import CampaignError, GlobalSettings, campaign_from_dict
 from promotions.decision import OfferContext, Profile, decide
-from promotions.preview import explain
+from promotions.preview import explain, preview_campaign
 from promotions.repository import PromotionRepository
 from promotions.targeting import Targeting
 from promotions.triggers import Trigger
-from tests.promotions.conftest import NOW, campaign_dict, make_campaign
+from store.models import Customer
+from tests.factories import add_customer
+from tests.promotions.conftest import NOW, FakeClock, campaign_dict, make_campaign
 
 NO_HOLDOUT = GlobalSettings(holdout_share=0.0)
 RETURNING = OfferContext(Trigger.RETURNING_SESSION_START)
@@ -113,3 +116,27 @@ def test_saving_a_targeted_campaign_says_the_store_cannot_hold_it_yet(
     with pytest.raises(CampaignError, match="targeting: the database cannot store targeting"):
         repo.save_campaign(make_campaign(targeting={"by": "uplift", "top_share": 0.3}))
     assert repo.campaigns() == []
+
+
+def test_preview_of_a_targeted_draft_says_why_with_the_numbers(
+    sessions: sessionmaker[Session], clock: FakeClock
+) -> None:
+    repo = PromotionRepository(sessions, clock)
+    repo.save_settings(GlobalSettings(holdout_share=0.0))
+    campaign = make_campaign(targeting={"by": "uplift", "min_uplift": 0.02})
+    moved = add_customer(sessions, first_name="Anna", marketing_consent=True)
+    unmoved = add_customer(sessions, first_name="Ben", marketing_consent=True)
+    unscored = add_customer(sessions, first_name="Cat", marketing_consent=True)
+    with sessions.begin() as s:
+        for customer_id, tags in ((moved, {"uplift": 0.034, "uplift_rank": 0.1}),
+                                  (unmoved, {"uplift": 0.012, "uplift_rank": 0.6})):  # fmt: skip
+            s.execute(update(Customer).where(Customer.id == customer_id).values(tags=tags))
+
+    shown = preview_campaign(sessions, campaign, moved, RETURNING, NOW)
+    assert (shown.outcome, shown.targeting) == ("offer", "uplift 0.034 ≥ 0.02")
+    below = preview_campaign(sessions, campaign, unmoved, RETURNING, NOW)
+    assert below.reason == "below_min_uplift:0.012<0.02"
+    assert below.reason_text == "has uplift 0.012 < 0.02, the campaign's minimum"
+    assert preview_campaign(sessions, campaign, unscored, RETURNING, NOW).reason == (
+        "no_uplift_score"
+    )
