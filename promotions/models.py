@@ -55,6 +55,9 @@ class PromoCampaign(Base):
     # Proactive outreach (schedule, channels, quiet hours; promotions.outreach), or None for
     # a campaign that only makes offers inside conversations (revision 0011_outreach).
     outreach: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # Who among the eligible it offers to ({by: uplift, top_share | min_uplift};
+    # promotions.targeting), or None for everyone (revision 0013_campaign_targeting).
+    targeting: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     updated_at: Mapped[datetime] = mapped_column(DateTime)
 

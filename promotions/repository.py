@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from promotions.assignment import Arm
 from promotions.campaign_export import campaign_to_dict
-from promotions.campaigns import Campaign, CampaignError, GlobalSettings, campaign_from_dict
+from promotions.campaigns import Campaign, GlobalSettings, campaign_from_dict
 from promotions.decision import PastOffer, Response
 from promotions.models import PromoCampaign, PromoExposure, PromoSettings, PromoVariant
 from promotions.triggers import Trigger
@@ -67,15 +67,6 @@ class PromotionRepository:
 
         ``alongside`` writes in the same transaction: if it fails, nothing is saved.
         """
-        if campaign.targeting is not None:
-            # Not silently dropped: promo_campaigns has no column for it yet.
-            raise CampaignError(
-                f"campaign {campaign.key!r}",
-                [
-                    "targeting: the database cannot store targeting yet (it needs a "
-                    "promo_campaigns.targeting JSON column); keep it in the campaign file"
-                ],
-            )
         data = campaign_to_dict(campaign)
         now = self.clock()
         with writing(self.sessions) as s:
@@ -96,6 +87,7 @@ class PromotionRepository:
             row.cooldown_days = campaign.cooldown_days
             row.coupon_budget = campaign.coupon_budget
             row.outreach = data.get("outreach")
+            row.targeting = data.get("targeting")
             row.updated_at = now
             # Variants are matched by key so their ids (and history) survive an edit.
             existing = {v.key: v for v in row.variants}
@@ -369,5 +361,6 @@ def _campaign_of(row: PromoCampaign) -> Campaign:
             for v in row.variants
         ],
         **({"outreach": row.outreach} if row.outreach is not None else {}),
+        **({"targeting": row.targeting} if row.targeting is not None else {}),
     }
     return campaign_from_dict(data, f"stored campaign {row.key!r}")

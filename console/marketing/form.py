@@ -45,7 +45,11 @@ CAMPAIGN_FIELDS = (
     "max_per_customer",
     "cooldown_days",
     "coupon_budget",
+    "targeting",
+    "targeting_value",
 )
+# The editor's targeting choice -> the field of promotions.targeting it sets ("" = everyone).
+TARGETING_CHOICES = ("", "top_share", "min_uplift")
 _INT = re.compile(r"^[+-]?\d+$")
 _FLOAT = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)$")
 _LOCATION = re.compile(r"^variants\[(\d+)\]\.?([a-z_]*)(?:\.([a-z_]+)|\[\d+\].*)?$")
@@ -108,6 +112,7 @@ def form_from_campaign(campaign: Campaign) -> CampaignForm:
         "max_per_customer": _optional(campaign.max_per_customer),
         "cooldown_days": str(campaign.cooldown_days),
         "coupon_budget": _optional(campaign.coupon_budget),
+        **_targeting_fields(campaign),
     }
     variants = []
     for v in campaign.variants:
@@ -175,7 +180,21 @@ def campaign_data(form: CampaignForm) -> dict[str, Any]:
     if f["cooldown_days"].strip():
         caps["cooldown_days"] = parse_number(f["cooldown_days"])
     data["caps"] = caps
+    if f["targeting"] in TARGETING_CHOICES[1:]:
+        # An unknown choice or a blank value reaches the validation, which names it.
+        data["targeting"] = {"by": "uplift", f["targeting"]: parse_number(f["targeting_value"])}
+    elif f["targeting"]:
+        data["targeting"] = {"by": f["targeting"]}
     return data
+
+
+def _targeting_fields(campaign: Campaign) -> dict[str, str]:
+    targeting = campaign.targeting
+    if targeting is None:
+        return {"targeting": "", "targeting_value": ""}
+    if targeting.top_share is not None:
+        return {"targeting": "top_share", "targeting_value": f"{targeting.top_share:g}"}
+    return {"targeting": "min_uplift", "targeting_value": f"{targeting.min_uplift:g}"}
 
 
 def field_errors(problems: list[str]) -> dict[str, list[str]]:
@@ -199,6 +218,8 @@ def _field_of(location: str) -> str:
         elif name == "coupon":
             name = "coupon_kind"
         return f"v{index}_{name}" if name else f"v{index}"
+    if location.startswith("targeting."):
+        return "targeting_value" if location.endswith(TARGETING_CHOICES[1:]) else "targeting"
     if location.startswith("caps."):
         return location.removeprefix("caps.")
     if location.startswith("triggers"):

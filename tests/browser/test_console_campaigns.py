@@ -102,3 +102,31 @@ def test_marketer_fixes_a_broken_rule_previews_and_opens_the_results_chart(
     intervals = page.get_by_test_id("conversion-chart").locator("[data-testid='conversion-row']")
     expect(intervals).to_have_count(3)
     expect(page.get_by_test_id("results-table")).to_contain_text("control")
+
+
+def test_marketer_targets_the_campaign_by_uplift_and_preview_says_who_it_leaves_out(
+    page: Page, marketing_console: MarketingConsole
+) -> None:
+    console = marketing_console
+    page.goto(console.url + "/staff")
+    page.get_by_test_id("sign-in-email").fill("mia@shop.example")
+    page.get_by_test_id("sign-in-password").fill(PASSWORD)
+    page.get_by_test_id("sign-in-submit").click()
+    page.goto(console.url + "/marketing/campaigns/spring")
+
+    page.get_by_test_id("field-targeting").select_option("top_share")
+    page.get_by_test_id("field-targeting-value").fill("1.5")
+    page.get_by_test_id("campaign-save").click()
+    expect(page.get_by_test_id("error-targeting_value")).to_contain_text("between 0.01 and 1")
+
+    page.get_by_test_id("field-targeting-value").fill("0.3")
+    page.get_by_test_id("campaign-save").click()
+    expect(page.get_by_test_id("campaign-saved")).to_be_visible()
+    expect(page.get_by_test_id("field-targeting")).to_have_value("top_share")
+    expect(page.get_by_test_id("field-targeting-value")).to_have_value("0.3")
+
+    page.get_by_test_id("open-preview").click()
+    page.get_by_test_id("preview-customer").fill(str(console.anna))
+    page.get_by_test_id("preview-submit").click()
+    # Anna has no uplift score in this store (no training ran), so targeting leaves her out.
+    expect(page.get_by_test_id("preview-reason").first).to_contain_text("has no predicted uplift")

@@ -158,6 +158,35 @@ async def test_editing_saves_the_change_and_audits_which_fields_changed(
     )
 
 
+async def test_targeting_by_uplift_is_saved_shown_again_and_a_bad_share_is_named(
+    client: TestClient, sessions: sessionmaker[Session]
+) -> None:
+    token = await as_marketer(client, sessions)
+    await client.post("/marketing/campaigns", data=editor_form(token))
+
+    response = await client.post(
+        "/marketing/campaigns/spring",
+        data=editor_form(token, targeting="top_share", targeting_value="0.3"),
+    )
+
+    page = await response.text()
+    assert response.status == 200 and 'data-testid="campaign-saved"' in page
+    assert '<option value="top_share" selected>' in page
+    targeting = PromotionRepository(sessions).campaign("spring").targeting
+    assert (targeting.by, targeting.top_share) == ("uplift", 0.3)
+    assert audit_actions(sessions)[0][2]["changed"] == ["targeting"]
+
+    refused = await client.post(
+        "/marketing/campaigns/spring",
+        data=editor_form(token, targeting="top_share", targeting_value="2"),
+    )
+    assert refused.status == 400
+    assert 'data-testid="error-targeting_value">must be between 0.01 and 1, got 2' in (
+        await refused.text()
+    )
+    assert PromotionRepository(sessions).campaign("spring").targeting.top_share == 0.3
+
+
 async def test_an_edit_whose_audit_entry_cannot_be_written_is_not_saved(
     client: TestClient, sessions: sessionmaker[Session]
 ) -> None:

@@ -8,7 +8,7 @@ import pytest
 
 from console.marketing.charts import interval_chart, nice_ceiling, timeline_chart
 from console.marketing.form import campaign_data, field_errors, form_from_campaign
-from promotions.campaigns import campaign_from_dict
+from promotions.campaigns import CampaignError, campaign_from_dict
 from promotions.results import ArmResult
 from promotions.timeline import DayCounts
 from tests.console.campaign_helpers import campaign_mapping
@@ -20,6 +20,30 @@ def test_a_saved_campaign_survives_the_round_trip_through_the_form() -> None:
     again = campaign_from_dict(campaign_data(form_from_campaign(campaign)))
 
     assert again == campaign
+
+
+@pytest.mark.parametrize(
+    "targeting", [{"by": "uplift", "top_share": 0.3}, {"by": "uplift", "min_uplift": 0.02}]
+)
+def test_targeting_survives_the_round_trip_through_the_form(targeting: dict) -> None:
+    campaign = campaign_from_dict(campaign_mapping(targeting=targeting))
+
+    again = campaign_from_dict(campaign_data(form_from_campaign(campaign)))
+
+    assert again == campaign and again.targeting is not None
+
+
+def test_targeting_problems_are_filed_under_its_two_fields() -> None:
+    form = form_from_campaign(campaign_from_dict(campaign_mapping()))
+    form.fields.update(targeting="top_share", targeting_value="1.5")
+    with pytest.raises(CampaignError) as raised:
+        campaign_from_dict(campaign_data(form))
+
+    assert set(field_errors(raised.value.problems)) == {"targeting_value"}
+    form.fields.update(targeting="everyone-who-clicks", targeting_value="")
+    with pytest.raises(CampaignError) as raised:
+        campaign_from_dict(campaign_data(form))
+    assert "targeting" in field_errors(raised.value.problems)
 
 
 def test_blank_caps_mean_no_limit_and_unparseable_numbers_reach_the_validation_as_typed() -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -109,13 +108,17 @@ def test_the_control_group_is_drawn_from_the_targeted_customers_only() -> None:
     assert outcomes == {"none"}  # below the minimum: neither offer nor control
 
 
-def test_saving_a_targeted_campaign_says_the_store_cannot_hold_it_yet(
-    sessions: sessionmaker[Session], tmp_path: Path
+def test_a_targeted_campaign_is_stored_and_read_back_with_its_targeting(
+    sessions: sessionmaker[Session],
 ) -> None:
     repo = PromotionRepository(sessions)
-    with pytest.raises(CampaignError, match="targeting: the database cannot store targeting"):
-        repo.save_campaign(make_campaign(targeting={"by": "uplift", "top_share": 0.3}))
-    assert repo.campaigns() == []
+    repo.save_campaign(make_campaign(targeting={"by": "uplift", "top_share": 0.3}))
+    stored = repo.campaign("spring")
+    assert stored is not None and stored.targeting == Targeting(by="uplift", top_share=0.3)
+
+    repo.save_campaign(make_campaign())  # edited back to everyone it lets in
+    again = repo.campaign("spring")
+    assert again is not None and again.targeting is None
 
 
 def test_preview_of_a_targeted_draft_says_why_with_the_numbers(
