@@ -5,6 +5,9 @@ with a ``link_code`` entity, and "/unlink" into ``unlink_account``. The code is 
 in the store (``store.account_linking``: single-use, 15 minutes, wrong codes limited per
 Telegram user); once linked, the customer slots are set exactly as the session start
 sets them for a known customer, so the rest of the conversation is the customer's.
+
+A Telegram guest who asks to connect without a code is offered a code by e-mail instead
+(``link_by_email``; the form and the sending are in ``actions.link_code_mail``).
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.base import EventList, ShopAction
+from actions.base import EventList, ShopAction, customer_id_of
 from actions.messages import linking as words
 from actions.services import Services
 from actions.session import ActionSessionStart, channel_of
@@ -27,6 +30,9 @@ from store.views import CustomerView
 logger = logging.getLogger(__name__)
 
 LINK_CODE = "link_code"
+# True while a Telegram guest is asked for the account's e-mail address (a rule starts
+# link_email_form on it; actions.link_code_mail empties it again).
+LINK_BY_EMAIL = "link_by_email"
 # The only channel whose users prove who they are with a code; the web chat's customer
 # is the one the shop's server signed for.
 LINKED_CHANNEL = "telegram"
@@ -65,22 +71,42 @@ class ActionLinkAccount(ShopAction):
         domain: DomainDict,
         services: Services,
     ) -> EventList:
-        """Redeem the code for this sender and say how it went; the code slot is emptied."""
-        forget_code: EventList = [SlotSet(LINK_CODE, None)]
+        """Redeem the code, or offer a Telegram guest a code by e-mail, or say where to get one."""
+        # True leads the rules to ask for an e-mail address; otherwise it must be unset
+        # (not false), as the rule that just answers requires (bot/data/rules/linking.yml).
+        offer_off: EventList = (
+            [SlotSet(LINK_BY_EMAIL, None)] if tracker.get_slot(LINK_BY_EMAIL) else []
+        )
         code = code_of(tracker)
+        if code is None and offers_code_by_email(tracker):
+            # The form's question (action_ask_link_email) offers both ways.
+            return [SlotSet(LINK_BY_EMAIL, True), SlotSet(LINK_CODE, None)]
         if code is None:
             dispatcher.utter_message(text=words.LINK_HOW)
-            return forget_code
-        if channel_of(tracker) != LINKED_CHANNEL:
-            dispatcher.utter_message(text=words.LINK_ONLY_IN_TELEGRAM)
-            return forget_code
-        result = account_linking(services).redeem(code, LINKED_CHANNEL, tracker.sender_id)
-        logger.info("Link code for %s: %s", tracker.sender_id, result.outcome.value)
-        if result.outcome is not LinkOutcome.LINKED or result.customer is None:
-            dispatcher.utter_message(text=words.link_refused(result.outcome))
-            return forget_code
-        dispatcher.utter_message(text=words.linked(result.customer.display_name))
-        return [*identity_slots(tracker, result.customer), *forget_code]
+            return [*offer_off, SlotSet(LINK_CODE, None)]
+        return [*offer_off, *redeem_code(dispatcher, tracker, services, code)]
+
+
+def offers_code_by_email(tracker: Tracker) -> bool:
+    """Whether a code may be e-mailed: only to a Telegram guest (the web chat is signed in)."""
+    return channel_of(tracker) == LINKED_CHANNEL and customer_id_of(tracker) is None
+
+
+def redeem_code(
+    dispatcher: CollectingDispatcher, tracker: Tracker, services: Services, code: str
+) -> EventList:
+    """Redeem ``code`` for this sender and say how it went; the code slot is emptied."""
+    forget_code: EventList = [SlotSet(LINK_CODE, None)]
+    if channel_of(tracker) != LINKED_CHANNEL:
+        dispatcher.utter_message(text=words.LINK_ONLY_IN_TELEGRAM)
+        return forget_code
+    result = account_linking(services).redeem(code, LINKED_CHANNEL, tracker.sender_id)
+    logger.info("Link code for %s: %s", tracker.sender_id, result.outcome.value)
+    if result.outcome is not LinkOutcome.LINKED or result.customer is None:
+        dispatcher.utter_message(text=words.link_refused(result.outcome))
+        return forget_code
+    dispatcher.utter_message(text=words.linked(result.customer.display_name))
+    return [*identity_slots(tracker, result.customer), *forget_code]
 
 
 class ActionUnlinkAccount(ShopAction):

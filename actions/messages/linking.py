@@ -55,3 +55,48 @@ REFUSALS: dict[LinkOutcome, str] = {
 def link_refused(outcome: LinkOutcome) -> str:
     """Why a code did not connect the chat, and what to do instead."""
     return REFUSALS[outcome]
+
+
+# -- a code by e-mail (a Telegram guest without a code) ---------------------------------
+
+LINK_BY_PAGE_OR_EMAIL = (
+    "Happy to connect this chat to your shop account. Either sign in on the shop's "
+    'website, open your account page, choose "Connect Telegram" and send me its code like '
+    "this: /link ABCD2345 — or tell me the e-mail address of your shop account and I'll "
+    "e-mail you a code."
+)
+# The same answer whether or not the address belongs to an account.
+CODE_MAIL_ON_ITS_WAY = (
+    "If that address belongs to an account, a code is on its way; send it to me here "
+    "like this: /link ABCD2345. It works once, for 15 minutes."
+)
+NOT_AN_ACCOUNT_EMAIL = (
+    "That doesn't look like an e-mail address, so I haven't sent anything. To get a code "
+    'by e-mail, say "link my account" again and then type the address, like '
+    "name@example.com. If you already have a code, send it like this: /link ABCD2345"
+)
+CODE_MAILS_LIMITED = (
+    "I've sent a few codes in the last hour already, so I won't send another one just now. "
+    "Please check your inbox (and spam folder) for the latest code, or try again in an hour."
+)
+CODE_MAIL_FAILED = (
+    "Sorry — I couldn't send the e-mail just now. Nothing has changed on your account; "
+    'please say "link my account" again in a few minutes, or get a code from your '
+    "account page."
+)
+CODE_MAIL_SUBJECT = "Your code to connect Telegram to your shop account"
+
+
+def code_mail_text(first_name: str, code: str) -> str:
+    """The e-mail's text: the code, how to send it, and that ignoring it is safe."""
+    greeting = f"Hello {first_name}," if first_name else "Hello,"
+    return (
+        f"{greeting}\n\n"
+        "Someone, we hope you, asked our shop assistant on Telegram to connect that chat "
+        "to your shop account. Your one-time code is:\n\n"
+        f"    {code}\n\n"
+        "Send it to the assistant in the Telegram chat like this:\n\n"
+        f"    /link {code}\n\n"
+        "The code works once, for 15 minutes. If you didn't ask for it, ignore this "
+        "e-mail: nothing is connected without the code.\n"
+    )

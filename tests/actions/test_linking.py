@@ -130,11 +130,33 @@ async def test_a_code_sent_in_the_web_chat_links_nothing(shop: Shop) -> None:
     assert _linking(shop).redeem(code, "telegram", TELEGRAM_USER).outcome is LinkOutcome.LINKED
 
 
-async def test_asking_to_link_without_a_code_says_where_to_get_one(shop: Shop) -> None:
-    events, dispatcher = await run(ActionLinkAccount(), _link_tracker(None))
+async def test_asking_to_link_without_a_code_in_the_web_chat_says_where_to_get_one(
+    shop: Shop,
+) -> None:
+    web = {"channel": "web"}
+    events, dispatcher = await run(
+        ActionLinkAccount(), _link_tracker(None, sender_id="web-abc", metadata=web)
+    )
     assert texts(dispatcher) == [words.LINK_HOW]
     assert "account page" in words.LINK_HOW and "link_code" not in words.LINK_HOW
     assert events == [SlotSet("link_code", None)]
+
+
+async def test_a_telegram_guest_without_a_code_is_offered_one_by_email(shop: Shop) -> None:
+    events, dispatcher = await run(ActionLinkAccount(), _link_tracker(None))
+    # The form's question (action_ask_link_email) says it; the slot starts the form.
+    assert texts(dispatcher) == []
+    assert events == [SlotSet("link_by_email", True), SlotSet("link_code", None)]
+
+
+async def test_a_linked_telegram_customer_without_a_code_is_told_where_to_get_one(
+    shop: Shop,
+) -> None:
+    anna = _anna(shop)
+    slots = {"customer_id": str(anna.id), "customer_name": "Anna", "link_by_email": True}
+    events, dispatcher = await run(ActionLinkAccount(), _link_tracker(None, slots=slots))
+    assert texts(dispatcher) == [words.LINK_HOW]
+    assert events == [SlotSet("link_by_email", None), SlotSet("link_code", None)]
 
 
 async def test_unlinking_makes_the_chat_a_guests_again(shop: Shop) -> None:
