@@ -1,10 +1,11 @@
-"""A typed "yes" or "no" to an offer the web chat showed before the customer said anything.
+"""A typed "yes" or "no" to an outreach offer that reached the chat outside the conversation.
 
-Outreach can leave an offer waiting in the web chat (``promotions.outreach_web``); the chat
-shows it when the signed-in customer next opens it, before their first message, so Rasa's
-tracker never holds it as the bot's reply. Its buttons answer it by payload; a typed answer
-reaches ``action_answer_yes_no``, which asks this module whether the offer it answers is
-that waiting one: shown after the customer's previous message, and still unanswered.
+Outreach can leave an offer waiting in the web chat (``promotions.outreach_web``: shown when
+the signed-in customer next opens it, before their first message) or send it by Telegram
+(``promotions.outreach_telegram``: straight through the Bot API). Either way Rasa's tracker
+never holds it as the bot's reply. Its buttons answer it by payload; a typed answer reaches
+``action_answer_yes_no``, which asks this module whether the offer it answers is that one:
+shown or sent after the customer's previous message, and still unanswered.
 """
 
 from __future__ import annotations
@@ -28,8 +29,8 @@ def previous_message_at(tracker: Tracker) -> datetime | None:
 
 
 def waiting_offer_just_shown(tracker: Tracker, services: Services) -> bool:
-    """True when the customer's open offer was shown in the web chat after their previous
-    message, so this message is their first word since seeing it."""
+    """True when the customer's open offer reached them by outreach (web chat or Telegram)
+    after their previous message, so this message is their first word since seeing it."""
     customer_id = customer_id_of(tracker)
     promotions = services.promotions
     if customer_id is None or not promotions.awaits_answer(customer_id):

@@ -23,10 +23,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from promotions.models import OutreachMessage, PromoExposure
+from promotions.outreach_telegram import CHANNEL as TELEGRAM
 from promotions.service import OFFER_OPEN_FOR
 from store.db import writing
 from store.models import Identity
@@ -110,14 +111,19 @@ def put_back(sessions: sessionmaker[Session], message_ids: list[int]) -> None:
 
 
 def shown_since(sessions: sessionmaker[Session], exposure_id: int, since: datetime | None) -> bool:
-    """True when the web chat showed the outreach message of ``exposure_id`` after ``since``
-    (naive UTC; None: at any time)."""
-    query = select(OutreachMessage.id).where(
-        OutreachMessage.exposure_id == exposure_id,
-        OutreachMessage.channel == CHANNEL,
-        OutreachMessage.delivered_at.is_not(None),
+    """True when the outreach message of ``exposure_id`` reached the customer's chat after
+    ``since`` (naive UTC; None: at any time): shown in the web chat, or sent in Telegram.
+
+    Either way Rasa's tracker never held it as the bot's reply, so a typed answer to it
+    needs this to be understood (``actions.waiting_offers``).
+    """
+    reached = or_(
+        and_(OutreachMessage.channel == CHANNEL, OutreachMessage.delivered_at.is_not(None)),
+        and_(OutreachMessage.channel == TELEGRAM, OutreachMessage.status == SENT),
     )
+    query = select(OutreachMessage.id).where(OutreachMessage.exposure_id == exposure_id, reached)
     if since is not None:
-        query = query.where(OutreachMessage.delivered_at > since)
+        at = func.coalesce(OutreachMessage.delivered_at, OutreachMessage.sent_at)
+        query = query.where(at > since)
     with sessions() as s:
         return s.scalar(query.limit(1)) is not None

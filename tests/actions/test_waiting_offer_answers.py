@@ -26,14 +26,17 @@ from tests.support.outreach import proactive_campaign, save_campaign
 KEY = "winback"
 
 
-def offer_waiting_in_web_chat(shop: Shop, customer: Customer, *, shown: bool = True) -> None:
-    """An outreach offer queued and sent to the web chat an hour ago; shown now if ``shown``."""
-    save_campaign(shop.sessions, proactive_campaign(KEY, outreach={"channels": ["web"]}))
+def offer_waiting_in_web_chat(
+    shop: Shop, customer: Customer, *, shown: bool = True, channel: str = "web"
+) -> None:
+    """An outreach offer queued and sent an hour ago: to the web chat (shown now if
+    ``shown``) or by Telegram."""
+    save_campaign(shop.sessions, proactive_campaign(KEY, outreach={"channels": [channel]}))
     campaign = PromotionRepository(shop.sessions).campaign(KEY)
     at = utcnow() - timedelta(hours=1)
     outbox = Outbox(shop.sessions)
     message_id = outbox.queue(
-        Queued(customer_id=customer.id, campaign_key=KEY, arm=Arm.VARIANT, channel="web",
+        Queued(customer_id=customer.id, campaign_key=KEY, arm=Arm.VARIANT, channel=channel,
                idempotency_key=f"{KEY}:{customer.id}", status=Status.PENDING, variant_key="a",
                message="Carla, take 10% off!", offer_spec=ShownOffer.of(campaign.variants[0]).to_json(),
                note=None),
@@ -41,8 +44,10 @@ def offer_waiting_in_web_chat(shop: Shop, customer: Customer, *, shown: bool = T
         at,
     )  # fmt: skip
     assert message_id is not None and outbox.claim(message_id, at)
-    outbox.finish(message_id, Status.SENT, at, body="Carla, take 10% off!")
-    if shown:
+    outbox.finish(
+        message_id, Status.SENT, at, body="Carla, take 10% off!" if channel == "web" else None
+    )
+    if shown and channel == "web":
         assert take_waiting(shop.sessions, customer.id, utcnow())
 
 
@@ -56,6 +61,17 @@ async def test_a_typed_yes_as_the_first_message_after_the_waiting_offer_takes_it
 
     assert first_text(dispatcher).startswith("Here is your code: ")
     assert PromotionRepository(shop.sessions).open_offer(carla.id, KEY) is not None
+
+
+async def test_a_typed_yes_to_an_offer_sent_by_telegram_takes_it(
+    shop: Shop, carla: Customer
+) -> None:
+    offer_waiting_in_web_chat(shop, carla, channel="telegram")
+    yes = signed_in(carla, user("yes please", "affirm"), intent="affirm")
+
+    _, dispatcher = await run(ActionAnswerYesNo(), yes)
+
+    assert first_text(dispatcher).startswith("Here is your code: ")
 
 
 async def test_a_typed_no_declines_the_waiting_offer(shop: Shop, carla: Customer) -> None:
