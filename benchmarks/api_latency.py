@@ -31,13 +31,12 @@ import aiohttp
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from api.auth import SCOPES
 from api.offers import OfferDecider
 from api.schemas import OfferDecisionRequest, RecommendationsQuery
 from api.serving import ModelService
 from concierge.settings import Settings
 from concierge.stack import Stack
-from store.api_keys import ApiKeys
+from store.api_keys import SCOPES, ApiKeys
 from store.db import make_engine, make_session_factory
 from store.models import Order
 
