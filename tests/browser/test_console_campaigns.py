@@ -44,14 +44,19 @@ def marketing_console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Mark
         yield MarketingConsole(url, anna, var_dir)
 
 
+def sign_in_as_mia(page: Page, url: str) -> None:
+    """Mia, the marketer, signs in to the console at ``url``."""
+    page.goto(url + "/staff")
+    page.get_by_test_id("sign-in-email").fill("mia@shop.example")
+    page.get_by_test_id("sign-in-password").fill(PASSWORD)
+    page.get_by_test_id("sign-in-submit").click()
+
+
 def test_marketer_fixes_a_broken_rule_previews_and_opens_the_results_chart(
     page: Page, marketing_console: MarketingConsole
 ) -> None:
     console = marketing_console
-    page.goto(console.url + "/staff")
-    page.get_by_test_id("sign-in-email").fill("mia@shop.example")
-    page.get_by_test_id("sign-in-password").fill(PASSWORD)
-    page.get_by_test_id("sign-in-submit").click()
+    sign_in_as_mia(page, console.url)
     page.get_by_test_id("nav-campaigns").click()
     expect(page.get_by_test_id("campaign-row")).to_have_count(1)
     expect(page.get_by_test_id("campaign-exposed")).to_have_text("20")
@@ -108,10 +113,7 @@ def test_marketer_targets_the_campaign_by_uplift_and_preview_says_who_it_leaves_
     page: Page, marketing_console: MarketingConsole
 ) -> None:
     console = marketing_console
-    page.goto(console.url + "/staff")
-    page.get_by_test_id("sign-in-email").fill("mia@shop.example")
-    page.get_by_test_id("sign-in-password").fill(PASSWORD)
-    page.get_by_test_id("sign-in-submit").click()
+    sign_in_as_mia(page, console.url)
     page.goto(console.url + "/marketing/campaigns/spring")
 
     page.get_by_test_id("field-targeting").select_option("top_share")
