@@ -249,6 +249,9 @@ class OutreachRunner:
         if spec.is_quiet(now, contact.timezone):
             report.skipped["quiet hours (left for a later run)"] += 1
             return None
+        if not spec.is_due(now, contact.timezone):
+            report.skipped["not its scheduled time (left for a later run)"] += 1
+            return None
         queued = partial(
             Queued,
             customer_id=profile.customer_id,

@@ -7,6 +7,7 @@ Written in the campaign's YAML (or stored in ``promo_campaigns.outreach``)::
       quiet_hours: {start: "21:00", end: "08:00"}
       timezone_default: Europe/London         # customers' local time for quiet hours
       subject: "A little something for you, {{ first_name | default('friend') }}"
+      schedule: {days: [mon, wed, fri], after: "10:00"}   # optional (outreach_schedule)
 
 It is read by ``promotions.campaigns`` with the same ``FieldChecker`` as the rest of the
 campaign, so every problem is reported at once with its place (``outreach.quiet_hours.start``).
@@ -24,6 +25,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from promotions.checking import FieldChecker
+from promotions.outreach_schedule import Schedule, schedule_from_dict, schedule_to_dict
 from promotions.templates import TemplateProblem, check_template
 
 # Channels outreach can send on ("web": a message waiting in the web chat, see
@@ -34,7 +36,7 @@ PLANNED_CHANNELS: tuple[str, ...] = ()
 DEFAULT_SUBJECT = "A little something for you{% if first_name %}, {{ first_name }}{% endif %}"
 SUBJECT_SLOTS: tuple[str, ...] = ("first_name",)
 _CLOCK = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
-_FIELDS = ("channels", "quiet_hours", "timezone_default", "subject")
+_FIELDS = ("channels", "quiet_hours", "timezone_default", "subject", "schedule")
 
 log = logging.getLogger(__name__)
 
@@ -81,18 +83,23 @@ class OutreachSpec:
     quiet_hours: QuietHours | None = None
     timezone_default: str = "UTC"
     subject: str = DEFAULT_SUBJECT
+    schedule: Schedule | None = None
+
+    def local(self, now_utc: datetime, timezone: str | None = None) -> datetime:
+        """``now_utc`` (naive UTC) in ``timezone``: the customer's own zone; None, or a name
+        no zone has, means the campaign's ``timezone_default``."""
+        zone = (customer_zone(timezone) if timezone else None) or ZoneInfo(self.timezone_default)
+        return now_utc.replace(tzinfo=ZoneInfo("UTC")).astimezone(zone)
 
     def is_quiet(self, now_utc: datetime, timezone: str | None = None) -> bool:
-        """True when ``now_utc`` (naive UTC) is in quiet hours in ``timezone``.
-
-        ``timezone`` is the customer's own; None, or a name no zone has, means the
-        campaign's ``timezone_default``.
-        """
+        """True when ``now_utc`` (naive UTC) is in quiet hours in ``timezone`` (see ``local``)."""
         if self.quiet_hours is None:
             return False
-        zone = (customer_zone(timezone) if timezone else None) or ZoneInfo(self.timezone_default)
-        local = now_utc.replace(tzinfo=ZoneInfo("UTC")).astimezone(zone)
-        return self.quiet_hours.contains(local.time().replace(tzinfo=None))
+        return self.quiet_hours.contains(self.local(now_utc, timezone).time().replace(tzinfo=None))
+
+    def is_due(self, now_utc: datetime, timezone: str | None = None) -> bool:
+        """True when the schedule lets the campaign send now in ``timezone`` (no schedule: always)."""
+        return self.schedule is None or self.schedule.is_due(self.local(now_utc, timezone))
 
 
 def outreach_from_dict(check: FieldChecker, raw: Any) -> OutreachSpec | None:
@@ -124,6 +131,7 @@ def outreach_from_dict(check: FieldChecker, raw: Any) -> OutreachSpec | None:
         quiet_hours=_quiet_hours(check, raw.get("quiet_hours")),
         timezone_default=zone,
         subject=subject,
+        schedule=schedule_from_dict(check, raw.get("schedule")),
     )
 
 
@@ -185,4 +193,6 @@ def outreach_to_dict(spec: OutreachSpec) -> dict[str, Any]:
             "start": spec.quiet_hours.start.strftime("%H:%M"),
             "end": spec.quiet_hours.end.strftime("%H:%M"),
         }
+    if spec.schedule is not None:
+        data["schedule"] = schedule_to_dict(spec.schedule)
     return data

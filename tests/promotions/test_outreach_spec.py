@@ -56,6 +56,7 @@ def test_each_mistake_in_the_block_is_named_where_it_is() -> None:
             "timezone_default": "Mars/Olympus",
             "subject": "Hi {{ frist_name }}",
             "schedule": "hourly",
+            "cadence": "hourly",
         }
     )
     text = "\n".join(problems)
@@ -65,7 +66,8 @@ def test_each_mistake_in_the_block_is_named_where_it_is() -> None:
     assert "outreach.timezone_default: unknown time zone 'Mars/Olympus'" in text
     assert "outreach.subject: outreach subject uses unknown slot 'frist_name'" in text
     assert "did you mean 'first_name'" in text
-    assert "outreach.schedule: unknown field" in text
+    assert 'outreach.schedule: must be {days: [mon, wed, fri], after: "10:00"}' in text
+    assert "outreach.cadence: unknown field" in text
 
 
 def test_the_outreach_trigger_and_the_block_go_together() -> None:
