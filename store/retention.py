@@ -8,7 +8,10 @@ a systemd timer; ``make demo`` never runs it):
   notes, handoffs and their live messages, NLU corrections of its sender) and its events
   in the tracker store, up to the start of that sender's oldest kept session;
 - any tracker whose newest event is more than M days old is deleted whole, and so are
-  live handoff messages and NLU corrections older than M days (copies of chat text).
+  live handoff messages and NLU corrections older than M days (copies of chat text), and
+  account-linking records past their use: link codes that expired, and the attempts
+  (failed codes, e-mailed-code requests with an address's hash) made, more than M days
+  ago (their limits look back an hour).
 
 Customers' session rows (their business outcomes) are kept: they hold no message text.
 """
@@ -31,6 +34,7 @@ from console.models import (
 )
 from promotions.models import PromoCoupon, PromoExposure
 from store.db import Clock, utcnow, writing
+from store.link_codes import LinkAttempt, LinkCode
 from store.models import ChatSession, Handoff, SessionOutcome
 from store.tracker_store import TrackerStore
 
@@ -78,6 +82,8 @@ def apply_retention(
             "nlu_corrections",
             _run(s, delete(NluCorrection).where(NluCorrection.message_at < cutoff)),
         )
+        report.count("link_codes", _run(s, delete(LinkCode).where(LinkCode.expires_at < cutoff)))
+        report.count("link_attempts", _run(s, delete(LinkAttempt).where(LinkAttempt.at < cutoff)))
     # The store first: a conversation the store no longer lists is never shown half-deleted.
     report.tracker_events += tracker.prune_guests(cuts)
     report.trackers, events = tracker.delete_idle_since(_epoch(cutoff))

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from console.models import HandoffMessage, NluCorrection
 from store.__main__ import main
+from store.link_codes import LinkAttempt, LinkCode
 from store.models import ChatSession, Handoff, SessionOutcome
 from store.retention import apply_retention
 from store.tracker_store import TrackerStore
@@ -152,6 +153,25 @@ def test_nlu_corrections_of_old_guest_chats_and_old_messages_go(stores) -> None:
     run(stores)
     with sessions() as s:
         assert set(s.scalars(select(NluCorrection.sender_id))) == {"web-y"}
+
+
+def test_expired_link_codes_and_old_link_attempts_go(stores) -> None:
+    sessions, _ = stores
+    anna = add_customer(sessions)
+    with sessions() as s, s.begin():
+        for n, days_ago in enumerate((400, 5)):
+            at = NOW - timedelta(days=days_ago)
+            s.add(LinkCode(code_sha256=f"{n:064d}", customer_id=anna, channel="telegram",
+                           created_at=at, expires_at=at + timedelta(minutes=15)))  # fmt: skip
+            # An e-mailed-code request keeps the address only as its hash, as a user id.
+            s.add(
+                LinkAttempt(channel="email:telegram", channel_user_id=f"{n:064x}", at=at, ok=True)
+            )
+    report = run(stores)
+    with sessions() as s:
+        assert [c.code_sha256 for c in s.scalars(select(LinkCode))] == [f"{1:064d}"]
+        assert [a.channel_user_id for a in s.scalars(select(LinkAttempt))] == [f"{1:064x}"]
+    assert (report.rows["link_codes"], report.rows["link_attempts"]) == (1, 1)
 
 
 def test_retention_without_a_tracker_store_yet_only_cleans_the_shop(tmp_path: Path) -> None:
