@@ -44,6 +44,7 @@ from console.models import (
 )
 from promotions.models import OutreachMessage, PromoCoupon, PromoExposure
 from store.db import Clock, utcnow, writing
+from store.link_code_mail import ADDRESS_CHANNEL, address_key
 from store.link_codes import LinkAttempt, LinkCode
 from store.log_scrub import ERASED, customer_patterns, scrub_logs
 from store.models import (
@@ -261,6 +262,9 @@ def _erase_rows(
         ("identities", delete(Identity).where(Identity.customer_id == customer_id)),
         ("link_codes", delete(LinkCode).where(LinkCode.customer_id == customer_id)),
         ("link_attempts", delete(LinkAttempt).where(LinkAttempt.channel_user_id.in_(senders))),
+        # Requests for a code by e-mail are counted under the address's hash.
+        ("link_attempts", delete(LinkAttempt).where(LinkAttempt.channel == ADDRESS_CHANNEL,
+                                                    LinkAttempt.channel_user_id == address_key(customer.email))),
         ("events", delete(Event).where(Event.customer_id == customer_id)),
     ]  # fmt: skip
     for table, statement in deletions:

@@ -15,6 +15,8 @@ from promotions.results import campaign_results
 from store.__main__ import main
 from store.db import model_metadata
 from store.erasure import HANDLED_TABLES, UnknownCustomer, forget_customer
+from store.link_code_mail import LinkCodeMail, address_key
+from store.link_codes import LinkAttempt
 from store.models import Customer, Order, Return
 from store.tracker_store import TrackerStore
 from tests.store.privacy_scene import (
@@ -175,6 +177,19 @@ def test_forget_scrubs_the_services_log_files(scene: Scene, tmp_path: Path) -> N
     assert f"customer {scene.anna} " not in text_after
     assert f"customer {scene.anna}0 is someone else" in text_after
     assert report.log_lines == 3
+
+
+def test_forget_deletes_the_requests_counted_under_her_addresss_hash(scene: Scene) -> None:
+    mail = LinkCodeMail(scene.sessions)
+    assert mail.request("555001", ANNA_EMAIL).code is not None  # a Telegram user asked for hers
+    mail.request("555002", "ben@example.com")
+
+    forget(scene, scene.anna)
+
+    with scene.sessions() as s:
+        hashes = set(s.scalars(select(LinkAttempt.channel_user_id)))
+    assert address_key(ANNA_EMAIL) not in hashes
+    assert address_key("ben@example.com") in hashes
 
 
 def test_every_table_that_points_at_a_customer_or_a_chat_is_handled() -> None:
