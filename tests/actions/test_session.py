@@ -330,6 +330,36 @@ async def test_a_first_turn_retried_after_its_rasa_server_died_keeps_one_session
     assert [(o.kind, o.ref) for o in session.outcomes] == [("faq_answered", "warranty")]
 
 
+async def test_a_first_turn_lost_before_rasa_stored_anything_keeps_one_session(
+    shop: Shop, anna: Customer
+) -> None:
+    # Rasa stores a new conversation's events only when its first turn ends. That turn ran
+    # the session start here and was then lost (server died, or the client went away and
+    # the turn was cancelled); the retried turn finds the tracker empty again.
+    await run(ActionSessionStart(), _session_start_tracker([]))
+    shop.repo.record_outcome(SENDER, Outcome.FAQ_ANSWERED, "warranty")
+    await run(ActionSessionStart(), _session_start_tracker([]))
+
+    assert _session_rows(shop) == [(None, 0)]
+    session = shop.repo.current_session(SENDER)
+    assert [(o.kind, o.ref) for o in session.outcomes] == [("faq_answered", "warranty")]
+
+
+async def test_an_empty_tracker_after_an_old_open_session_starts_a_new_one(
+    shop: Shop, anna: Customer
+) -> None:
+    # Retention deleted the tracker of a conversation whose session row stayed open: the
+    # sender's next visit is a new session, not a resumed one.
+    shop.repo.start_session(SENDER, anna.id, "web")
+    with shop.sessions.begin() as s:
+        s.execute(update(ChatSession).values(started_at=days_ago(2 / 24)))
+
+    await run(ActionSessionStart(), _session_start_tracker([]))
+
+    rows = _session_rows(shop)
+    assert len(rows) == 2 and rows[0][0] is not None and rows[1][0] is None
+
+
 async def test_a_new_session_retried_after_its_rasa_server_died_ends_the_old_one_once(
     shop: Shop, anna: Customer
 ) -> None:
