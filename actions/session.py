@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -17,7 +17,6 @@ from actions.promotions import is_offer, offer_at
 from actions.services import Services
 from promotions.decision import OfferContext
 from promotions.triggers import Trigger, blocking_matters
-from store.db import utcnow
 from store.repository import ShopRepository
 from store.views import CustomerView, SessionView
 
@@ -25,9 +24,6 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_CHANNEL = "web"
 SESSION_START_METADATA_SLOT = "session_started_metadata"
-# Rasa's session expiry (bot/domain/session.yml): a first session start retried later than
-# this is not a lost turn's.
-LOST_START_WINDOW = timedelta(minutes=60)
 # Slots that describe one customer's business; they must not follow a conversation over
 # to a different customer (or to a guest) when the sender's identity changes.
 PERSONAL_SLOTS = ("order_number", "order_email", "return_number")
@@ -55,40 +51,19 @@ def latest_event_time(tracker: Tracker) -> datetime | None:
     naive, as the store keeps times); None for a tracker without timestamps.
 
     Rasa appends the session's metadata slot just before calling the action, stamped now;
-    it is not part of what was stored, so it is passed over.
+    it is not part of what was stored, so it is passed over. A tracker that holds nothing
+    else has stored nothing yet (Rasa writes a new conversation's events only when its
+    first turn ends): its latest event is ``datetime.min``, before any open session.
     """
+    stored = False
     for event in reversed(tracker.events):
         if event.get("event") == "slot" and event.get("name") == SESSION_START_METADATA_SLOT:
             continue
+        stored = True
         stamp = event.get("timestamp")
         if isinstance(stamp, (int, float)):
             return datetime.fromtimestamp(stamp, UTC).replace(tzinfo=None)
-    return None
-
-
-def stored_nothing(tracker: Tracker) -> bool:
-    """True when the tracker holds no stored event: only the metadata slot Rasa just added."""
-    return all(
-        event.get("event") == "slot" and event.get("name") == SESSION_START_METADATA_SLOT
-        for event in tracker.events
-    )
-
-
-def lost_first_start(open_session: SessionView | None) -> datetime | None:
-    """``known_until`` for a session start on a tracker with nothing stored yet.
-
-    Rasa stores a new conversation's first events only when its first turn ends. If that
-    turn is lost after this action opened the session (its Rasa server died, or the client
-    went away and the server cancelled the turn), the retried turn finds an empty tracker
-    again. An open session that recent is that lost start: it is resumed, not opened twice.
-    One older than a session's lifetime is a previous conversation whose tracker was
-    deleted (retention): it ends as usual.
-    """
-    if open_session is None:
-        return None
-    if open_session.started_at <= utcnow() - LOST_START_WINDOW:
-        return None
-    return open_session.started_at - timedelta(microseconds=1)
+    return None if stored else datetime.min
 
 
 def channel_of(tracker: Tracker) -> str:
@@ -160,8 +135,6 @@ class ActionSessionStart(ShopAction):
         # Close the books of the ending session, if the store has one open for this sender
         # that the tracker knows of (one started after its latest event is being resumed).
         open_session = repo.current_session(tracker.sender_id)
-        if stored_nothing(tracker):
-            known_until = lost_first_start(open_session)
         if open_session is not None and (
             known_until is None or open_session.started_at <= known_until
         ):

@@ -6,7 +6,7 @@ of conversations rather than of the shop (docs/architecture.md, "Identity and se
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
@@ -16,6 +16,10 @@ from store.db import UnitOfWork
 from store.models import ChatSession, Handoff, Identity, Outcome, SessionOutcome
 from store.rules import as_customer_id
 from store.views import HandoffView, SessionView
+
+# Rasa's session expiry (bot/domain/session.yml): a session start retried later than this
+# is not the retry of a lost turn.
+LOST_START_WINDOW = timedelta(minutes=60)
 
 
 class SessionHistory(UnitOfWork):
@@ -72,12 +76,15 @@ class SessionHistory(UnitOfWork):
     ) -> SessionView:
         """Start a sender's session, ending the one still open.
 
-        ``known_until`` is the time of the latest event the conversation's tracker holds.
-        An open session started after it was opened by a session start whose tracker was
-        never saved — its Rasa server died in that turn, and another server now starts the
-        same session again. That session is resumed (for the current customer and channel)
-        instead of being ended and opened a second time, so a retried turn leaves one
-        session row, with whatever the lost turn recorded, not two.
+        ``known_until`` is the time of the latest event the conversation's tracker holds
+        (``datetime.min`` when it holds none yet). A recent open session started after it
+        was opened by a session start whose tracker was never saved — its Rasa server died
+        in that turn, or the client went away and the turn was cancelled, and a server now
+        starts the same session again. That session is resumed (for the current customer
+        and channel) instead of being ended and opened a second time, so a retried turn
+        leaves one session row, with whatever the lost turn recorded, not two. One older
+        than a session's lifetime (``LOST_START_WINDOW``) is not a retry: an empty tracker
+        after it is one retention deleted, and the session ends as usual.
         """
         customer = as_customer_id(customer_id)
         with self._write() as s:
@@ -86,6 +93,7 @@ class SessionHistory(UnitOfWork):
                 open_row is not None
                 and known_until is not None
                 and open_row.started_at > known_until
+                and open_row.started_at > self._clock() - LOST_START_WINDOW
             ):
                 open_row.customer_id = customer
                 open_row.channel = channel
