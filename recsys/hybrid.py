@@ -257,13 +257,7 @@ class Hybrid(Recommender, ServedRecommender):
         exclude_items: tuple = (),
         now: np.datetime64 | None = None,
     ) -> list[Recommendation]:
-        """Top ``k`` in-stock items for a customer (or a guest: ``user_id=None``), with reasons.
-
-        Unless ``include_just_bought``, items the customer bought in the last
-        ``just_bought_days`` are left out; ``exclude_seen`` leaves out everything they
-        ever bought. ``like_items`` asks for items like those ("more like this");
-        ``available`` (a boolean mask over the catalogue) overrides the stock seen at fit time.
-        """
+        """See :meth:`recsys.served.ServedRecommender.recommend`; scored by the blend."""
         seeds = self._columns(like_items)
         row = int(self.user_rows([user_id])[0])
         weights = dict(self.weights)

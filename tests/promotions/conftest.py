@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from promotions.campaigns import Campaign, campaign_from_dict
 from tests.factories import migrated_store
+from tests.support.smtp import SmtpRecorder, smtp_server
 
 NOW = datetime(2025, 6, 30, 12, 0)
 
@@ -68,3 +69,10 @@ def sessions(tmp_path: Path) -> Iterator[sessionmaker[Session]]:
     factory = migrated_store(tmp_path)
     yield factory
     factory.kw["bind"].dispose()
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpRecorder]:
+    """A real local SMTP server (aiosmtpd) on a free loopback port, recording what arrives."""
+    with smtp_server() as recorder:
+        yield recorder

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime
 
 import pytest
@@ -22,15 +21,9 @@ from tests.support.outreach import (
     save_campaign,
 )
 from tests.support.servers import free_port
-from tests.support.smtp import SmtpRecorder, smtp_server
+from tests.support.smtp import SmtpRecorder
 
 NOON = datetime(2025, 6, 30, 12, 0)
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpRecorder]:
-    with smtp_server() as recorder:
-        yield recorder
 
 
 def _reachable(sessions: sessionmaker[Session], email: str, **fields: object) -> int:

@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime
 
 import pytest
-from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
 from promotions.campaign_export import campaign_to_dict
 from promotions.campaigns import CampaignError, campaign_from_dict
-from store.db import writing
-from store.models import Customer
-from tests.factories import add_customer
 from tests.promotions.conftest import FakeClock
-from tests.support.outreach import make_runner, outbox, proactive_campaign, save_campaign
-from tests.support.smtp import SmtpRecorder, smtp_server
+from tests.support.outreach import (
+    customer_in_zone,
+    make_runner,
+    outbox,
+    proactive_campaign,
+    save_campaign,
+)
+from tests.support.smtp import SmtpRecorder
 
 # Monday 30 June 2025, 08:00 UTC: 09:00 in London, 17:00 in Tokyo.
 MONDAY_8_UTC = datetime(2025, 6, 30, 8, 0)
@@ -27,24 +28,11 @@ WEEKDAYS_FROM_10 = {
 }
 
 
-@pytest.fixture
-def smtp() -> Iterator[SmtpRecorder]:
-    with smtp_server() as recorder:
-        yield recorder
-
-
-def _customer(sessions: sessionmaker[Session], email: str, zone: str | None) -> int:
-    customer_id = add_customer(sessions, email=email, marketing_consent=True, email_opt_in=True)
-    with writing(sessions) as s:
-        s.execute(update(Customer).where(Customer.id == customer_id).values(timezone=zone))
-    return customer_id
-
-
 async def test_a_customer_hears_only_from_the_scheduled_local_hour_on_a_scheduled_day(
     sessions: sessionmaker[Session], smtp: SmtpRecorder
 ) -> None:
-    _customer(sessions, "london@example.com", None)  # 09:00: not yet
-    _customer(sessions, "tokyo@example.com", "Asia/Tokyo")  # 17:00: due
+    customer_in_zone(sessions, "london@example.com", None)  # 09:00: not yet
+    customer_in_zone(sessions, "tokyo@example.com", "Asia/Tokyo")  # 17:00: due
     save_campaign(sessions, proactive_campaign(outreach=WEEKDAYS_FROM_10))
     clock = FakeClock(MONDAY_8_UTC)
 
@@ -62,7 +50,7 @@ async def test_a_customer_hears_only_from_the_scheduled_local_hour_on_a_schedule
 async def test_nobody_hears_on_a_day_the_schedule_leaves_out(
     sessions: sessionmaker[Session], smtp: SmtpRecorder
 ) -> None:
-    _customer(sessions, "london@example.com", None)
+    customer_in_zone(sessions, "london@example.com", None)
     save_campaign(sessions, proactive_campaign(outreach=WEEKDAYS_FROM_10))
     saturday_noon = FakeClock(datetime(2025, 7, 5, 12, 0))
 

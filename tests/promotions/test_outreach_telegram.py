@@ -34,7 +34,7 @@ from tests.support.outreach import (
     save_campaign,
 )
 from tests.support.servers import free_port, isolated_settings
-from tests.support.smtp import SmtpRecorder, smtp_server
+from tests.support.smtp import SmtpRecorder
 from tests.support.telegram_api import (
     TELEGRAM_TEST_BOT,
     TELEGRAM_TEST_TOKEN,
@@ -44,12 +44,6 @@ from tests.support.telegram_api import (
 
 NOON = datetime(2025, 6, 30, 12, 0)
 BOTH = {"channels": ["telegram", "email"], "timezone_default": "Europe/London"}
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpRecorder]:
-    with smtp_server() as recorder:
-        yield recorder
 
 
 @pytest.fixture

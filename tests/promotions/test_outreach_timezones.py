@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from datetime import datetime
 
 import pytest
-from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
 from promotions.outreach_spec import OutreachSpec, QuietHours, customer_zone
-from store.db import writing
-from store.models import Customer
-from tests.factories import add_customer
 from tests.promotions.conftest import FakeClock
-from tests.support.outreach import make_runner, outbox, proactive_campaign, save_campaign
-from tests.support.smtp import SmtpRecorder, smtp_server
+from tests.support.outreach import (
+    customer_in_zone,
+    make_runner,
+    outbox,
+    proactive_campaign,
+    save_campaign,
+)
+from tests.support.smtp import SmtpRecorder
 
 # 12:00 UTC is 13:00 in London, 21:00 in Tokyo and 05:00 in Los Angeles.
 NOON_UTC = datetime(2025, 6, 30, 12, 0)
@@ -27,26 +28,13 @@ QUIET_AT_NIGHT = {
 }
 
 
-@pytest.fixture
-def smtp() -> Iterator[SmtpRecorder]:
-    with smtp_server() as recorder:
-        yield recorder
-
-
-def _customer(sessions: sessionmaker[Session], email: str, zone: str | None) -> int:
-    customer_id = add_customer(sessions, email=email, marketing_consent=True, email_opt_in=True)
-    with writing(sessions) as s:
-        s.execute(update(Customer).where(Customer.id == customer_id).values(timezone=zone))
-    return customer_id
-
-
 async def test_quiet_hours_follow_each_customers_own_time_zone(
     sessions: sessionmaker[Session], smtp: SmtpRecorder
 ) -> None:
-    _customer(sessions, "london@example.com", None)  # the campaign's default: 13:00
-    _customer(sessions, "berlin@example.com", "Europe/Berlin")  # 14:00
-    _customer(sessions, "tokyo@example.com", "Asia/Tokyo")  # 21:00: quiet
-    _customer(sessions, "la@example.com", "America/Los_Angeles")  # 05:00: quiet
+    customer_in_zone(sessions, "london@example.com", None)  # the campaign's default: 13:00
+    customer_in_zone(sessions, "berlin@example.com", "Europe/Berlin")  # 14:00
+    customer_in_zone(sessions, "tokyo@example.com", "Asia/Tokyo")  # 21:00: quiet
+    customer_in_zone(sessions, "la@example.com", "America/Los_Angeles")  # 05:00: quiet
     save_campaign(sessions, proactive_campaign(outreach=QUIET_AT_NIGHT))
     clock = FakeClock(NOON_UTC)
 
@@ -67,7 +55,7 @@ async def test_quiet_hours_follow_each_customers_own_time_zone(
 async def test_a_bad_zone_name_in_the_store_falls_back_to_the_default_with_a_warning(
     sessions: sessionmaker[Session], smtp: SmtpRecorder, caplog: pytest.LogCaptureFixture
 ) -> None:
-    _customer(sessions, "mars@example.com", "Mars/Olympus_Mons")
+    customer_in_zone(sessions, "mars@example.com", "Mars/Olympus_Mons")
     save_campaign(sessions, proactive_campaign(outreach=QUIET_AT_NIGHT))
 
     with caplog.at_level(logging.WARNING, logger="promotions.outreach_spec"):

@@ -7,11 +7,9 @@ is e-mailed to a customer reached in the web chat.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
-import pytest
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -27,16 +25,10 @@ from tests.factories import add_customer
 from tests.promotions.conftest import FakeClock
 from tests.store.privacy_scene import tracker_url
 from tests.support.outreach import make_runner, proactive_campaign, save_campaign
-from tests.support.smtp import SmtpRecorder, smtp_server
+from tests.support.smtp import SmtpRecorder
 
 NOON = datetime(2025, 6, 30, 12, 0)
 WEB_FIRST = {"channels": ["web", "email"], "timezone_default": "Europe/London"}
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpRecorder]:
-    with smtp_server() as recorder:
-        yield recorder
 
 
 def _customer(

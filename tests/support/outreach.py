@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from promotions.campaigns import GlobalSettings
@@ -16,6 +16,9 @@ from promotions.outreach import OutreachRunner
 from promotions.outreach_email import SmtpMailer
 from promotions.outreach_links import UnsubscribeSigner
 from promotions.repository import PromotionRepository
+from store.db import writing
+from store.models import Customer
+from tests.factories import add_customer
 
 CONSOLE_SECRET = "outreach-tests-console-secret-0123456789"
 SENDER = "Demo shop <offers@shop.example>"
@@ -111,3 +114,11 @@ def exposures(sessions: sessionmaker[Session]) -> list[tuple[int, str, str]]:
     query = select(PromoExposure.customer_id, PromoExposure.arm, PromoExposure.trigger)
     with sessions() as s:
         return [tuple(r) for r in s.execute(query.order_by(PromoExposure.id))]  # type: ignore[misc]
+
+
+def customer_in_zone(sessions: sessionmaker[Session], email: str, zone: str | None) -> int:
+    """A customer who takes marketing e-mail, living in time zone ``zone`` (None: unset)."""
+    customer_id = add_customer(sessions, email=email, marketing_consent=True, email_opt_in=True)
+    with writing(sessions) as s:
+        s.execute(update(Customer).where(Customer.id == customer_id).values(timezone=zone))
+    return customer_id
