@@ -19,19 +19,14 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
-from threadpoolctl import threadpool_limits
 
 from concierge.settings import Settings
 from concierge.stack import Stack
-from demo_shop.generator import generate
-from recsys.embeddings import TextEmbedder
-from recsys.store_data import load_store_data
-from recsys.training import train_all
 from store.api_keys import ApiKeys
-from store.db import make_engine, make_session_factory, upgrade
 from store.models import Order
 from tests.factories import add_customer
 from tests.support.servers import free_port, isolated_settings
+from tests.support.trained_shop import generate_and_train
 
 METRICS_TOKEN = "api-test-metrics-token"
 
@@ -124,18 +119,7 @@ def trained_shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TrainedSh
         api_port=free_port(),
         metrics_token=METRICS_TOKEN,
     )
-    upgrade(settings.db_url)
-    engine = make_engine(settings.db_url)
-    sessions = make_session_factory(engine)
-    generate(sessions, seed=5, customers=250, products=60, days=240)
-    with threadpool_limits(1):
-        train_all(
-            settings,
-            load_store_data(sessions),
-            embedder=TextEmbedder(num_threads=1),
-            progress=False,
-            tune=False,
-        )
+    sessions = generate_and_train(settings, seed=5, customers=250, products=60, days=240)
     with sessions() as s:
         best = s.scalar(
             select(Order.customer_id)
@@ -147,7 +131,7 @@ def trained_shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TrainedSh
     assert best is not None
     unscored = add_customer(sessions, email="signed-up-after-training@example.com")
     yield TrainedShop(settings, sessions, best, unscored)
-    engine.dispose()
+    sessions.kw["bind"].dispose()
 
 
 @pytest.fixture(scope="package")

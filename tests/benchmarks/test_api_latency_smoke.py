@@ -5,34 +5,18 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from threadpoolctl import threadpool_limits
 
 from benchmarks.api_latency import main
-from demo_shop.generator import generate
-from recsys.embeddings import TextEmbedder
-from recsys.store_data import load_store_data
-from recsys.training import train_all
 from store.api_keys import ApiKeys
-from store.db import make_engine, make_session_factory, upgrade
 from tests.support.servers import isolated_settings
+from tests.support.trained_shop import generate_and_train
 
 
 def test_benchmark_times_every_call_over_http_and_in_process_and_revokes_its_key(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     settings = isolated_settings(tmp_path / "shop")
-    upgrade(settings.db_url)
-    engine = make_engine(settings.db_url)
-    sessions = make_session_factory(engine)
-    generate(sessions, seed=3, customers=80, products=30, days=120)
-    with threadpool_limits(1):
-        train_all(
-            settings,
-            load_store_data(sessions),
-            embedder=TextEmbedder(num_threads=1),
-            progress=False,
-            tune=False,
-        )
+    sessions = generate_and_train(settings, seed=3, customers=80, products=30, days=120)
 
     status = main(
         ["--requests", "20", "--clients", "1,3", "--db-url", settings.db_url]
@@ -57,4 +41,4 @@ def test_benchmark_times_every_call_over_http_and_in_process_and_revokes_its_key
         assert 0 < http_p50 <= http_p95 and 0 < direct_p50 <= direct_p95
         assert row[6].endswith("x") and row[7].removesuffix(" |").endswith("x")
     assert [k.active for k in ApiKeys(sessions).list()] == [False]  # revoked when done
-    engine.dispose()
+    sessions.kw["bind"].dispose()
