@@ -55,21 +55,30 @@ class ActionAnswerFaq(ShopAction):
     ) -> EventList:
         """Answer the selected topic; without one, ask the customer to rephrase."""
         topic = selected_topic(tracker.latest_message)
-        if topic is None:
+        if topic is None or not answer_topic(dispatcher, tracker, services, topic):
             dispatcher.utter_message(response="utter_default")
             return []
-        try:
-            answer = messages.policy_answer(services.policy, topic)
-        except messages.UnknownTopic:
-            # The NLU model knows a topic the policy has no answer for: our bug, not theirs.
-            logger.error("No policy answer for FAQ topic %r", topic)
-            dispatcher.utter_message(response="utter_default")
-            return []
-        dispatcher.utter_message(text=answer)
-        services.repository.record_outcome(tracker.sender_id, Outcome.FAQ_ANSWERED, ref=topic)
         if topic in HESITATION_TOPICS:
             offer_on_hesitation(dispatcher, tracker, services)
         return []
+
+
+def answer_topic(
+    dispatcher: CollectingDispatcher, tracker: Tracker, services: Services, topic: str
+) -> bool:
+    """Answer ``topic`` from the policy and record it; False when the policy has no answer.
+
+    Also used by the forms, which answer a policy question asked instead of their answer.
+    """
+    try:
+        answer = messages.policy_answer(services.policy, topic)
+    except messages.UnknownTopic:
+        # The NLU model knows a topic the policy has no answer for: our bug, not theirs.
+        logger.error("No policy answer for FAQ topic %r", topic)
+        return False
+    dispatcher.utter_message(text=answer)
+    services.repository.record_outcome(tracker.sender_id, Outcome.FAQ_ANSWERED, ref=topic)
+    return True
 
 
 def offer_on_hesitation(
