@@ -11,8 +11,9 @@ from rasa_sdk.types import DomainDict
 
 from actions import messages
 from actions.base import EventList, ShopAction, asker
+from actions.form_turns import asked_slot, latest_text, ruled_elsewhere
 from actions.forms_base import OrderFormValidation, SlotValues
-from actions.parsing import parse_order_number
+from actions.parsing import parse_order_number, wants_to_leave
 from actions.services import Services
 from store.errors import OrderNotFound, Refused
 from store.repository import utcnow
@@ -62,6 +63,21 @@ class ValidateCancelOrderForm(OrderFormValidation):
             detail={"code": refusal.code},
         )
         return self.stop(dispatcher, messages.refusal_text(refusal, utcnow()))
+
+    def extract_cancel_confirm(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> SlotValues:
+        """A "leave it" to "shall I cancel it?" keeps the order, however the NLU read it.
+
+        Read as ``stop``, it is left to the stop rule, which keeps the order too.
+        """
+        if (
+            asked_slot(tracker, self.form_name()) == "cancel_confirm"
+            and wants_to_leave(latest_text(tracker))
+            and not ruled_elsewhere(tracker, domain, self.form_name())
+        ):
+            return {"cancel_confirm": False}
+        return {}
 
     def validate_cancel_confirm(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

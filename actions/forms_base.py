@@ -32,80 +32,33 @@ from rasa_sdk.utils import call_potential_coroutine
 
 from actions import messages
 from actions.base import EventList, customer_id_of, record_activity, store_unreachable
-from actions.frustration import apologise_if_frustrated, is_frustrated
+from actions.faq import answer_topic
+from actions.form_turns import (
+    FREE_TEXT_SLOTS,
+    ORDER_SLOTS,
+    asked_slot,
+    carries_order_value,
+    faq_digression,
+    is_direct_answer,
+    latest_text,
+    order_number_said,
+    refusals_so_far,
+    ruled_elsewhere,
+    stop_wins,
+)
+from actions.frustration import apologise_if_frustrated
 from actions.messages import orders as order_words
 from actions.order_reference import resolve_reference
 from actions.own_orders import fitting_orders, own_orders
-from actions.parsing import as_text, parse_email, parse_order_number
+from actions.parsing import as_text, parse_email, parse_order_number, wants_to_leave
 from actions.services import STORE_UNAVAILABLE, Services, get_services
 from store.repository import utcnow
 from store.views import OrderView, Outcome
 
 MAX_REFUSALS = 3
-# A message with one of these intents is a request of its own, not the answer to the
-# form's question, even when the form's from_text mapping took its words.
-NOT_AN_ANSWER = frozenset(
-    {"order_status", "request_return", "cancel_order", "return_status", "list_orders",
-     "express_frustration"}
-)  # fmt: skip
 _DIGIT = re.compile(r"\d")
 SlotValues = dict[str, Any]
 Check = Callable[[Any, CollectingDispatcher, Tracker, Services], SlotValues]
-
-
-def refusals_so_far(tracker: Tracker, form_name: str, slot: str) -> int:
-    """How often ``slot`` was refused (set to None) since ``form_name`` was activated."""
-    if tracker.active_loop_name != form_name:
-        return 0
-    events = tracker.events or []
-    start = max(
-        (
-            i
-            for i, e in enumerate(events)
-            if e.get("event") == "active_loop" and e.get("name") == form_name
-        ),
-        default=len(events),
-    )
-    return sum(
-        1
-        for e in events[start + 1 :]
-        if e.get("event") == "slot" and e.get("name") == slot and e.get("value") is None
-    )
-
-
-def stop_wins(events: EventList) -> EventList:
-    """Keep a validator's decision to stop the form over rasa_sdk's "ask the next slot".
-
-    rasa_sdk appends ``requested_slot = <next missing slot>`` after the validators ran;
-    Rasa stops the form only if the *last* ``requested_slot`` event is None.
-    """
-    stopped = any(
-        e.get("event") == "slot" and e.get("name") == REQUESTED_SLOT and e.get("value") is None
-        for e in events
-    )
-    if not stopped:
-        return events
-    kept = [e for e in events if not (e.get("event") == "slot" and e.get("name") == REQUESTED_SLOT)]
-    return [*kept, SlotSet(REQUESTED_SLOT, None)]
-
-
-def latest_text(tracker: Tracker) -> str:
-    """The text of the customer's latest message ("" without one)."""
-    return str((tracker.latest_message or {}).get("text") or "")
-
-
-def is_direct_answer(tracker: Tracker, slot: str) -> bool:
-    """Whether the latest message answered the form's question for ``slot``.
-
-    Only then is a value that doesn't fit worth saying back; a request of its own ("where
-    is my order"), an upset message (it gets an apology, not a correction) or words taken
-    before the question was asked are not answers.
-    """
-    if tracker.get_slot(REQUESTED_SLOT) != slot or is_frustrated(latest_text(tracker)):
-        return False
-    intent = ((tracker.latest_message or {}).get("intent") or {}).get("name") or ""
-    # A multi-intent ("order_status+faq") is a request when any of its parts is.
-    return not NOT_AN_ANSWER.intersection(intent.split("+"))
 
 
 class OrderFormValidation(FormValidationAction, ABC):
@@ -148,11 +101,14 @@ class OrderFormValidation(FormValidationAction, ABC):
     async def extract_order_number(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> SlotValues:
-        """At the form's start, the signed-in customer's order when her words or orders say it.
+        """A corrected number, or at the form's start the signed-in customer's order.
 
         "Where's my parcel?" with one open order, or "my last order", needs no question;
         with several that fit, the form asks with her orders as buttons.
         """
+        corrected = order_number_said(tracker, self.form_name())
+        if corrected:
+            return corrected
         customer_id = customer_id_of(tracker)
         if (
             customer_id is None
@@ -181,12 +137,15 @@ class OrderFormValidation(FormValidationAction, ABC):
     def extract_order_email(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> SlotValues:
-        """Nothing to extract: the domain's mappings fill ``order_email``.
+        """While the form asks for the order, the e-mail in the message, whatever the intent.
 
-        Defined because guests need the slot even when the domain's form does not list
+        Also defined because guests need the slot even when the domain's form does not list
         it, and rasa_sdk warns on every turn about required slots it cannot extract.
         """
-        return {}
+        if asked_slot(tracker, self.form_name()) not in ORDER_SLOTS:
+            return {}
+        email = parse_email(latest_text(tracker))
+        return {} if email is None else {"order_email": email}
 
     async def get_validation_events(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -228,7 +187,47 @@ class OrderFormValidation(FormValidationAction, ABC):
             return [SlotSet(slot, value) for slot, value in self.stop_slots().items()]
         # An upset customer reads an apology first, then the form's answer (issue 14).
         apologise_if_frustrated(dispatcher, tracker)
+        instead = await self.off_the_question(dispatcher, tracker, domain)
+        if instead is not None:
+            return [SlotSet(slot, value) for slot, value in instead.items()]
         return stop_wins(await super().run(dispatcher, tracker, domain))
+
+    async def off_the_question(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> SlotValues | None:
+        """A "leave it" or a policy question typed instead of the answer; None for an answer.
+
+        "Leave it" ends the form as the ``stop`` intent does. A policy question the FAQ
+        selector is sure of is answered, and the form asks its question again: the words
+        typed this turn fill nothing. A message that carries an order number or e-mail
+        while the form asks for one is an answer, and one whose intent the form ignores
+        is left to its rule (the NLU read "stop" or the FAQ already).
+        """
+        slot = asked_slot(tracker, self.form_name())
+        said = latest_text(tracker)
+        if (
+            slot not in FREE_TEXT_SLOTS
+            or (slot in ORDER_SLOTS and carries_order_value(said))
+            or ruled_elsewhere(tracker, domain, self.form_name())
+        ):
+            return None
+        if wants_to_leave(said):
+            dispatcher.utter_message(response="utter_form_stopped")
+            return self.stop_slots()
+        topic = faq_digression(tracker)
+        if topic is None:
+            return None
+        try:
+            answered = await asyncio.to_thread(
+                lambda: answer_topic(dispatcher, tracker, get_services(), topic)
+            )
+        except STORE_UNAVAILABLE:
+            store_unreachable(dispatcher, self.name())
+            return self.stop_slots()
+        if not answered:
+            return None
+        taken = [s for s in tracker.slots_to_validate() if s in FREE_TEXT_SLOTS]
+        return dict.fromkeys([slot, *taken])
 
     # -- helpers for the checks ---------------------------------------------------------
 
@@ -294,7 +293,8 @@ class OrderFormValidation(FormValidationAction, ABC):
             if named is not None:
                 return named
         if number is None:
-            if not is_direct_answer(tracker, "order_number"):
+            if not is_direct_answer(tracker, "order_number") or parse_email(latest_text(tracker)):
+                # Not an answer, or the e-mail (a correction) was: nothing to say back.
                 return {"order_number": None}
             return self.refuse(
                 dispatcher, tracker, "order_number", messages.not_an_order_number(as_text(value))
@@ -311,7 +311,11 @@ class OrderFormValidation(FormValidationAction, ABC):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, services: Services
     ) -> SlotValues:
         email = parse_email(value)
-        if email is None and not is_direct_answer(tracker, "order_email"):
+        if email is None and (
+            not is_direct_answer(tracker, "order_email")
+            or parse_order_number(latest_text(tracker)) is not None
+        ):
+            # Not an answer, or the order number (a correction) was: nothing to say back.
             return {"order_email": None}
         if email is None:
             return self.refuse(dispatcher, tracker, "order_email", messages.NOT_AN_EMAIL)

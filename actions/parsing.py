@@ -176,3 +176,40 @@ _REASON = re.compile(
 def looks_like_reason(value: Any) -> bool:
     """Whether ``value`` gives a reason for a return ("it's broken", "too small")."""
     return bool(_REASON.search(as_text(value).replace("’", "'")))
+
+
+# "Leave it", "forget it", "never mind": the customer drops what the form was doing. The
+# `stop` intent's examples say the same; these are the ones that also come wrapped in other
+# words ("actually no, leave it") that the classifier may read as `deny` or `inform`.
+_LEAVE = re.compile(
+    r"\b(?:(?:just |let'?s )?leave (?:it|that)|forget (?:about )?(?:it|that|this|the whole thing)|"
+    r"never ?mind|nvm|don'?t bother|skip (?:it|this|that)|drop (?:it|that)|scrap (?:it|that|this)|"
+    r"i give up)\b",
+    re.IGNORECASE,
+)
+# Words a question starts with; an auxiliary counts only before its subject ("can I ...",
+# "is there ..."), since answers start with one too ("is broken", "does not work").
+_QUESTION_WORD = re.compile(r"^(?:what|whats|when|where|which|who|whom|whose|why|how)\b")
+_AUXILIARY = re.compile(
+    r"^(?:do|does|did|is|are|was|were|am|can|could|will|would|should|shall|may|might|have|has)"
+    r"(?:n'?t)? (?:i|you|we|they|it|he|she|there|this|that|these|those|my|your|the|a|an|me)\b"
+)
+# ... except in an order: "do it", "have a look".
+_IMPERATIVE = re.compile(r"^(?:do|have) (?:it|this|that|a|the)\b")
+_LEAD_IN = re.compile(r"^(?:(?:and|also|so|oh|ok|okay|btw|but|hey|sorry|um|quick question)[ ,]+)+")
+
+
+def wants_to_leave(value: Any) -> bool:
+    """Whether ``value`` drops what is going on ("actually no, leave it", "forget it")."""
+    return bool(_LEAVE.search(as_text(value).replace("’", "'")))
+
+
+def looks_like_question(value: Any) -> bool:
+    """Whether ``value`` is a question: a question mark, or a question's first words."""
+    text = as_text(value).casefold().replace("’", "'")
+    if "?" in text:
+        return True
+    text = _LEAD_IN.sub("", text)
+    if _IMPERATIVE.match(text):
+        return False
+    return bool(_QUESTION_WORD.match(text) or _AUXILIARY.match(text))
