@@ -10,6 +10,13 @@ of the seconds before a RabbitMQ stop. An event published before the first conne
 up was dropped too. This broker keeps all of them and retries them every two seconds
 while the connection is up.
 
+Kept events go out in the order Rasa published them. During an outage some publishes fail at
+once while others wait up to ``PUBLISH_TIMEOUT_SECONDS`` for a confirm, so they come back in
+line out of order; and a new event published while older ones wait would overtake them.
+So each event carries its place in line (stripped from the message), an event published
+while others wait joins the line, and the line is sent, sorted, only once no earlier publish
+is still waiting for its confirm.
+
 Kept events live in the Rasa process's memory until RabbitMQ is back: a Rasa server that
 dies during the outage loses its copies (the tracker store, which is the record of every
 conversation, still has the events). ``endpoints.yml`` names it as
@@ -36,10 +43,40 @@ PUBLISH_TIMEOUT_SECONDS = 10.0
 FLUSH_EVERY_SECONDS = 2.0
 
 
+# The key under which an event carries its place in line (never sent to RabbitMQ).
+SEQUENCE_KEY = "_concierge_sequence"
+
+
 class DurablePikaEventBroker(PikaEventBroker):
-    """``PikaEventBroker`` that keeps every event it could not hand over and retries it."""
+    """``PikaEventBroker`` that keeps every event it could not hand over and retries it, in
+    the order they were published."""
 
     _flusher: asyncio.Task[None] | None = None
+    _sequence = 0
+
+    def publish(self, event: dict[str, Any], headers: dict[str, str] | None = None) -> None:
+        self._sequence += 1
+        event = {**event, SEQUENCE_KEY: self._sequence}
+        if self._unpublished_events:
+            # Earlier events wait: this one goes behind them, not past them.
+            self._unpublished_events.append(event)
+            return
+        super().publish(event, headers)
+
+    def _publish_unpublished_messages(self, *_: Any, **__: Any) -> None:
+        """Send the kept events in the order they were published, once no earlier publish
+        is still waiting for its confirm (it may yet come back in line)."""
+        if any(not task.done() for task in self._background_tasks):
+            return
+        kept = sorted(self._unpublished_events, key=lambda event: event.get(SEQUENCE_KEY, 0))
+        self._unpublished_events.clear()
+        for event in kept:
+            super().publish(event)
+
+    def _message(self, event: dict[str, Any], headers: dict[str, str] | None) -> Any:
+        return super()._message(
+            {key: value for key, value in event.items() if key != SEQUENCE_KEY}, headers
+        )
 
     async def connect(self) -> None:
         await super().connect()
