@@ -17,6 +17,16 @@ patience raises, ``FailSafeTrackerStore`` keeps that turn in memory, and the cha
 with its apology instead of the reply (the customer is not told a turn was handled that
 the database does not have).
 
+It also keeps the conversations it last saved in memory (:class:`RecentTrackers`): Rasa reads a
+conversation before each turn, and ``SQLTrackerStore`` rebuilds it from every event of the
+session -- one JSON parse and one replay per event, the part of a turn that grew with the
+conversation (benchmarks/rasa_turn.py: ~100 ms of a turn at 600 events). A kept tracker is
+handed out only while the database still holds exactly the rows it was saved with (the
+sender's row count and newest row id, one indexed query), so a turn served by another Rasa
+server, an erasure or a retention run is seen and the conversation is read again. At most
+200 conversations and 20,000 events (~100 MB) are kept; the endpoints.yml keys
+``cached_conversations`` and ``cached_events`` change that (0 keeps none).
+
 ``endpoints.yml`` names it as ``type: bot.tracker_store.DurableSQLTrackerStore`` with the
 usual SQL keys (concierge/rasa_endpoints.py); it runs in Rasa's environment (Python 3.10).
 """
@@ -26,17 +36,26 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
+from rasa.shared.core.events import SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_PATIENCE_SECONDS = 10.0
+# Conversations kept in memory between turns, and their events in all: an event takes ~5 KB
+# (the parse data's intent and response rankings; tracemalloc on a 276-event tracker), so
+# 20,000 events are ~100 MB. The least recently saved conversation is dropped first (it is
+# read from the database again).
+DEFAULT_CACHED_CONVERSATIONS = 200
+DEFAULT_CACHED_EVENTS = 20_000
 RETRY_PAUSE_SECONDS = 0.5
 
 _T = TypeVar("_T")
@@ -46,14 +65,97 @@ class TrackerStoreUnavailable(RuntimeError):
     """The database did not answer within the store's patience."""
 
 
+# What the database holds for one sender: (rows, newest row id). Rasa only ever appends rows
+# (ids grow), erasure and retention only delete them, so any change moves one of the two.
+RowsFingerprint = tuple[int, Any]
+
+
+@dataclass
+class _Kept:
+    tracker: DialogueStateTracker
+    rows: RowsFingerprint
+    events: int  # len(tracker.events) when saved: a tracker changed after its save is stale
+
+
+def reads_back_the_same(tracker: DialogueStateTracker) -> bool:
+    """Whether ``SQLTrackerStore.retrieve`` would return exactly these events.
+
+    It returns the events from the latest ``SessionStarted`` on (by timestamp), so a tracker
+    that still holds an earlier session's events (the first turn of a session) is not kept.
+    """
+    starts = [e.timestamp for e in tracker.events if isinstance(e, SessionStarted)]
+    if not starts:
+        return True
+    latest = max(starts)
+    return all(event.timestamp >= latest for event in tracker.events)
+
+
+class RecentTrackers:
+    """The trackers saved last, each with the database rows it matches (least recent dropped).
+
+    A kept tracker is taken out when it is handed to a turn and put back when that turn is
+    saved, so a turn that fails before its save leaves nothing stale behind.
+    """
+
+    def __init__(self, size: int, max_events: int = DEFAULT_CACHED_EVENTS) -> None:
+        self.size = size
+        self.max_events = max_events
+        self._kept: OrderedDict[str, _Kept] = OrderedDict()
+        self._events = 0
+
+    @property
+    def events(self) -> int:
+        """Events of all the kept trackers (what bounds their memory)."""
+        return self._events
+
+    def __len__(self) -> int:
+        return len(self._kept)
+
+    def _drop(self, sender_id: str) -> _Kept | None:
+        kept = self._kept.pop(sender_id, None)
+        if kept is not None:
+            self._events -= kept.events
+        return kept
+
+    def take(self, sender_id: str, rows: RowsFingerprint) -> DialogueStateTracker | None:
+        kept = self._drop(sender_id)
+        if kept is None or kept.rows != rows or len(kept.tracker.events) != kept.events:
+            return None
+        return kept.tracker
+
+    def keep(self, tracker: DialogueStateTracker, rows: RowsFingerprint) -> None:
+        self._drop(tracker.sender_id)
+        events = len(tracker.events)
+        if self.size <= 0 or events > self.max_events or not reads_back_the_same(tracker):
+            return
+        self._kept[tracker.sender_id] = _Kept(tracker, rows, events)
+        self._events += events
+        while len(self._kept) > self.size or self._events > self.max_events:
+            self._drop(next(iter(self._kept)))
+
+    def forget(self, sender_id: str) -> None:
+        self._drop(sender_id)
+
+    def clear(self) -> None:
+        self._kept.clear()
+        self._events = 0
+
+
 class DurableSQLTrackerStore(SQLTrackerStore):
-    """``SQLTrackerStore`` that retries through short outages and can say whether it is up."""
+    """``SQLTrackerStore`` that retries through short outages, can say whether it is up, and
+    keeps recently saved conversations instead of rebuilding them from the database."""
 
     def __init__(
-        self, *args: Any, patience_seconds: float = DEFAULT_PATIENCE_SECONDS, **kwargs: Any
+        self,
+        *args: Any,
+        patience_seconds: float = DEFAULT_PATIENCE_SECONDS,
+        cached_conversations: int = DEFAULT_CACHED_CONVERSATIONS,
+        cached_events: int = DEFAULT_CACHED_EVENTS,
+        **kwargs: Any,
     ):
         super().__init__(*args, **kwargs)
         self.patience_seconds = float(patience_seconds)
+        self.recent = RecentTrackers(int(cached_conversations), int(cached_events))
         # The same engine as Rasa's, with each pooled connection pinged before use: after a
         # restart the pool's old connections are replaced instead of failing a turn each.
         url = self.engine.url
@@ -80,8 +182,25 @@ class DurableSQLTrackerStore(SQLTrackerStore):
                     )
                 await asyncio.sleep(RETRY_PAUSE_SECONDS)
 
+    def _rows(self, sender_id: str) -> RowsFingerprint:
+        """The sender's row count and newest row id (the events table's sender_id index)."""
+        event = self.SQLEvent
+        with self.session_scope() as session:
+            count, newest = (
+                session.query(sa.func.count(event.id), sa.func.max(event.id))
+                .filter(event.sender_id == sender_id)
+                .one()
+            )
+        return int(count), newest
+
     async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
-        return await self._patiently("read", lambda: SQLTrackerStore.retrieve(self, sender_id))
+        async def read() -> DialogueStateTracker | None:
+            kept = self.recent.take(sender_id, self._rows(sender_id))
+            if kept is not None:
+                return kept
+            return await SQLTrackerStore.retrieve(self, sender_id)
+
+        return await self._patiently("read", read)
 
     async def retrieve_full_tracker(self, sender_id: str) -> DialogueStateTracker | None:
         return await self._patiently(
@@ -89,7 +208,13 @@ class DurableSQLTrackerStore(SQLTrackerStore):
         )
 
     async def save(self, tracker: DialogueStateTracker) -> None:
+        self.recent.forget(tracker.sender_id)
         await self._patiently("write", lambda: SQLTrackerStore.save(self, tracker))
+        try:
+            rows = self._rows(tracker.sender_id)
+        except (OperationalError, DBAPIError):
+            return  # saved; only the shortcut for the next read is lost
+        self.recent.keep(tracker, rows)
 
     async def reachable(self) -> bool:
         """Whether the database answers ``SELECT 1`` within the patience."""

@@ -1,0 +1,179 @@
+"""The tracker store hands a turn the conversation it saved last instead of rebuilding it from
+the database, and only while the database still holds exactly what it saved (issue 15)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+from pathlib import Path
+
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import (
+    ActionExecuted,
+    BotUttered,
+    Event,
+    SessionStarted,
+    SlotSet,
+    UserUttered,
+)
+from rasa.shared.core.trackers import DialogueStateTracker, EventVerbosity
+
+from bot.tracker_store import DurableSQLTrackerStore
+
+DOMAIN = Domain.from_yaml(
+    """
+version: "3.1"
+intents: [greet, order_status]
+slots:
+  order_number:
+    type: text
+    influence_conversation: false
+    mappings: [{type: custom}]
+actions: [action_order_status]
+"""
+)
+
+
+def _store(db: Path, size: int = 10) -> DurableSQLTrackerStore:
+    return DurableSQLTrackerStore(DOMAIN, dialect="sqlite", db=str(db), cached_conversations=size)
+
+
+def _plain_read(db: Path, sender: str) -> DialogueStateTracker | None:
+    """What Rasa's own SQLTrackerStore reads from the same file."""
+    return asyncio.run(SQLTrackerStore(DOMAIN, dialect="sqlite", db=str(db)).retrieve(sender))
+
+
+def _turn(number: int) -> list[Event]:
+    return [
+        UserUttered(
+            f"where is order {number}",
+            {"name": "order_status", "confidence": 0.98},
+            parse_data={"text_tokens": [(0, 5), (6, 8)], "intent_ranking": []},
+        ),
+        ActionExecuted("action_order_status"),
+        SlotSet("order_number", str(number)),
+        BotUttered(f"Order {number} is on its way."),
+        ActionExecuted("action_listen"),
+    ]
+
+
+def _as_json(tracker: DialogueStateTracker | None) -> str:
+    assert tracker is not None
+    return json.dumps(tracker.current_state(EventVerbosity.ALL), sort_keys=True)
+
+
+def _chat(store: DurableSQLTrackerStore, sender: str, turns: int) -> DialogueStateTracker:
+    """A conversation saved turn by turn, read back before each turn as Rasa does."""
+    tracker = asyncio.run(store.retrieve(sender)) or DialogueStateTracker(sender, DOMAIN.slots)
+    if not tracker.events:
+        tracker.update(SessionStarted())
+        tracker.update(ActionExecuted("action_listen"))
+    for number in range(turns):
+        for event in _turn(number):
+            tracker.update(event)
+        asyncio.run(store.save(tracker))
+        tracker = asyncio.run(store.retrieve(sender))
+        assert tracker is not None
+    return tracker
+
+
+def test_the_next_turn_gets_the_saved_conversation_as_the_database_has_it(tmp_path) -> None:
+    store = _store(tmp_path / "tracker.db")
+    tracker = _chat(store, "web-1", turns=3)
+    asyncio.run(store.save(tracker))
+
+    handed = asyncio.run(store.retrieve("web-1"))
+
+    assert handed is tracker  # no rebuild from the database
+    assert _as_json(handed) == _as_json(_plain_read(tmp_path / "tracker.db", "web-1"))
+    assert handed.get_slot("order_number") == "2"
+
+
+def test_a_turn_another_server_saved_is_read_from_the_database(tmp_path) -> None:
+    db = tmp_path / "tracker.db"
+    mine, other = _store(db), _store(db)
+    asyncio.run(mine.save(_chat(mine, "web-1", turns=2)))
+    elsewhere = asyncio.run(other.retrieve("web-1"))
+    for event in _turn(7):
+        elsewhere.update(event)
+    asyncio.run(other.save(elsewhere))
+
+    handed = asyncio.run(mine.retrieve("web-1"))
+
+    assert handed.get_slot("order_number") == "7"
+    assert _as_json(handed) == _as_json(_plain_read(db, "web-1"))
+
+
+def test_an_erased_conversation_is_not_handed_out_again(tmp_path) -> None:
+    db = tmp_path / "tracker.db"
+    store = _store(db)
+    asyncio.run(store.save(_chat(store, "web-1", turns=2)))
+    with sqlite3.connect(db) as connection:  # what store/erasure.py does
+        connection.execute("DELETE FROM events WHERE sender_id = 'web-1'")
+
+    assert asyncio.run(store.retrieve("web-1")) is None
+
+
+def test_a_turn_that_failed_before_its_save_leaves_nothing_behind(tmp_path) -> None:
+    db = tmp_path / "tracker.db"
+    store = _store(db)
+    asyncio.run(store.save(_chat(store, "web-1", turns=2)))
+    broken = asyncio.run(store.retrieve("web-1"))
+    broken.update(UserUttered("this turn never reaches the database"))
+
+    again = asyncio.run(store.retrieve("web-1"))
+
+    assert again is not broken
+    assert "never reaches" not in _as_json(again)
+    assert _as_json(again) == _as_json(_plain_read(db, "web-1"))
+
+
+def test_the_first_turn_of_a_session_is_read_back_from_the_database(tmp_path) -> None:
+    db = tmp_path / "tracker.db"
+    store = _store(db)
+    tracker = DialogueStateTracker("web-1", DOMAIN.slots)
+    tracker.update(ActionExecuted("action_session_start"))  # Rasa stores it before the start
+    tracker.update(SessionStarted(timestamp=tracker.events[-1].timestamp + 1))
+    tracker.update(ActionExecuted("action_listen", timestamp=tracker.events[-1].timestamp + 1))
+    asyncio.run(store.save(tracker))
+
+    handed = asyncio.run(store.retrieve("web-1"))
+
+    assert handed is not tracker
+    assert _as_json(handed) == _as_json(_plain_read(db, "web-1"))
+    assert handed.events[0] == SessionStarted(timestamp=handed.events[0].timestamp)
+
+
+def test_only_the_most_recently_saved_conversations_are_kept(tmp_path) -> None:
+    store = _store(tmp_path / "tracker.db", size=2)
+    for sender in ("a", "b", "c"):
+        asyncio.run(store.save(_chat(store, sender, turns=1)))
+
+    assert len(store.recent) == 2
+    assert asyncio.run(store.retrieve("a")) is not None  # read from the database instead
+
+
+def test_keeping_none_reads_every_turn_from_the_database(tmp_path) -> None:
+    store = _store(tmp_path / "tracker.db", size=0)
+    tracker = _chat(store, "web-1", turns=2)
+    asyncio.run(store.save(tracker))
+
+    assert asyncio.run(store.retrieve("web-1")) is not tracker
+    assert len(store.recent) == 0
+
+
+def test_the_kept_events_stay_within_their_budget(tmp_path) -> None:
+    store = DurableSQLTrackerStore(
+        DOMAIN, dialect="sqlite", db=str(tmp_path / "tracker.db"), cached_events=25
+    )
+    for sender in ("a", "b", "c"):  # 12 events each
+        asyncio.run(store.save(_chat(store, sender, turns=2)))
+
+    assert store.recent.events <= 25
+    assert len(store.recent) == 2
+    kept = asyncio.run(store.retrieve("c"))
+    assert store.recent.events <= 13  # "c" is handed out, only "b" is still kept
+    asyncio.run(store.save(kept))
+    assert len(store.recent) == 2
