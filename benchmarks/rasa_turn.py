@@ -43,13 +43,16 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.rasa_turn_timers import (
+    APPLIED_EVENTS,
     PAST_STATES,
     REPLY_CHECKS,
+    TRACKER_COPIES,
     Timers,
     instrument,
     time_garbage_collection,
     time_reply_checks,
     time_shared_past_states,
+    time_tracker_copies,
 )
 from bot.turn_speedups import freeze_loaded_objects
 
@@ -176,11 +179,12 @@ async def fill(agent: Any, sender: str, events: int) -> int:
 def prepare_turn(agent: Any, sender: str, variant: str) -> None:
     """``before``: Rasa's own behaviour; ``after``: with this project's cuts.
 
-    Before: the action server's reply is checked by Rasa's ``_validate_action_result``, the
-    loaded model is swept by every full garbage collection and each policy replays the
-    dialogue's states. After: bot/turn_speedups.py builds the reply check once, keeps the
-    model out of the sweeps and lets the policies share the dialogue's states. Both read the
-    conversation from the database every turn, as the server does.
+    Before: the conversation is read from the database, the action server's reply is checked
+    by Rasa's ``_validate_action_result`` and the loaded model is swept by every full garbage
+    collection. After: bot/tracker_store.py keeps the conversation between turns and
+    bot/turn_speedups.py builds the reply check once, keeps the model out of the sweeps,
+    lets the policies share the dialogue's states and copies the tracker for each action
+    without replaying its events.
     """
     import gc
 
@@ -188,12 +192,17 @@ def prepare_turn(agent: Any, sender: str, variant: str) -> None:
     from rasa.shared.core.trackers import DialogueStateTracker
 
     if variant == "before":
+        agent.tracker_store._tracker_store.recent.forget(sender)  # inside FailSafeTrackerStore
         RemoteAction._validate_action_result = REPLY_CHECKS["before"]
         DialogueStateTracker.past_states = PAST_STATES["before"]
+        DialogueStateTracker.applied_events = APPLIED_EVENTS["before"]
+        DialogueStateTracker.copy = TRACKER_COPIES["before"]
         gc.unfreeze()
     else:
         RemoteAction._validate_action_result = REPLY_CHECKS["after"]
         DialogueStateTracker.past_states = PAST_STATES["after"]
+        DialogueStateTracker.applied_events = APPLIED_EVENTS["after"]
+        DialogueStateTracker.copy = TRACKER_COPIES["after"]
         gc.freeze()  # what freeze_loaded_objects did once the model was loaded
 
 
@@ -216,6 +225,7 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
         time_garbage_collection(timers)
         instrument(timers)  # before loading: the graph binds the policies' methods then
         time_shared_past_states(timers)
+        time_tracker_copies(timers)
         agent = await load_agent(Path(args.model), tracker_db, url, token)
         time_reply_checks(timers)
         freeze_loaded_objects()  # as the concierge channel does once the server started

@@ -12,6 +12,7 @@ from typing import Any
 
 from bot.turn_speedups import (
     check_action_replies_with_one_validator,
+    copy_trackers_without_replay,
     share_past_states_between_policies,
 )
 
@@ -101,7 +102,21 @@ def instrument(timers: Timers) -> None:
 
 
 REPLY_CHECKS: dict[str, Any] = {}
+TRACKER_COPIES: dict[str, Any] = {}
+
+
+def time_tracker_copies(timers: Timers) -> None:
+    """Rasa's replaying ``tracker.copy`` (timed by :func:`instrument`) and the one without."""
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    TRACKER_COPIES["before"] = DialogueStateTracker.__dict__["copy"]
+    copy_trackers_without_replay()
+    timers.wrap(DialogueStateTracker, "copy", "tracker.copy (without replay)")
+    TRACKER_COPIES["after"] = DialogueStateTracker.__dict__["copy"]
+
+
 PAST_STATES: dict[str, Any] = {}
+APPLIED_EVENTS: dict[str, Any] = {}
 
 
 def time_shared_past_states(timers: Timers) -> None:
@@ -109,7 +124,9 @@ def time_shared_past_states(timers: Timers) -> None:
     from rasa.shared.core.trackers import DialogueStateTracker
 
     PAST_STATES["before"] = DialogueStateTracker.__dict__["past_states"]
+    APPLIED_EVENTS["before"] = DialogueStateTracker.__dict__["applied_events"]
     share_past_states_between_policies()
+    APPLIED_EVENTS["after"] = DialogueStateTracker.__dict__["applied_events"]
     timers.wrap(DialogueStateTracker, "past_states", "  tracker.past_states asked (shared)")
     PAST_STATES["after"] = DialogueStateTracker.__dict__["past_states"]
 

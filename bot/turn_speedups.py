@@ -1,6 +1,6 @@
 """Two costs of every turn inside the Rasa 3.6 server that do nothing for the answer (issue 15).
 
-Measured with ``benchmarks/rasa_turn.py`` (findings: /work/notes/t15_rasa_findings.md):
+Measured with ``benchmarks/rasa_turn.py`` (BENCHMARKS.md, "Turn cost"):
 
 - **The action server's reply is checked against a schema that is itself re-checked each
   time.** ``RemoteAction._validate_action_result`` calls ``jsonschema.validate``, which first
@@ -21,14 +21,25 @@ Measured with ``benchmarks/rasa_turn.py`` (findings: /work/notes/t15_rasa_findin
   prediction, every call replaying the conversation (~7 ms at 600 events).
   :func:`share_past_states_between_policies` computes them once per tracker version and
   argument set and hands each caller its own copy (the featurizers edit the states they get).
+  The next turn carries the replay on from where this one stopped (bot/tracker_states.py),
+  so a turn replays its own events, not the conversation; and ``applied_events``, which
+  Rasa's code asks ~7 times a turn, is computed once per version of the events.
 
-The ``concierge`` channel installs all three when Rasa loads it (bot/channels/concierge_rest.py),
+- **Each action runs on a copy of the tracker rebuilt from every event.** Rasa's processor
+  calls ``tracker.copy()`` before each action (so a rejected action's events can be
+  dropped), and ``copy`` replays the whole conversation into a new tracker: 4-6 replays a
+  turn, each growing with the conversation. :func:`copy_trackers_without_replay` copies the
+  state the replay would rebuild (the events, each slot's value, the active loop, the
+  latest message, action and bot utterance, the follow-up action, the pause flag) instead.
+
+The ``concierge`` channel installs all four when Rasa loads it (bot/channels/concierge_rest.py),
 so they apply exactly where the server answers customers; ``rasa test`` and training, which
 do not load the channel, run Rasa unchanged.
 """
 
 from __future__ import annotations
 
+import copy
 import gc
 import logging
 from typing import Any
@@ -87,10 +98,13 @@ def _past_states_shared(
     ignore_rule_only_turns: bool = False,
     rule_only_data: dict[str, Any] | None = None,
 ) -> list[dict[str, Any]]:
-    """``DialogueStateTracker.past_states``, computed once per tracker version and arguments."""
+    """``DialogueStateTracker.past_states``, computed once per tracker version and arguments,
+    by carrying the last turn's replay on (bot/tracker_states.py)."""
+    from bot.tracker_states import states_carried_on
+
     events = self.events
     # The states follow from the events (appended to, never edited in place) and the domain.
-    version = (id(domain), len(events), id(events[-1]) if events else None)
+    version = (id(domain), len(events), events[-1] if events else None)
     rule_only = (
         None
         if rule_only_data is None
@@ -98,11 +112,11 @@ def _past_states_shared(
     )
     arguments = (omit_unset_slots, ignore_rule_only_turns, rule_only)
     cached_version, by_arguments = self.__dict__.get(_CACHE_ATTRIBUTE, (None, {}))
-    if cached_version != version:
+    if not _same_version(cached_version, version):
         by_arguments = {}
         setattr(self, _CACHE_ATTRIBUTE, (version, by_arguments))
     if arguments not in by_arguments:
-        by_arguments[arguments] = _rasas_past_states(
+        by_arguments[arguments] = states_carried_on(
             self,
             domain,
             omit_unset_slots=omit_unset_slots,
@@ -112,15 +126,38 @@ def _past_states_shared(
     return _own_copy(by_arguments[arguments])
 
 
+def _same_version(cached: Any, version: tuple[Any, ...]) -> bool:
+    """Same domain, same number of events and the very same last event object."""
+    return cached is not None and cached[:-1] == version[:-1] and cached[-1] is version[-1]
+
+
+_rasas_applied_events: Any = None
+_APPLIED_ATTRIBUTE = "_concierge_applied_events"
+
+
+def _applied_events_once(self: Any) -> list[Any]:
+    """``DialogueStateTracker.applied_events``, computed once per version of the events."""
+    events = self.events
+    version = (len(events), events[-1] if events else None)
+    cached = self.__dict__.get(_APPLIED_ATTRIBUTE)
+    if cached is None or cached[0][0] != version[0] or cached[0][1] is not version[1]:
+        cached = (version, _rasas_applied_events(self))
+        self.__dict__[_APPLIED_ATTRIBUTE] = cached
+    return list(cached[1])  # callers may change their list
+
+
 def share_past_states_between_policies() -> None:
-    """Let the policies of one prediction share the states of the dialogue."""
-    global _rasas_past_states
+    """Let the policies of one prediction share the states of the dialogue, and the next turn
+    carry them on; and compute the applied events once per version of the events."""
+    global _rasas_past_states, _rasas_applied_events
     from rasa.shared.core.trackers import DialogueStateTracker
 
-    if DialogueStateTracker.past_states is _past_states_shared:
-        return
-    _rasas_past_states = DialogueStateTracker.past_states
-    DialogueStateTracker.past_states = _past_states_shared
+    if DialogueStateTracker.past_states is not _past_states_shared:
+        _rasas_past_states = DialogueStateTracker.past_states
+        DialogueStateTracker.past_states = _past_states_shared
+    if DialogueStateTracker.applied_events is not _applied_events_once:
+        _rasas_applied_events = DialogueStateTracker.applied_events
+        DialogueStateTracker.applied_events = _applied_events_once
 
 
 def freeze_loaded_objects() -> int:
@@ -134,3 +171,53 @@ def freeze_loaded_objects() -> int:
     frozen = gc.get_freeze_count()
     logger.info("Froze %d long-lived objects out of the garbage collector's sweeps.", frozen)
     return frozen
+
+
+_STATE_ATTRIBUTES = (
+    "_max_event_history",
+    "sender_id",
+    "sender_source",
+    "is_rule_tracker",
+    "_paused",
+    "followup_action",
+    "latest_message",
+    "latest_bot_utterance",
+    "model_id",
+    "assistant_id",
+)
+
+
+def _copy_without_replay(self: Any) -> Any:
+    """``DialogueStateTracker.copy`` of Rasa 3.6, without replaying every event.
+
+    Rasa's copy is ``init_copy`` plus ``update(event)`` for each event: a new tracker whose
+    state is rebuilt by the same ``apply_to`` calls that built this one. The result here has
+    the same events (the same objects, as Rasa's copy shares them too), its own slots with
+    this tracker's values, its own active loop and latest action, and the same latest
+    message, bot utterance, follow-up action and pause flag. What a caller may change in
+    place (the event list, a slot, the active loop, the latest action) is its own; the
+    events and messages are shared exactly as in Rasa's copy. ``model_id`` and
+    ``assistant_id`` stay unset, as ``init_copy`` leaves them.
+    """
+    from collections import deque
+
+    copied = self.__class__.__new__(self.__class__)
+    for attribute in _STATE_ATTRIBUTES:
+        setattr(copied, attribute, getattr(self, attribute, None))
+    copied.model_id = None
+    copied.assistant_id = None
+    copied.events = deque(self.events, self._max_event_history)
+    # A plain dict, as Rasa's copy makes even of a domain-less tracker's AnySlotDict.
+    copied.slots = {name: copy.copy(slot) for name, slot in self.slots.items()}
+    copied.latest_action = dict(self.latest_action) if self.latest_action is not None else None
+    copied.active_loop = copy.copy(self.active_loop)
+    return copied
+
+
+def copy_trackers_without_replay() -> None:
+    """Let ``tracker.copy()`` copy the tracker's state instead of replaying its events."""
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    if DialogueStateTracker.copy is _copy_without_replay:
+        return
+    DialogueStateTracker.copy = _copy_without_replay

@@ -32,6 +32,7 @@ from sanic.response import HTTPResponse
 
 from bot.turn_speedups import (
     check_action_replies_with_one_validator,
+    copy_trackers_without_replay,
     freeze_loaded_objects,
     share_past_states_between_policies,
 )
@@ -97,6 +98,7 @@ class ConciergeRestInput(RestInput):
         # Costs of every turn that do nothing for the answer (bot/turn_speedups.py).
         check_action_replies_with_one_validator()
         share_past_states_between_policies()
+        copy_trackers_without_replay()
 
         @webhook.listener("after_server_start")
         async def freeze_model(app: Any, loop: Any) -> None:
