@@ -10,9 +10,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import messages
-from actions.base import EventList, ShopAction, asker
+from actions.base import EventList, ShopAction, asker, customer_id_of
 from actions.form_turns import asked_slot, latest_text, ruled_elsewhere
 from actions.forms_base import OrderFormValidation, SlotValues
+from actions.own_orders import fitting_orders, own_orders
 from actions.parsing import parse_order_number, wants_to_leave
 from actions.services import Services
 from store.errors import OrderNotFound, Refused
@@ -36,6 +37,16 @@ def as_confirmation(value: Any) -> bool | None:
     return None
 
 
+def _another_to_cancel(order: OrderView, tracker: Tracker, services: Services) -> bool:
+    """Whether the signed-in asker has an order other than ``order`` that can be cancelled."""
+    customer_id = customer_id_of(tracker)
+    if customer_id is None:
+        return False
+    orders = own_orders(services, customer_id)
+    cancellable = fitting_orders("cancel_order_form", orders, utcnow(), services.policy)
+    return any(o.number != order.number for o in cancellable)
+
+
 class ValidateCancelOrderForm(OrderFormValidation):
     """Checks that the order can still be cancelled before asking for confirmation."""
 
@@ -52,7 +63,12 @@ class ValidateCancelOrderForm(OrderFormValidation):
         tracker: Tracker,
         services: Services,
     ) -> SlotValues:
-        """A shipped, delivered or cancelled order ends the form with the reason."""
+        """A shipped, delivered or cancelled order is refused with the reason.
+
+        A signed-in customer with another order that can still be cancelled may have meant
+        that one ("sorry, I meant …"): the form asks again, with her orders as buttons.
+        Otherwise the form ends.
+        """
         refusal = cancel_refusal(order, utcnow())
         if refusal is None:
             return {"order_number": order.number}
@@ -62,7 +78,10 @@ class ValidateCancelOrderForm(OrderFormValidation):
             ref=order.number,
             detail={"code": refusal.code},
         )
-        return self.stop(dispatcher, messages.refusal_text(refusal, utcnow()))
+        reason = messages.refusal_text(refusal, utcnow())
+        if _another_to_cancel(order, tracker, services):
+            return self.refuse(dispatcher, tracker, "order_number", reason)
+        return self.stop(dispatcher, reason)
 
     def extract_cancel_confirm(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

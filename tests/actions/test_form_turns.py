@@ -185,6 +185,54 @@ async def test_signed_in_correction_read_as_a_denial_looks_up_the_new_number(
     assert set_to(events)["order_number"] == "10777"
 
 
+async def test_refused_cancellation_asks_again_when_another_order_can_be_cancelled(
+    shop: Shop, anna: Customer
+) -> None:
+    add_order(shop.sessions, customer_id=anna.id, number="10234", status="delivered")
+    add_order(shop.sessions, customer_id=anna.id, number="10235", status="pending")
+    t = asked(
+        "cancel_order_form",
+        "order_number",
+        "cancel 10234",
+        intent="cancel_order",
+        candidates={"order_number": "10234"},
+        slots=signed_in(anna),
+    )
+    events, dispatcher = await run(ValidateCancelOrderForm(), t)
+    # Refused with the reason, and the form goes on (Rasa asks again, with her orders as
+    # buttons): she may have meant the pending one.
+    assert set_to(events) == {"order_number": None}
+    assert "can't be cancelled" in said(dispatcher)
+    correction = asked(
+        "cancel_order_form",
+        "order_number",
+        "oh sorry, I meant 10235",
+        candidates={"order_number": "oh sorry, I meant 10235"},
+        slots=signed_in(anna),
+        earlier=[SlotSet("order_number", "10234"), *events],
+    )
+    events, _ = await run(ValidateCancelOrderForm(), correction)
+    assert set_to(events)["order_number"] == "10235"
+
+
+async def test_refused_cancellation_ends_the_form_when_nothing_else_can_be_cancelled(
+    shop: Shop, anna: Customer
+) -> None:
+    add_order(shop.sessions, customer_id=anna.id, number="10234", status="delivered")
+    add_order(shop.sessions, customer_id=anna.id, number="10236", status="cancelled")
+    t = asked(
+        "cancel_order_form",
+        "order_number",
+        "cancel 10234",
+        intent="cancel_order",
+        candidates={"order_number": "10234"},
+        slots=signed_in(anna),
+    )
+    events, dispatcher = await run(ValidateCancelOrderForm(), t)
+    assert set_to(events)["requested_slot"] is None
+    assert "can't be cancelled" in said(dispatcher)
+
+
 async def test_angry_words_without_a_number_fill_nothing(shop: Shop) -> None:
     text = "this is the fourth time I am asking, sort it out"
     t = asked(
