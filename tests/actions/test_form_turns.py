@@ -1,4 +1,4 @@
-"""Order forms on a real shop: corrections, a policy question in passing, and "leave it".
+"""Order forms on a real shop: corrections and "leave it" (policy questions: test_form_questions.py).
 
 Each test hands a form's validation action the tracker Rasa would send while the form
 waits for a slot, with the intent the NLU might have given (often the wrong one) and, for
@@ -7,103 +7,22 @@ questions, what the FAQ ResponseSelector put into ``response_selector``.
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
-
-import pytest
-import yaml
-from rasa_sdk import Tracker
-from rasa_sdk.events import ActionExecuted, ActiveLoop, SessionStarted, SlotSet
+from rasa_sdk.events import SlotSet
 
 from actions.cancellation import ActionCancelOrder, ValidateCancelOrderForm
-from actions.form_turns import FAQ_CONFIDENCE
-from actions.messages import policy_answer
 from actions.orders import ValidateOrderStatusForm
-from actions.parsing import looks_like_question, wants_to_leave
 from actions.returns import ValidateReturnForm
-from actions.services import get_services
+from tests.actions.form_turn_support import (
+    GUEST_EMAIL,
+    asked,
+    refused_pair,
+    said,
+    set_to,
+    signed_in,
+)
 from tests.actions.shop_data import Customer, Shop, days_ago, lamp_and_throw
-from tests.actions.trackers import SENDER, load_domain, parse_data, run, texts, tracker, user
+from tests.actions.trackers import run, texts, tracker
 from tests.factories import add_order
-
-GUEST_EMAIL = "robin.hale@example.org"
-BOT_DOMAIN = Path(__file__).parents[2] / "bot" / "domain"
-
-
-def domain_with_ignored_intents(form: str, domain_file: str) -> dict[str, Any]:
-    """The test domain, with the intents the real domain's ``form`` leaves to rules."""
-    real = yaml.safe_load((BOT_DOMAIN / domain_file).read_text(encoding="utf-8"))
-    domain = load_domain()
-    domain["forms"][form]["ignored_intents"] = real["forms"][form]["ignored_intents"]
-    return domain
-
-
-def asked(
-    form: str,
-    requested: str,
-    text: str,
-    *,
-    intent: str = "inform",
-    candidates: dict[str, Any] | None = None,
-    slots: dict[str, Any] | None = None,
-    earlier: list[dict[str, Any]] | None = None,
-    faq: tuple[str, float] | None = None,
-) -> Tracker:
-    """The tracker ``validate_<form>`` gets for ``text`` while ``form`` asks for ``requested``.
-
-    ``slots`` were set before the form started, ``earlier`` are events of this form run
-    before the message, ``candidates`` what Rasa's slot mappings took from the message,
-    ``faq`` the selector's (topic key, confidence) for it.
-    """
-    message = parse_data(text, intent)
-    if faq is not None:
-        key, confidence = faq
-        message["response_selector"] = {
-            "all_retrieval_intents": ["faq", "chitchat"],
-            "faq": {
-                "response": {"confidence": confidence, "intent_response_key": key},
-                "ranking": [],
-            },
-        }
-    events: list[dict[str, Any]] = [SessionStarted(), ActionExecuted("action_listen")]
-    events += [SlotSet(k, v) for k, v in (slots or {}).items()]
-    events += [ActionExecuted(form), ActiveLoop(form), *(earlier or [])]
-    events += [ActionExecuted("action_listen"), user(text, intent) | {"parse_data": message}]
-    events += [SlotSet("requested_slot", requested), ActionExecuted(form)]
-    events += [SlotSet(k, v) for k, v in (candidates or {}).items()]
-    state: dict[str, Any] = {}
-    for event in events:
-        if event.get("event") == "slot":
-            state[event["name"]] = event["value"]
-    return tracker(slots=state, latest_message=message, events=events, active_loop=form)
-
-
-def refused_pair(number: str, email: str) -> list[dict[str, Any]]:
-    """A guest's number and e-mail given, then both cleared by a failed look-up."""
-    return [
-        SlotSet("order_number", number),
-        SlotSet("requested_slot", "order_email"),
-        ActionExecuted("action_listen"),
-        user(email, "inform"),
-        ActionExecuted("cancel_order_form"),
-        SlotSet("order_email", email),
-        SlotSet("order_number", None),
-        SlotSet("order_email", None),
-    ]
-
-
-def signed_in(customer: Customer, **slots: Any) -> dict[str, Any]:
-    return {"customer_id": str(customer.id), "customer_name": "Anna", **slots}
-
-
-def set_to(events: list[dict[str, Any]]) -> dict[str, Any]:
-    """The value each slot was last set to by the action's events."""
-    return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
-
-
-def said(dispatcher: Any) -> str:
-    return " / ".join(str(t) for t in texts(dispatcher))
-
 
 # -- corrections ----------------------------------------------------------------------------
 
@@ -336,152 +255,3 @@ async def test_a_correction_that_starts_like_leave_it_is_a_correction(
     events, dispatcher = await run(ValidateCancelOrderForm(), t)
     assert set_to(events)["order_number"] == "10777"
     assert "utter_form_stopped" not in texts(dispatcher)
-
-
-# -- a policy question in passing -----------------------------------------------------------
-
-
-async def test_policy_question_while_the_number_is_asked_is_answered_and_fills_nothing(
-    shop: Shop,
-) -> None:
-    text = "could I pay with a gift card instead?"
-    t = asked(
-        "cancel_order_form",
-        "order_number",
-        text,
-        candidates={"order_number": text},
-        faq=("faq/payment_methods", 0.998),
-    )
-    events, dispatcher = await run(ValidateCancelOrderForm(), t)
-    assert events == [SlotSet("order_number", None)]
-    assert texts(dispatcher) == [policy_answer(get_services().policy, "payment_methods")]
-    outcomes = shop.repo.current_session(SENDER).outcomes
-    assert [(o.kind, o.ref) for o in outcomes] == [("faq_answered", "payment_methods")]
-
-
-async def test_policy_question_instead_of_a_reason_is_answered_and_the_reason_asked_again(
-    shop: Shop, anna: Customer
-) -> None:
-    lamp, _ = lamp_and_throw(shop)
-    add_order(
-        shop.sessions, customer_id=anna.id, number="10234", delivered_at=days_ago(2),
-        lines=[(lamp, 1)],
-    )  # fmt: skip
-    text = "how long until the refund shows up"
-    t = asked(
-        "return_form",
-        "return_reason",
-        text,
-        candidates={"return_reason": text},
-        slots=signed_in(anna, order_number="10234", return_item="Linen table lamp"),
-        faq=("faq/return_policy", 0.9995),
-    )
-    events, dispatcher = await run(ValidateReturnForm(), t)
-    assert events == [SlotSet("return_reason", None)]
-    assert texts(dispatcher) == [policy_answer(get_services().policy, "return_policy")]
-
-
-async def test_question_the_selector_is_unsure_of_is_not_answered_as_an_faq(shop: Shop) -> None:
-    text = "can you tell me what colours the vases come in?"
-    t = asked(
-        "cancel_order_form",
-        "order_number",
-        text,
-        candidates={"order_number": text},
-        faq=("faq/payment_methods", FAQ_CONFIDENCE - 0.2),
-    )
-    events, dispatcher = await run(ValidateCancelOrderForm(), t)
-    assert set_to(events)["order_number"] is None
-    assert policy_answer(get_services().policy, "payment_methods") not in texts(dispatcher)
-    assert shop.repo.current_session(SENDER).outcomes == ()
-
-
-async def test_a_reason_that_starts_like_a_question_is_kept_as_the_reason(
-    shop: Shop, anna: Customer
-) -> None:
-    lamp, _ = lamp_and_throw(shop)
-    add_order(
-        shop.sessions, customer_id=anna.id, number="10234", delivered_at=days_ago(2),
-        lines=[(lamp, 1)],
-    )  # fmt: skip
-    text = "does not switch on any more"
-    t = asked(
-        "return_form",
-        "return_reason",
-        text,
-        candidates={"return_reason": text},
-        slots=signed_in(anna, order_number="10234", return_item="Linen table lamp"),
-        faq=("faq/warranty", 0.9995),
-    )
-    events, dispatcher = await run(ValidateReturnForm(), t)
-    assert set_to(events)["return_reason"] == text
-    assert dispatcher.messages == []
-
-
-async def test_a_question_the_nlu_read_as_an_faq_is_left_to_the_faq_rule(shop: Shop) -> None:
-    t = asked(
-        "cancel_order_form",
-        "order_number",
-        "what cards do you accept?",
-        intent="faq",
-        faq=("faq/payment_methods", 0.9999),
-    )
-    domain = domain_with_ignored_intents("cancel_order_form", "cancellation.yml")
-    events, dispatcher = await run(ValidateCancelOrderForm(), t, domain)
-    # Nothing taken: Rasa rejects the form, and the FAQ rule answers once.
-    assert set_to(events).get("order_number") is None
-    assert dispatcher.messages == []
-
-
-async def test_leave_it_the_nlu_read_as_stop_is_left_to_the_stop_rule(
-    shop: Shop, anna: Customer
-) -> None:
-    add_order(shop.sessions, customer_id=anna.id, number="10234", status="pending")
-    t = asked(
-        "cancel_order_form",
-        "cancel_confirm",
-        "please just forget it",
-        intent="stop",
-        slots=signed_in(anna, order_number="10234"),
-    )
-    domain = domain_with_ignored_intents("cancel_order_form", "cancellation.yml")
-    events, dispatcher = await run(ValidateCancelOrderForm(), t, domain)
-    assert "cancel_confirm" not in set_to(events)
-    assert dispatcher.messages == []
-
-
-# -- the readers ----------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("text", "question"),
-    [
-        ("do you deliver on saturdays", True),
-        ("so can I still pay by bank transfer", True),
-        ("refund to my card?", True),
-        ("why is that", True),
-        ("is broken", False),
-        ("does not fit", False),
-        ("wrong size", False),
-        ("10234", False),
-        ("ok do it", False),
-    ],
-)
-def test_questions_are_told_from_answers(text: str, question: bool) -> None:
-    assert looks_like_question(text) is question
-
-
-@pytest.mark.parametrize(
-    ("text", "leaving"),
-    [
-        ("no, let's leave it", True),
-        ("ugh forget about it", True),
-        ("nevermind", True),
-        ("don't bother then", True),
-        ("I don't want it any more", False),
-        ("leave the parcel at the door", False),
-        ("cancel it please", False),
-    ],
-)
-def test_leaving_words_are_told_from_answers(text: str, leaving: bool) -> None:
-    assert wants_to_leave(text) is leaving
