@@ -44,11 +44,13 @@ from typing import Any
 
 from benchmarks.rasa_turn_timers import (
     APPLIED_EVENTS,
+    CALL_FORMATS,
     PAST_STATES,
     REPLY_CHECKS,
     TRACKER_COPIES,
     Timers,
     instrument,
+    time_call_formats,
     time_garbage_collection,
     time_reply_checks,
     time_shared_past_states,
@@ -183,8 +185,9 @@ def prepare_turn(agent: Any, sender: str, variant: str) -> None:
     by Rasa's ``_validate_action_result`` and the loaded model is swept by every full garbage
     collection. After: bot/tracker_store.py keeps the conversation between turns and
     bot/turn_speedups.py builds the reply check once, keeps the model out of the sweeps,
-    lets the policies share the dialogue's states and copies the tracker for each action
-    without replaying its events.
+    lets the policies share the dialogue's states, copies the tracker for each action
+    without replaying its events, and bot/action_payload.py sends earlier messages to the
+    action server without the parse data no action reads.
     """
     import gc
 
@@ -197,12 +200,14 @@ def prepare_turn(agent: Any, sender: str, variant: str) -> None:
         DialogueStateTracker.past_states = PAST_STATES["before"]
         DialogueStateTracker.applied_events = APPLIED_EVENTS["before"]
         DialogueStateTracker.copy = TRACKER_COPIES["before"]
+        RemoteAction._action_call_format = CALL_FORMATS["before"]
         gc.unfreeze()
     else:
         RemoteAction._validate_action_result = REPLY_CHECKS["after"]
         DialogueStateTracker.past_states = PAST_STATES["after"]
         DialogueStateTracker.applied_events = APPLIED_EVENTS["after"]
         DialogueStateTracker.copy = TRACKER_COPIES["after"]
+        RemoteAction._action_call_format = CALL_FORMATS["after"]
         gc.freeze()  # what freeze_loaded_objects did once the model was loaded
 
 
@@ -226,6 +231,7 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
         instrument(timers)  # before loading: the graph binds the policies' methods then
         time_shared_past_states(timers)
         time_tracker_copies(timers)
+        time_call_formats(timers)
         agent = await load_agent(Path(args.model), tracker_db, url, token)
         time_reply_checks(timers)
         freeze_loaded_objects()  # as the concierge channel does once the server started

@@ -103,6 +103,19 @@ def instrument(timers: Timers) -> None:
 
 REPLY_CHECKS: dict[str, Any] = {}
 TRACKER_COPIES: dict[str, Any] = {}
+CALL_FORMATS: dict[str, Any] = {}
+
+
+def time_call_formats(timers: Timers) -> None:
+    """Rasa's action call body (every message whole) and bot/action_payload.py's."""
+    from rasa.core.actions.action import RemoteAction
+
+    from bot.action_payload import send_actions_what_they_read
+
+    CALL_FORMATS["before"] = RemoteAction.__dict__["_action_call_format"]
+    send_actions_what_they_read()
+    timers.wrap(RemoteAction, "_action_call_format", "  action payload (earlier messages reduced)")
+    CALL_FORMATS["after"] = RemoteAction.__dict__["_action_call_format"]
 
 
 def time_tracker_copies(timers: Timers) -> None:

@@ -30,6 +30,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.action_payload import send_actions_what_they_read
 from bot.turn_speedups import (
     check_action_replies_with_one_validator,
     copy_trackers_without_replay,
@@ -99,6 +100,7 @@ class ConciergeRestInput(RestInput):
         check_action_replies_with_one_validator()
         share_past_states_between_policies()
         copy_trackers_without_replay()
+        send_actions_what_they_read()
 
         @webhook.listener("after_server_start")
         async def freeze_model(app: Any, loop: Any) -> None:

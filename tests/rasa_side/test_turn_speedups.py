@@ -326,3 +326,43 @@ def test_the_channel_installs_the_copy_without_replay() -> None:
         assert DialogueStateTracker.copy is turn_speedups._copy_without_replay
     finally:
         DialogueStateTracker.copy = rasas_copy
+
+
+def test_the_channel_sends_actions_earlier_messages_without_unread_parse_data() -> None:
+    from rasa.core.actions.action import RemoteAction
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import ActionExecuted, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    from bot import action_payload
+
+    rasas_format = RemoteAction.__dict__["_action_call_format"]
+    try:
+        ConciergeRestInput(secret="s3cret").blueprint(lambda message: None)
+        assert RemoteAction._action_call_format is action_payload._call_format_without_unread_data
+        domain = Domain.load("bot/domain")
+        tracker = DialogueStateTracker("web-1", domain.slots)
+        ranking = [{"name": "greet", "confidence": 0.9}, {"name": "bye", "confidence": 0.1}]
+        for text in ("hi", "hello again"):
+            tracker.update(ActionExecuted("action_listen"), domain)
+            tracker.update(
+                UserUttered(
+                    text,
+                    {"name": "greet", "confidence": 0.9},
+                    parse_data={
+                        "intent": {"name": "greet", "confidence": 0.9},
+                        "intent_ranking": ranking,
+                        "entities": [],
+                        "text": text,
+                    },
+                ),
+                domain,
+            )
+        body = RemoteAction("action_greet", None)._action_call_format(tracker, domain)
+        users = [e for e in body["tracker"]["events"] if e["event"] == "user"]
+        assert "intent_ranking" not in users[0]["parse_data"]
+        assert users[0]["parse_data"]["intent"]["name"] == "greet"
+        assert users[1]["parse_data"]["intent_ranking"] == ranking
+        assert body["tracker"]["latest_message"]["intent_ranking"] == ranking
+    finally:
+        RemoteAction._action_call_format = rasas_format

@@ -1,0 +1,89 @@
+"""What Rasa sends the action server: the whole conversation, without what no action reads.
+
+Rasa 3.6 sends the tracker with every event to the action server on every call
+(``RemoteAction._action_call_format``, ``EventVerbosity.ALL``). Each customer message
+carries its full parse data: the ranking of every intent, each ResponseSelector's ranking
+and response texts, the entities. That is ~3 KB a message, most of the request, and the
+part of a call that grows with the conversation (BENCHMARKS.md, "Turn cost": parsing the
+request is 5x costlier at ~500 events than in a new chat).
+
+The actions read only a few fields of earlier messages (``actions/base.py`` ``intent_of``,
+``actions/handoff.py``, ``actions/multi_intent.py``, ``actions/frustration.py``): the
+text, the intent's name and confidence, the entities, and which response each selector
+chose. :func:`send_actions_what_they_read` keeps those for every earlier message and the
+whole parse data of the latest one (``latest_message`` also stays whole). The tracker store,
+the event broker and the console see every event unchanged: only the action server's copy
+of earlier messages is smaller. An action that needs more of an earlier message must be
+added to :data:`KEPT_PARSE_DATA` (tests/rasa_side/test_action_payload.py checks what the
+actions read against it).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+# The parts of an earlier message's parse data that are kept (the intent without its
+# ranking, each selector's chosen response without its ranking and texts).
+KEPT_PARSE_DATA = ("text", "intent", "entities", "response_selector")
+
+
+def _selector_choice(selector: Any) -> dict[str, Any]:
+    response = (selector or {}).get("response") or {}
+    return {
+        "response": {
+            key: response[key]
+            for key in ("intent_response_key", "confidence", "utter_action")
+            if key in response
+        }
+    }
+
+
+def reduced_parse_data(parse_data: dict[str, Any]) -> dict[str, Any]:
+    """An earlier message's parse data with only what the actions read of it."""
+    kept: dict[str, Any] = {}
+    for key in KEPT_PARSE_DATA:
+        if key not in parse_data:
+            continue
+        value = parse_data[key]
+        if key == "intent" and isinstance(value, dict):
+            value = {k: value[k] for k in ("name", "confidence") if k in value}
+        elif key == "response_selector" and isinstance(value, dict):
+            value = {
+                name: selector if name == "all_retrieval_intents" else _selector_choice(selector)
+                for name, selector in value.items()
+            }
+        kept[key] = value
+    return kept
+
+
+def reduce_earlier_messages(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The events with every user message but the latest reduced to what actions read."""
+    latest = max((i for i, e in enumerate(events) if e.get("event") == "user"), default=-1)
+    return [
+        {**event, "parse_data": reduced_parse_data(event["parse_data"])}
+        if index != latest and event.get("event") == "user" and event.get("parse_data")
+        else event
+        for index, event in enumerate(events)
+    ]
+
+
+_rasas_call_format: Any = None
+
+
+def _call_format_without_unread_data(self: Any, tracker: Any, domain: Any) -> dict[str, Any]:
+    result: dict[str, Any] = _rasas_call_format(self, tracker, domain)
+    state = result.get("tracker") or {}
+    if state.get("events"):
+        result["tracker"] = {**state, "events": reduce_earlier_messages(state["events"])}
+    return result
+
+
+def send_actions_what_they_read() -> None:
+    """Let Rasa send earlier messages to the action server without unread parse data."""
+    global _rasas_call_format
+    from rasa.core.actions.action import RemoteAction
+
+    if RemoteAction._action_call_format is _call_format_without_unread_data:
+        return
+    _rasas_call_format = RemoteAction._action_call_format
+    RemoteAction._action_call_format = _call_format_without_unread_data
