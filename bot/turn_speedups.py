@@ -1,4 +1,4 @@
-"""Two costs of every turn inside the Rasa 3.6 server that do nothing for the answer (issue 15).
+"""Costs of every turn inside the Rasa 3.6 server that do nothing for the answer (issue 15).
 
 Measured with ``benchmarks/rasa_turn.py`` (BENCHMARKS.md, "Turn cost"):
 
