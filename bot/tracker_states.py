@@ -41,6 +41,18 @@ class Replay:
     turn_was_hidden: bool = False
 
 
+def arguments_key(
+    omit_unset_slots: bool, ignore_rule_only_turns: bool, rule_only_data: dict[str, Any] | None
+) -> tuple[Any, ...]:
+    """The arguments of ``past_states`` as a hashable key (rule-only data sorted)."""
+    rule_only = (
+        None
+        if rule_only_data is None
+        else tuple(sorted((name, tuple(value)) for name, value in rule_only_data.items()))
+    )
+    return (omit_unset_slots, ignore_rule_only_turns, rule_only)
+
+
 def _extends(applied: list[Any], consumed: list[Any]) -> bool:
     if len(applied) < len(consumed):
         return False
@@ -90,14 +102,7 @@ def states_carried_on(
     """
     from rasa.shared.core.events import ActionExecuted
 
-    key = (
-        id(domain),
-        omit_unset_slots,
-        ignore_rule_only_turns,
-        None
-        if rule_only_data is None
-        else tuple(sorted((name, tuple(value)) for name, value in rule_only_data.items())),
-    )
+    key = (id(domain), *arguments_key(omit_unset_slots, ignore_rule_only_turns, rule_only_data))
     replays: dict[Any, Replay] = tracker.__dict__.setdefault(_REPLAYS_ATTRIBUTE, {})
     applied = tracker.applied_events()
     replay = replays.get(key)

@@ -100,17 +100,12 @@ def _past_states_shared(
 ) -> list[dict[str, Any]]:
     """``DialogueStateTracker.past_states``, computed once per tracker version and arguments,
     by carrying the last turn's replay on (bot/tracker_states.py)."""
-    from bot.tracker_states import states_carried_on
+    from bot.tracker_states import arguments_key, states_carried_on
 
     events = self.events
     # The states follow from the events (appended to, never edited in place) and the domain.
     version = (id(domain), len(events), events[-1] if events else None)
-    rule_only = (
-        None
-        if rule_only_data is None
-        else tuple(sorted((key, tuple(value)) for key, value in rule_only_data.items()))
-    )
-    arguments = (omit_unset_slots, ignore_rule_only_turns, rule_only)
+    arguments = arguments_key(omit_unset_slots, ignore_rule_only_turns, rule_only_data)
     cached_version, by_arguments = self.__dict__.get(_CACHE_ATTRIBUTE, (None, {}))
     if not _same_version(cached_version, version):
         by_arguments = {}
