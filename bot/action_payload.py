@@ -14,8 +14,8 @@ chose. :func:`send_actions_what_they_read` keeps those for every earlier message
 whole parse data of the latest one (``latest_message`` also stays whole). The tracker store,
 the event broker and the console see every event unchanged: only the action server's copy
 of earlier messages is smaller. An action that needs more of an earlier message must be
-added to :data:`KEPT_PARSE_DATA` (tests/rasa_side/test_action_payload.py checks what the
-actions read against it).
+added to :data:`KEPT_PARSE_DATA` (tests/actions/test_action_payload.py runs the actions'
+readers of earlier messages on full and reduced events and expects the same answers).
 """
 
 from __future__ import annotations
