@@ -36,7 +36,7 @@ from recsys.interactions import (
 from recsys.popularity import PersonalPopularity, Popularity
 from recsys.propensity import PropensityModel, rfm_logistic_baseline
 from recsys.tifu import TIFUKNN
-from recsys.tuning import tune_hybrid, validation_split
+from recsys.tuning import VALIDATION_WINDOWS, tune_hybrid, validation_splits, window_objective
 
 BASELINE_GRIDS: dict[str, tuple[type[Recommender], dict[str, tuple]]] = {
     "popularity": (Popularity, {"half_life_days": (7.0, 30.0, None)}),
@@ -115,15 +115,20 @@ def tune_baseline(
     catalogue: Catalogue,
     valid_days: int = 30,
     split_kind: str = "temporal",
+    windows: int = VALIDATION_WINDOWS,
 ) -> dict:
-    """The grid point with the best geometric-mean NDCG@10 (all, new) on a validation split
-    of ``train`` of kind ``split_kind`` (see ``recsys.tuning.validation_split``)."""
-    split = validation_split(train, split_kind, valid_days=valid_days)
+    """The grid point with the best geometric-mean NDCG@10 (all, new) on validation splits
+    of ``train`` of kind ``split_kind``, averaged over them as the hybrid's tuning does
+    (see ``recsys.tuning.validation_splits``)."""
+    splits = validation_splits(train, split_kind, valid_days=valid_days, windows=windows)
     best, best_score = {}, -1.0
     for params in _grid(grid):
-        model = cls(**params).fit(split.train, catalogue)
-        scores = [evaluate_ranking(model, split.test, mode=m).ndcg for m in MODES]
-        score = float(np.sqrt(max(scores[0], 0) * max(scores[1], 0)))
+        per_split = []
+        for split in splits:
+            model = cls(**params).fit(split.train, catalogue)
+            ndcg_all, ndcg_new = (evaluate_ranking(model, split.test, mode=m).ndcg for m in MODES)
+            per_split.append((ndcg_all, ndcg_new))
+        score = window_objective(per_split)
         if score > best_score:
             best, best_score = params, score
     return best
@@ -164,10 +169,13 @@ def compare_recommenders(
     if catalogue.embeddings is not None:
         models["content"] = ContentRecommender()
     if tune:
+        started = time.perf_counter()
         tuned = tune_hybrid(data.train, catalogue, split_kind=data.kind)
         params["hybrid"] = tuned.params
         log(
-            f"hybrid: {tuned.params} (validation NDCG@10 all {tuned.ndcg_all:.4f}, new {tuned.ndcg_new:.4f})"
+            f"hybrid: {tuned.params} (validation NDCG@10 all {tuned.ndcg_all:.4f}, new "
+            f"{tuned.ndcg_new:.4f}, mean of {tuned.windows} splits; {len(tuned.tried)} sets "
+            f"tried in {time.perf_counter() - started:.0f} s)"
         )
     models["hybrid"] = Hybrid(**params.get("hybrid", {}))
     results, seconds = [], {}
