@@ -89,14 +89,18 @@ def stop_wins(events: EventList) -> EventList:
     rasa_sdk appends ``requested_slot = <next missing slot>`` after the validators ran;
     Rasa stops the form only if the *last* ``requested_slot`` event is None.
     """
-    stopped = any(
-        e.get("event") == "slot" and e.get("name") == REQUESTED_SLOT and e.get("value") is None
-        for e in events
-    )
-    if not stopped:
+    if not form_stopped(events):
         return events
     kept = [e for e in events if not (e.get("event") == "slot" and e.get("name") == REQUESTED_SLOT)]
     return [*kept, SlotSet(REQUESTED_SLOT, None)]
+
+
+def form_stopped(events: EventList) -> bool:
+    """Whether a validator's ``events`` end the form (``requested_slot`` set to None)."""
+    return any(
+        e.get("event") == "slot" and e.get("name") == REQUESTED_SLOT and e.get("value") is None
+        for e in events
+    )
 
 
 def latest_text(tracker: Tracker) -> str:

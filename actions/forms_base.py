@@ -48,6 +48,7 @@ from actions.form_turns import (
 )
 from actions.frustration import apologise_if_frustrated
 from actions.messages import orders as order_words
+from actions.multi_intent import answer_while_form_waits
 from actions.order_reference import resolve_reference
 from actions.own_orders import fitting_orders, own_orders
 from actions.parsing import as_text, parse_email, parse_order_number, wants_to_leave
@@ -190,7 +191,9 @@ class OrderFormValidation(FormValidationAction, ABC):
         instead = await self.off_the_question(dispatcher, tracker, domain)
         if instead is not None:
             return [SlotSet(slot, value) for slot, value in instead.items()]
-        return stop_wins(await super().run(dispatcher, tracker, domain))
+        events = stop_wins(await super().run(dispatcher, tracker, domain))
+        required = await self.required_slots(self.domain_slots(domain), dispatcher, tracker, domain)
+        return events + await answer_while_form_waits(dispatcher, tracker, required, events)
 
     async def off_the_question(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
