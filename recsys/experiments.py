@@ -36,7 +36,8 @@ from recsys.interactions import (
 from recsys.popularity import PersonalPopularity, Popularity
 from recsys.propensity import PropensityModel, rfm_logistic_baseline
 from recsys.tifu import TIFUKNN
-from recsys.tuning import VALIDATION_WINDOWS, tune_hybrid, validation_splits, window_objective
+from recsys.tuning import tune_hybrid
+from recsys.validation import VALIDATION_WINDOWS, validation_splits, window_objective
 
 BASELINE_GRIDS: dict[str, tuple[type[Recommender], dict[str, tuple]]] = {
     "popularity": (Popularity, {"half_life_days": (7.0, 30.0, None)}),

@@ -127,8 +127,7 @@ class Hybrid(Recommender, ServedRecommender):
         self.history_ = history.astype(np.float32)
 
         purchases = interactions.purchases()
-        repeat_decay = decay_weights(purchases.timestamps, now, self.repeat_half_life_days)
-        self.repeat_ = purchases.to_csr(self.user_ids_, self.item_ids_, weights=repeat_decay)
+        self.repeat_ = self.repeat_matrix(purchases, self.repeat_half_life_days)
         self.purchase_counts_ = purchases.to_csr(
             self.user_ids_, self.item_ids_, weights=np.ones(len(purchases))
         )
@@ -138,6 +137,11 @@ class Hybrid(Recommender, ServedRecommender):
         self.embeddings_ = catalogue.embeddings
         self.titles_ = catalogue.titles
         self.in_stock_ = catalogue.in_stock()
+
+    def repeat_matrix(self, purchases: Interactions, half_life_days: float | None) -> sp.csr_matrix:
+        """Users x items purchase counts decayed by age at fit time: the ``repeat`` signal."""
+        decay = decay_weights(purchases.timestamps, self.fitted_at_, half_life_days)
+        return purchases.to_csr(self.user_ids_, self.item_ids_, weights=decay)
 
     def tifu_model(self) -> TIFUKNN:
         """An unfitted TIFU-KNN with this hybrid's TIFU parameters."""

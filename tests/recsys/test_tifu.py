@@ -10,7 +10,7 @@ from recsys.evaluation import evaluate_ranking
 from recsys.hybrid import Hybrid
 from recsys.interactions import Catalogue, Interactions
 from recsys.tifu import TIFUKNN, nearest_users, user_vectors
-from recsys.tuning import _Validation, validation_split
+from recsys.validation import ValidationScores, validation_split
 
 from .conftest import START, make_catalogue
 
@@ -88,7 +88,7 @@ def test_validation_scores_tifu_as_a_full_refit_would(pairs):
     fitting the whole hybrid with those parameters."""
     catalogue: Catalogue = make_catalogue()
     split = validation_split(pairs, "random")
-    validation = _Validation(split, catalogue, k=10)
+    validation = ValidationScores(split, catalogue, k=10)
     for params in (
         {"w_tifu": 1.0, "tifu_neighbours": 20, "tifu_alpha": 0.5},
         {"w_tifu": 2.0, "tifu_neighbours": 100, "tifu_group_decay": 0.9, "fusion": "rank"},
@@ -102,12 +102,12 @@ def test_validation_scores_tifu_as_a_full_refit_would(pairs):
 
 def test_parameters_of_a_component_weighed_zero_are_not_scored_again(pairs):
     split = validation_split(pairs, "random")
-    validation = _Validation(split, make_catalogue(), k=10)
+    validation = ValidationScores(split, make_catalogue(), k=10)
     base = {"l2": 10.0, "w_content": 0.0, "w_tifu": 0.0, "w_repeat": 0.0}
     first = validation.score({**base, "tifu_alpha": 0.5, "repeat_half_life_days": 90.0})
     # What the skipped scoring would have said: the same numbers.
     other = {**base, "tifu_alpha": 0.9, "tifu_neighbours": 5, "repeat_half_life_days": 365.0}
-    assert _Validation(split, make_catalogue(), k=10).score(other) == first
+    assert ValidationScores(split, make_catalogue(), k=10).score(other) == first
     validation._score = None  # any scoring now fails
     assert validation.score(other) == first
     with pytest.raises(TypeError):

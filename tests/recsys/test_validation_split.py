@@ -9,7 +9,8 @@ import pytest
 from recsys.experiments import compare_recommenders, tune_baseline
 from recsys.interactions import DataError, Interactions
 from recsys.popularity import Popularity
-from recsys.tuning import tune_hybrid, validation_split
+from recsys.tuning import tune_hybrid
+from recsys.validation import validation_split
 
 from .conftest import START, planted_pairs
 

@@ -11,7 +11,8 @@ from recsys.experiments import tune_baseline
 from recsys.hybrid import Hybrid
 from recsys.interactions import Interactions, random_split, temporal_split
 from recsys.popularity import PersonalPopularity, Popularity
-from recsys.tuning import BUY_AGAIN, tune_hybrid, validation_splits, window_objective
+from recsys.tuning import BUY_AGAIN, tune_hybrid
+from recsys.validation import ValidationScores, validation_splits, window_objective
 
 from .conftest import make_catalogue
 
@@ -106,3 +107,27 @@ def test_buy_again_start_ranks_as_personal_popularity(pairs):
         np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-6)
         bought = hybrid.seen_mask([user]).toarray()[0] > 0
         assert bought.any() and ours[bought].min() > ours[~bought].max()
+
+
+def test_cached_components_score_as_a_full_refit_would(pairs):
+    """Half-life changes recompute one component, other structures refit, the oldest fits
+    are dropped: every score still equals fitting the whole hybrid with those parameters."""
+    catalogue = make_catalogue()
+    split = validation_splits(pairs, "random", windows=1)[0]
+    validation = ValidationScores(split, catalogue, k=10)
+    base = {"l2": 10.0, "w_content": 0.0, "w_repeat": 1.0, "repeat_floor": 0.5}
+    sequence = [
+        {},
+        {"repeat_half_life_days": None},
+        {"repeat_half_life_days": 30.0, "trend_half_life_days": 30.0, "fusion": "rank"},
+        {"l2": 30.0, "w_knn": 1.0},
+        {"l2": 100.0, "train_half_life_days": None},
+        {"l2": 300.0, "trend_half_life_days": None},
+        {"knn_neighbours": 5, "w_knn": 1.0},  # a fourth fit: the first is dropped
+        {"repeat_half_life_days": 30.0},  # back to the first fit's structure
+    ]
+    for change in sequence:
+        params = {**base, **change}
+        model = Hybrid(**params).fit(split.train, catalogue)
+        expected = _ndcgs(model, split.test)
+        assert validation.score(params) == pytest.approx(expected, rel=1e-6), change
