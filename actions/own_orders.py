@@ -94,6 +94,33 @@ def order_buttons(orders: list[OrderView], now: datetime) -> list[dict[str, str]
     ]
 
 
+def listed_order_meant(tracker: Tracker, services: Services) -> str | None:
+    """The number of her order the latest message names, right after her orders were listed.
+
+    With her orders on screen, "what about the string lights one?" is about the order with
+    string lights in it, however the NLU read the sentence; anywhere else it may be a
+    question about a product. None unless exactly one of her orders fits the words.
+    """
+    customer_id = customer_id_of(tracker)
+    if customer_id is None or action_before_message(tracker) != "action_list_orders":
+        return None
+    text = str((tracker.latest_message or {}).get("text") or "")
+    meant = resolve_reference(text, own_orders(services, customer_id), utcnow())
+    return meant.order.number if meant.order is not None else None
+
+
+def action_before_message(tracker: Tracker) -> str | None:
+    """The bot's last action before the customer's latest message (``action_listen`` aside)."""
+    events = list(tracker.events)
+    latest = max((i for i, e in enumerate(events) if e.get("event") == "user"), default=None)
+    if latest is None:
+        return None
+    for event in reversed(events[:latest]):
+        if event.get("event") == "action" and event.get("name") != "action_listen":
+            return str(event.get("name"))
+    return None
+
+
 class ActionListOrders(ShopAction):
     """Shows a signed-in customer her recent orders; tells a guest how to get hers."""
 

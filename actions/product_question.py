@@ -14,7 +14,7 @@ import logging
 from collections.abc import Sequence
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.orm import Session, sessionmaker
@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from actions.base import EventList, ShopAction
 from actions.messages import products as say
 from actions.messages import tone
+from actions.own_orders import listed_order_meant
 from actions.product_followup import (
     Asked,
     Resolution,
@@ -48,6 +49,8 @@ ORDINAL_ENTITY = "ordinal"
 COLOUR_ENTITY = "colour"
 SUGGEST_BUTTON = {"title": say.SUGGEST_SOME, "payload": "/ask_recommendation"}
 TEAM_BUTTON = {"title": say.ASK_THE_TEAM, "payload": tone.REQUEST_HUMAN_PAYLOAD}
+# Her orders were just listed and the question names one: looked up as an order question.
+ORDER_STATUS = "action_order_status"
 
 
 def _ids(values: object) -> list[int]:
@@ -139,6 +142,9 @@ class ActionProductQuestion(ShopAction):
         """Tie the question to a shown product and answer it from the catalogue."""
         shown = shown_product_ids(tracker, services)
         if not shown:
+            order_number = listed_order_meant(tracker, services)
+            if order_number is not None:  # her orders were listed: it is about that order
+                return [SlotSet("order_number", order_number), FollowupAction(ORDER_STATUS)]
             dispatcher.utter_message(text=say.WHICH_PRODUCT, buttons=[SUGGEST_BUTTON])
             return []
         sessions = make_session_factory(services.engine)

@@ -10,10 +10,11 @@ from typing import Any
 
 import pytest
 from rasa_sdk import Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import ActionExecuted, FollowupAction, SessionStarted, SlotSet
 
 from actions.cancellation import ValidateCancelOrderForm
 from actions.messages.orders import GUEST_LIST_ORDERS, WHICH_OF_THESE, WHICH_OWN_ORDER
+from actions.messages.products import WHICH_PRODUCT
 from actions.messages.returns import REASON_NOTED
 from actions.orders import ValidateOrderStatusForm
 from actions.own_orders import (
@@ -21,9 +22,10 @@ from actions.own_orders import (
     ActionAskReturnFormReturnItem,
     ActionListOrders,
 )
+from actions.product_question import ActionProductQuestion
 from actions.returns import ValidateReturnForm
 from tests.actions.shop_data import Customer, Shop, days_ago
-from tests.actions.trackers import form_tracker, parse_data, run, texts, tracker
+from tests.actions.trackers import form_tracker, parse_data, run, texts, tracker, user
 from tests.factories import add_order, add_product
 
 STATUS = "order_status_form"
@@ -289,3 +291,46 @@ async def test_an_upset_answer_without_a_number_gets_no_correction(shop: Shop) -
     events, dispatcher = await run(ValidateOrderStatusForm(), t)
     assert SlotSet("order_number", None) in events
     assert _nothing_said_back(dispatcher)
+
+
+# -- a question about "the ... one" right after her orders were listed -----------------------
+
+
+def _after_listing(customer: Customer | None, text: str, listed: bool = True) -> Tracker:
+    """``text`` read as a product question, right after the bot listed her orders (or not)."""
+    events = [SessionStarted(), ActionExecuted("action_listen")]
+    events += [ActionExecuted("action_list_orders" if listed else "utter_greet")]
+    events += [ActionExecuted("action_listen"), user(text, "product_question")]
+    slots = _signed_in(customer) if customer is not None else {}
+    return tracker(slots=slots, latest_message=parse_data(text, "product_question"), events=events)
+
+
+async def test_the_one_named_after_her_orders_were_listed_is_looked_up_as_that_order(
+    shop: Shop, anna: Customer, annas_orders: dict[str, str]
+) -> None:
+    t = _after_listing(anna, "what about the string lights one?")
+    events, dispatcher = await run(ActionProductQuestion(), t)
+    assert events == [
+        SlotSet("order_number", annas_orders["pending"]),
+        FollowupAction("action_order_status"),
+    ]
+    assert dispatcher.messages == []  # action_order_status answers
+
+
+@pytest.mark.parametrize(
+    ("signed_in", "listed", "text"),
+    [
+        (True, False, "what about the string lights one?"),  # nothing listed just now
+        (True, True, "what about the teapot one?"),  # none of her orders has a teapot
+        (True, True, "and the lamp one?"),  # two of her orders have a lamp
+        (False, True, "what about the string lights one?"),  # a guest has no list
+    ],
+)
+async def test_otherwise_it_stays_a_product_question(
+    shop: Shop, anna: Customer, annas_orders: dict[str, str], signed_in: bool, listed: bool,
+    text: str,
+) -> None:  # fmt: skip
+    t = _after_listing(anna if signed_in else None, text, listed)
+    events, dispatcher = await run(ActionProductQuestion(), t)
+    assert events == []
+    assert texts(dispatcher) == [WHICH_PRODUCT]
