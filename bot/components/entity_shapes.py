@@ -10,8 +10,8 @@ number has a digit, an e-mail address an "@". Entities without a shape pass unch
 
 The shapes are deliberately looser than the actions' parsers: "1234" is kept, so the form
 can say what an order number looks like; only values that cannot be one are dropped.
-What was dropped is kept in the parse data (``dropped_entities``), so the console shows
-what the bot understood and what it set aside.
+What was dropped is kept in the parse data (``dropped_entities``), which the tracker
+store keeps with the message, so a transcript can be checked for what was set aside.
 """
 
 from __future__ import annotations

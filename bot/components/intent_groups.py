@@ -12,8 +12,8 @@ to a configured group, the confidences of the group's intents in the ranking are
 it and its siblings leave the ranking, so the threshold and the ambiguity gap weigh the
 *reading* (products wanted) rather than the split between its wordings. The best intent
 stays what it was: this never changes which intent wins, only how sure the bot is of
-reading the customer right. What was merged stays in the parse data (``grouped_intents``)
-for the console's transcript.
+reading the customer right. What was merged stays in the parse data (``grouped_intents``),
+which the tracker store keeps with the message.
 """
 
 from __future__ import annotations
