@@ -19,19 +19,18 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.exceptions import InvalidConfigException
 from rasa.shared.nlu.constants import ENTITIES, ENTITY_ATTRIBUTE_TYPE, ENTITY_ATTRIBUTE_VALUE
 from rasa.shared.nlu.training_data.message import Message
+
+from bot.components.config_only import ConfigOnlyComponent
 
 DROPPED_KEY = "dropped_entities"
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
-class EntityShapeFilter(GraphComponent):
+class EntityShapeFilter(ConfigOnlyComponent):
     """Keeps an entity only if its value matches the pattern configured for its type."""
 
     @staticmethod
@@ -40,6 +39,7 @@ class EntityShapeFilter(GraphComponent):
         return {"shapes": {"order_number": r"\d", "return_number": r"\d", "email": "@"}}
 
     def __init__(self, config: dict[str, Any]) -> None:
+        super().__init__(config)
         shapes = config.get("shapes") or {}
         if not isinstance(shapes, dict):
             raise InvalidConfigException(
@@ -54,17 +54,6 @@ class EntityShapeFilter(GraphComponent):
                     f"EntityShapeFilter: the shape of `{entity}` is not a valid regular "
                     f"expression ({error}): {pattern!r}"
                 ) from error
-
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> EntityShapeFilter:
-        """Build from the pipeline's configuration (nothing to train or load)."""
-        return cls(config)
 
     def fits(self, entity: dict[str, Any]) -> bool:
         """Whether the entity's value has its type's shape (always, for types without one)."""

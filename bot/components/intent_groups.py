@@ -20,10 +20,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.exceptions import InvalidConfigException
 from rasa.shared.nlu.constants import (
     INTENT,
@@ -33,11 +30,13 @@ from rasa.shared.nlu.constants import (
 )
 from rasa.shared.nlu.training_data.message import Message
 
+from bot.components.config_only import ConfigOnlyComponent
+
 OUTPUT_KEY = "grouped_intents"
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
-class IntentGroups(GraphComponent):
+class IntentGroups(ConfigOnlyComponent):
     """Adds the confidences of the best intent's group and drops its siblings from the ranking."""
 
     @staticmethod
@@ -46,6 +45,7 @@ class IntentGroups(GraphComponent):
         return {"groups": []}
 
     def __init__(self, config: dict[str, Any]) -> None:
+        super().__init__(config)
         groups = config.get("groups") or []
         if not isinstance(groups, list) or not all(
             isinstance(group, list) and len(group) >= 2 for group in groups
@@ -63,17 +63,6 @@ class IntentGroups(GraphComponent):
                         f"IntentGroups: intent `{name}` is in more than one group"
                     )
                 self.group_of[name] = members
-
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> IntentGroups:
-        """Build from the pipeline's configuration (nothing to train or load)."""
-        return cls(config)
 
     def process(self, messages: list[Message]) -> list[Message]:
         """Merge each message's best intent with its group's other intents."""
