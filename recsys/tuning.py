@@ -34,8 +34,8 @@ STRUCTURE_GRID: dict[str, tuple] = {
     "l2": (100.0, 300.0, 1000.0),
     "train_half_life_days": (60.0, None),
     "trend_half_life_days": (7.0, 30.0, None),
-    # None: plain purchase counts, as "buy again" (personal popularity) ranks them.
-    "repeat_half_life_days": (365.0, 90.0, None),
+    # None (plain counts) was tried: it lost on Online Retail and the shop sets (BENCHMARKS.md).
+    "repeat_half_life_days": (365.0, 90.0),
 }
 WEIGHT_GRID: dict[str, tuple] = {
     "fusion": ("max", "rank"),
