@@ -74,7 +74,11 @@ class PersonalPopularity(Recommender):
     def _score_known(self, rows: np.ndarray) -> np.ndarray:
         own = np.asarray(self.own_[rows].todense())
         # Any purchase outranks any popular item: trend scores are at most 1, own >= 1.
-        return np.where(own > 0, 1.0 + own / max(own.max(), 1e-12), 0.0) + self.trend_
+        # Each customer's frequencies are scaled by her own largest, so her ranking does not
+        # depend on who else is scored with her (scaled by the batch's largest, a heavy
+        # buyer in the batch let the trend decide most customers' order of their own items).
+        largest = np.maximum(own.max(axis=1, keepdims=True), 1e-12)
+        return np.where(own > 0, 1.0 + own / largest, 0.0) + self.trend_
 
     def _score_unknown(self, n: int) -> np.ndarray:
         return np.tile(self.trend_, (n, 1))

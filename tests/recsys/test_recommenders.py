@@ -122,6 +122,14 @@ def test_personal_popularity_ranks_own_purchases_before_trending_items(pairs):
                           if r.item_id != 25][:2]  # fmt: skip
 
 
+def test_personal_popularity_ranks_a_customer_the_same_whoever_is_scored_with_her(pairs):
+    model = PersonalPopularity().fit(pairs, make_catalogue())
+    users = [0, 5, 17, 123, 250]
+    together = model.score(users)
+    for row, user in enumerate(users):
+        np.testing.assert_allclose(together[row], model.score([user])[0], rtol=1e-6)
+
+
 def test_tuning_picks_a_grid_point_on_validation_and_records_every_try(pairs):
     result = tune_hybrid(
         pairs, make_catalogue(), valid_days=20,

@@ -101,9 +101,11 @@ def test_buy_again_start_ranks_as_personal_popularity(pairs):
     hybrid = Hybrid(**{**BUY_AGAIN, "w_content": 0.0}).fit(pairs, catalogue)
     reference = PersonalPopularity(half_life_days=365.0, trend_half_life_days=7.0)
     reference.fit(pairs, catalogue)
-    for user in (0, 5, 17, 123, 250):
-        # One customer at a time: the reference scales frequencies by the batch's largest.
-        ours, theirs = hybrid.score([user])[0], reference.score([user])[0]
+    users = [0, 5, 17, 123, 250]
+    for row, (ours, theirs) in enumerate(
+        zip(hybrid.score(users), reference.score(users), strict=True)
+    ):
+        user = users[row]
         np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-6)
         bought = hybrid.seen_mask([user]).toarray()[0] > 0
         assert bought.any() and ours[bought].min() > ours[~bought].max()
