@@ -25,6 +25,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Sequence
 
+from concierge.rasa_api_guard import REFUSAL, opens_http_api
 from concierge.rasa_endpoints import endpoints_path, write_endpoints
 from concierge.settings import ROOT, Settings, exits_on_settings_error
 from concierge.stack import MODEL_PATH, RASA_BIN, Stack, rasa_env
@@ -87,14 +88,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         os.chdir(ROOT)
         os.execve(service.command[0], service.command, service.env)
-    if "--enable-api" in args.rasa_args:
-        # Rasa's HTTP API with no token lets anyone who reaches the port set any slot of any
-        # conversation; this project never opens it (README, "How it is built").
-        print(
-            "--enable-api is refused: Rasa's HTTP API would let anyone set any slot. "
-            "Review conversations in the console instead.",
-            file=sys.stderr,
-        )
+    if opens_http_api(args.rasa_args) is not None:
+        # This project never opens Rasa's HTTP API (README, "How it is built").
+        print(REFUSAL, file=sys.stderr)
         return 2
     if not RASA_BIN.exists():
         print(f"No Rasa at {RASA_BIN}: run `make setup` first.", file=sys.stderr)

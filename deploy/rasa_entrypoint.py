@@ -20,6 +20,7 @@ from pathlib import Path
 # The image runs this file by path; the concierge package sits next to deploy/.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from concierge.rasa_api_guard import REFUSAL, opens_http_api  # noqa: E402
 from concierge.rasa_endpoints import write_endpoints  # noqa: E402
 from concierge.settings import Settings, SettingsError, exits_on_settings_error  # noqa: E402
 
@@ -39,6 +40,10 @@ def main(command: list[str]) -> int:
     """Write the endpoints file for this container's settings and exec ``command``."""
     if not command:
         print("usage: rasa_entrypoint.py COMMAND [ARGS...]", file=sys.stderr)
+        return 2
+    if opens_http_api(command[1:]) is not None:
+        # A compose override must not open Rasa's HTTP API either (concierge/rasa_api_guard.py).
+        print(REFUSAL, file=sys.stderr)
         return 2
     written = write_endpoints(Settings.from_env())
     named = endpoints_argument(command)

@@ -49,10 +49,13 @@ def test_the_shell_listens_on_loopback_only(settings: Settings) -> None:
     assert line[line.index("--interface") + 1] == "127.0.0.1"
 
 
-def test_the_http_api_is_refused_even_when_asked_for() -> None:
+# Rasa's argparse takes any unambiguous prefix of an option: `rasa shell --ena` is
+# `--enable-api` (checked against Rasa 3.6's own parser in tests/rasa_side).
+@pytest.mark.parametrize("flag", ["--enable-api", "--enable", "--ena", "--enable-a"])
+def test_the_http_api_is_refused_even_when_asked_for(flag: str) -> None:
     # Passed through to `rasa shell`, --enable-api would open Rasa's HTTP API with no token.
     done = subprocess.run(
-        [sys.executable, "-m", "concierge.rasa_cli", "shell", "--enable-api"],
+        [sys.executable, "-m", "concierge.rasa_cli", "shell", flag],
         cwd=ROOT,
         capture_output=True,
         text=True,

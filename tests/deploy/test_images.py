@@ -175,6 +175,18 @@ def test_the_rasa_entrypoint_refuses_a_command_reading_another_endpoints_file(
 
 
 @needs_rasa_env
+@pytest.mark.parametrize("flag", ["--enable-api", "--enable"])
+def test_the_rasa_entrypoint_refuses_a_command_that_opens_rasas_http_api(
+    tmp_path: Path, flag: str
+) -> None:
+    # `echo` stands in for rasa: refused, the command is never run at all.
+    done = _entrypoint(tmp_path, ["echo", "rasa", "run", flag])
+    assert done.returncode == 2
+    assert "--enable-api is refused" in done.stderr
+    assert done.stdout == ""
+
+
+@needs_rasa_env
 def test_the_rasa_entrypoint_stops_on_a_malformed_url_naming_the_variable(tmp_path: Path) -> None:
     env = service_env(compose(), "rasa-1")
     env.update({"CONCIERGE_VAR_DIR": str(tmp_path), "CONCIERGE_REDIS_URL": "redis//oops"})
