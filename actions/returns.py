@@ -110,6 +110,13 @@ class ValidateReturnForm(OrderFormValidation):
         reason = as_text(value)
         if len(_REASON_LETTERS.findall(reason)) < 2:
             return self.refuse(dispatcher, tracker, "return_reason", messages.REASON_MISSING)
+        if (
+            tracker.get_slot("requested_slot") == "return_item"
+            and "return_item" not in tracker.slots_to_validate()
+        ):
+            # The answer to "which item?" was a reason (actions/return_item_extraction.py):
+            # say it was kept before the form asks for the item again.
+            dispatcher.utter_message(text=return_words.REASON_NOTED)
         return {"return_reason": reason[:REASON_MAX_CHARS]}
 
     @staticmethod
