@@ -4,10 +4,17 @@ Rasa 3.6 runs a custom action named ``action_default_ask_affirmation`` in place 
 which shows the raw intent name ("Did you mean 'ask_capabilities'?"). This one offers the
 best guesses as buttons labelled from :mod:`actions.intent_labels`, and "Something else",
 which sends ``/out_of_scope``: Rasa's two-stage fallback then asks the customer to rephrase.
+
+Right after a search, a message that only changes its colour or price ("sorry, I meant
+green ones") is not asked about: it is read as the search it is and the search runs
+(``actions.search_refinement``). The same holds when the NLU was sure such a message was out
+of scope ("sorry, I meant white ones", 0.71): ``action_out_of_scope`` declines everything else.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -16,6 +23,16 @@ from rasa_sdk.types import DomainDict
 
 from actions.intent_labels import MULTI_INTENT_SPLIT, label_for
 from actions.messages import tone
+from actions.search_refinement import (
+    Parser,
+    names_a_product,
+    refined_query,
+    reissued_as_search,
+    searched_last_turn,
+)
+from actions.services import get_advisor, get_services
+
+logger = logging.getLogger(__name__)
 
 EventList = list[dict[str, Any]]
 
@@ -74,6 +91,27 @@ def payload_for(intent: str) -> str:
     return "/" + intent
 
 
+def _search_parser() -> Parser | None:
+    advisor = get_advisor(get_services())
+    return advisor.models.search.parse if advisor.models.search is not None else None
+
+
+async def refinement_events(tracker: Tracker) -> EventList:
+    """The events that run a refinement of the last search as that search (else none)."""
+    previous = searched_last_turn(tracker)
+    if previous is None:
+        return []
+    try:
+        parse = await asyncio.to_thread(_search_parser)
+    except Exception:  # the models or store are down: ask as usual
+        logger.exception("The search could not be loaded to read a refinement")
+        return []
+    message = str(tracker.latest_message.get("text") or "")
+    if parse is None or refined_query(previous, message, parse, names_a_product(tracker)) is None:
+        return []
+    return reissued_as_search(tracker)
+
+
 class ActionDefaultAskAffirmation(Action):
     """Asks "Did you mean: Track an order?" with the customer's words on the buttons."""
 
@@ -85,6 +123,9 @@ class ActionDefaultAskAffirmation(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> EventList:
         """Offer the best guesses in plain words, and "Something else"."""
+        refinement = await refinement_events(tracker)
+        if refinement:
+            return refinement
         parse_data = tracker.latest_message or {}
         offered = [topic_of(intent, parse_data) for intent in guesses(parse_data)]
         buttons = [{"title": label_for(i), "payload": payload_for(i)} for i in offered]
@@ -97,4 +138,23 @@ class ActionDefaultAskAffirmation(Action):
             dispatcher.utter_message(response="utter_ask_rephrase")
             return []
         dispatcher.utter_message(text=text, buttons=buttons)
+        return []
+
+
+class ActionOutOfScope(Action):
+    """Declines a request the shop's assistant can't serve, unless it refines a search."""
+
+    def name(self) -> str:
+        """The action the rules run for ``out_of_scope`` outside a form."""
+        return "action_out_of_scope"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> EventList:
+        """Run the refined search, or say so and what the assistant can do."""
+        refinement = await refinement_events(tracker)
+        if refinement:
+            return refinement
+        dispatcher.utter_message(response="utter_out_of_scope")
+        dispatcher.utter_message(response="utter_capabilities")
         return []

@@ -22,6 +22,7 @@ from rasa_sdk.types import DomainDict
 from actions import messages
 from actions.base import EventList, ShopAction, customer_id_of, order_in_slots
 from actions.product_advice import Advice, ProductAdvisor, Suggestion
+from actions.search_refinement import LAST_SEARCH_SLOT, query_for
 from actions.services import Services, get_advisor
 from store.rules import match_line
 from store.views import OrderView, Outcome
@@ -169,15 +170,22 @@ class ActionRecommend(ShopAction):
 def search_and_show(
     dispatcher: CollectingDispatcher, tracker: Tracker, services: Services, advisor: ProductAdvisor
 ) -> EventList:
-    """Search the catalogue for the latest message and answer with the hits (or why none)."""
-    message = str(tracker.latest_message.get("text") or "").strip()
+    """Search the catalogue for the latest message and answer with the hits (or why none).
+
+    A colour or price said right after a search changes that search ("sorry, I meant green
+    ones"; ``actions.search_refinement``); what was searched is kept for the next one.
+    """
     if not advisor.can_search:
+        message = str(tracker.latest_message.get("text") or "").strip()
         popular = advisor.popular(SHOWN)
         if not popular.suggestions:
             dispatcher.utter_message(text=messages.CANT_RECOMMEND)
             return []
         intro = messages.SEARCH_DOWN_INTRO
         return show(dispatcher, services, advisor, tracker, popular, intro, query=message)
+    assert advisor.models.search is not None
+    message = query_for(tracker, advisor.models.search.parse)
+    searched = [SlotSet(LAST_SEARCH_SLOT, message)]
     advice = advisor.search(message, k=SHOWN)
     if not advice.suggestions:
         dispatcher.utter_message(
@@ -186,10 +194,9 @@ def search_and_show(
         services.repository.record_outcome(
             tracker.sender_id, Outcome.SEARCH_FOUND_NOTHING, detail={"query": message}
         )
-        return []
-    return show(
-        dispatcher, services, advisor, tracker, advice, messages.SEARCH_INTRO, query=message
-    )
+        return searched
+    intro = messages.SEARCH_INTRO
+    return searched + show(dispatcher, services, advisor, tracker, advice, intro, query=message)
 
 
 def nothing_found(advisor: ProductAdvisor, message: str, currency: str = "GBP") -> str:

@@ -15,17 +15,26 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from rasa_sdk.events import SlotSet
+from rasa_sdk import Tracker
+from rasa_sdk.events import (
+    ActionExecuted,
+    FollowupAction,
+    SessionStarted,
+    SlotSet,
+    UserUtteranceReverted,
+)
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 from threadpoolctl import threadpool_limits
 
+from actions.fallback_wording import ActionDefaultAskAffirmation, ActionOutOfScope
 from actions.messages import CANT_RECOMMEND
 from actions.recommendations import (
     ActionRecommend,
     ActionSearchProducts,
     ActionSuggestBoughtTogether,
 )
+from actions.search_refinement import LAST_SEARCH_SLOT
 from actions.services import get_advisor, get_services, reset_services
 from concierge.settings import Settings
 from demo_shop.generator import generate
@@ -34,7 +43,7 @@ from recsys.store_data import load_store_data
 from recsys.training import train_all
 from store.models import Order, OrderLine, Product
 from tests.actions.shop_data import Shop
-from tests.actions.trackers import SENDER, first_text, parse_data, run, tracker
+from tests.actions.trackers import SENDER, first_text, parse_data, run, tracker, user
 from tests.factories import add_customer, add_identity, add_order, add_product, migrated_store
 
 GUEST = "guest-sender"
@@ -298,3 +307,80 @@ async def test_artifacts_trained_after_start_are_picked_up_without_a_restart(
     assert advisor is not degraded
     assert advisor.models.recommender is not None
     assert advisor is get_advisor(get_services())  # loaded once, then kept
+
+
+def _right_after_search(text: str, intent: str, searched: str) -> Tracker:
+    """A guest's ``text`` right after the bot searched for ``searched``."""
+    latest = parse_data(text, intent)
+    events = [
+        SessionStarted(),
+        ActionExecuted("action_listen"),
+        user(searched, "search_products"),
+        ActionExecuted("action_search_products"),
+        SlotSet(LAST_SEARCH_SLOT, searched),
+        ActionExecuted("action_listen"),
+        user(text, intent) | {"parse_data": latest},
+    ]
+    return tracker(
+        sender_id=GUEST, slots={LAST_SEARCH_SLOT: searched}, latest_message=latest, events=events
+    )
+
+
+async def test_a_search_remembers_what_it_looked_for(trained: TrainedShop) -> None:
+    events, _ = await run(ActionSearchProducts(), ask("a lamp under 20 pounds", "search_products"))
+    assert SlotSet(LAST_SEARCH_SLOT, "a lamp under 20 pounds") in events
+
+
+async def test_a_budget_said_right_after_a_search_changes_that_search(
+    trained: TrainedShop,
+) -> None:
+    t = _right_after_search("what about under 40 pounds", "search_products", "a lamp under 20")
+    events, dispatcher = await run(ActionSearchProducts(), t)
+    assert shown(GUEST)[-1]["query"] == "a lamp under 40"
+    assert SlotSet(LAST_SEARCH_SLOT, "a lamp under 40") in events
+    prices = product_prices(trained.sessions)
+    titles = listed_titles(first_text(dispatcher))
+    assert titles and all(prices[t] <= 40 for t in titles)
+
+
+async def test_an_unsure_refinement_is_run_as_the_search_instead_of_did_you_mean(
+    trained: TrainedShop,
+) -> None:
+    t = _right_after_search("sorry, I meant green ones", "nlu_fallback", "any red cushions")
+    events, dispatcher = await run(ActionDefaultAskAffirmation(), t)
+    assert dispatcher.messages == []
+    assert events[0] == UserUtteranceReverted()
+    reissued = events[2]
+    assert reissued["text"] == "sorry, I meant green ones"
+    assert reissued["parse_data"]["intent"] == {"name": "search_products", "confidence": 1.0}
+    assert events[-1] == FollowupAction("action_search_products")
+
+
+async def test_an_unsure_message_that_is_no_refinement_still_asks(trained: TrainedShop) -> None:
+    t = _right_after_search("banana telephone", "nlu_fallback", "any red cushions")
+    events, dispatcher = await run(ActionDefaultAskAffirmation(), t)
+    assert events == []
+    assert dispatcher.messages  # "Did you mean …?" or "please rephrase"
+
+
+async def test_a_refinement_read_as_out_of_scope_is_run_as_the_search(trained: TrainedShop) -> None:
+    t = _right_after_search("sorry, I meant white ones", "out_of_scope", "a red lamp")
+    # spaCy's entities have no confidence, which Rasa's check of the events refuses.
+    white = {"entity": "colour", "value": "white", "confidence": None, "start": 15, "end": 20}
+    t.latest_message["entities"] = [white]
+    events, dispatcher = await run(ActionOutOfScope(), t)
+    assert dispatcher.messages == []
+    assert events[2]["parse_data"]["entities"] == [
+        {"entity": "colour", "value": "white", "start": 15, "end": 20}
+    ]
+    assert events[-1] == FollowupAction("action_search_products")
+
+
+async def test_out_of_scope_is_declined_with_what_the_assistant_can_do(
+    trained: TrainedShop,
+) -> None:
+    t = _right_after_search("book me a taxi", "out_of_scope", "a red lamp")
+    events, dispatcher = await run(ActionOutOfScope(), t)
+    assert events == []
+    responses = [m["response"] for m in dispatcher.messages]
+    assert responses == ["utter_out_of_scope", "utter_capabilities"]
