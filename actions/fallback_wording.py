@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from abc import ABC, abstractmethod
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -112,49 +113,53 @@ async def refinement_events(tracker: Tracker) -> EventList:
     return reissued_as_search(tracker)
 
 
-class ActionDefaultAskAffirmation(Action):
+class SearchRefinedFirst(Action, ABC):
+    """An answer to a message the NLU did not place, unless it refines the last search."""
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> EventList:
+        """Run the refined search, or give this action's answer."""
+        refinement = await refinement_events(tracker)
+        if refinement:
+            return refinement
+        self.answer(dispatcher, tracker)
+        return []
+
+    @abstractmethod
+    def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+        """Say what this action says when the message is no refinement."""
+
+
+class ActionDefaultAskAffirmation(SearchRefinedFirst):
     """Asks "Did you mean: Track an order?" with the customer's words on the buttons."""
 
     def name(self) -> str:
         """Rasa's name for the action, so the two-stage fallback runs this one."""
         return "action_default_ask_affirmation"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> EventList:
+    def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
         """Offer the best guesses in plain words, and "Something else"."""
-        refinement = await refinement_events(tracker)
-        if refinement:
-            return refinement
         parse_data = tracker.latest_message or {}
         offered = [topic_of(intent, parse_data) for intent in guesses(parse_data)]
         buttons = [{"title": label_for(i), "payload": payload_for(i)} for i in offered]
         buttons.append({"title": tone.SOMETHING_ELSE, "payload": tone.SOMETHING_ELSE_PAYLOAD})
         if len(offered) == 1:
-            text = tone.did_you_mean(label_for(offered[0]))
+            dispatcher.utter_message(text=tone.did_you_mean(label_for(offered[0])), buttons=buttons)
         elif offered:
-            text = tone.did_you_mean_one_of()
+            dispatcher.utter_message(text=tone.did_you_mean_one_of(), buttons=buttons)
         else:
             dispatcher.utter_message(response="utter_ask_rephrase")
-            return []
-        dispatcher.utter_message(text=text, buttons=buttons)
-        return []
 
 
-class ActionOutOfScope(Action):
+class ActionOutOfScope(SearchRefinedFirst):
     """Declines a request the shop's assistant can't serve, unless it refines a search."""
 
     def name(self) -> str:
         """The action the rules run for ``out_of_scope`` outside a form."""
         return "action_out_of_scope"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> EventList:
-        """Run the refined search, or say so and what the assistant can do."""
-        refinement = await refinement_events(tracker)
-        if refinement:
-            return refinement
+    def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+        """Say it can't help with that, and what it can do."""
         dispatcher.utter_message(response="utter_out_of_scope")
         dispatcher.utter_message(response="utter_capabilities")
-        return []
