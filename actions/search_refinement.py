@@ -52,6 +52,8 @@ def searched_last_turn(tracker: Tracker) -> str | None:
     # Applied events: a fallback's turn reverted by `reissued_as_search` does not count.
     for event in reversed(tracker.applied_events()):
         kind = event.get("event")
+        if kind == "session_started":
+            return None  # a search of an earlier session is not what she is changing
         if kind == "user":
             users_seen += 1
             if users_seen == 2:

@@ -111,3 +111,17 @@ def test_a_reverted_fallback_turn_does_not_hide_the_search() -> None:
         events=events,
     )
     assert searched_last_turn(later) == "red cushions"
+
+
+def test_a_search_of_an_earlier_session_does_not_count() -> None:
+    t = _after(["action_search_products"], "red cushions")
+    new_session = [
+        SessionStarted(),
+        ActionExecuted("action_session_start"),
+        ActionExecuted("action_listen"),
+    ]
+    events = t.events[:-2] + new_session + [t.events[-1]]
+    later = tracker(
+        slots={LAST_SEARCH_SLOT: "red cushions"}, latest_message=t.latest_message, events=events
+    )
+    assert searched_last_turn(later) is None
