@@ -16,8 +16,6 @@ other turn pays for the call. It decides with the order in hand:
 
 from __future__ import annotations
 
-from typing import Any
-
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
@@ -25,6 +23,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.base import EventList, ShopAction, order_in_slots
 from actions.parsing import as_text, looks_like_reason, match_order_line
+from actions.recommendations import entity_values
 from actions.services import Services
 
 ITEM_SLOT = "return_item"
@@ -33,16 +32,9 @@ PRODUCT_ENTITY = "product"
 REASON_ENTITY = "return_reason"
 
 
-def _entity_values(tracker: Tracker, entity: str) -> list[str]:
-    entities = tracker.latest_message.get("entities") or []
-    return [
-        as_text(e.get("value")) for e in entities if e.get("entity") == entity and e.get("value")
-    ]
-
-
 def _plain_value(tracker: Tracker) -> str:
     """What Rasa's own mappings would store: the last product named, else the message."""
-    named = _entity_values(tracker, PRODUCT_ENTITY)
+    named = entity_values(tracker, PRODUCT_ENTITY)
     return named[-1] if named else as_text(tracker.latest_message.get("text"))
 
 
@@ -53,11 +45,11 @@ def item_or_reason(tracker: Tracker, services: Services) -> EventList:
     if order is None:
         # No order to match against (a guest before the e-mail check): the validator decides.
         return [SlotSet(ITEM_SLOT, _plain_value(tracker))] if text else []
-    for said in [*reversed(_entity_values(tracker, PRODUCT_ENTITY)), text]:
+    for said in [*reversed(entity_values(tracker, PRODUCT_ENTITY)), text]:
         match = match_order_line(said, order.lines)
         if match.line is not None or match.ambiguous:
             return [SlotSet(ITEM_SLOT, said)]
-    reasons = _entity_values(tracker, REASON_ENTITY)
+    reasons = entity_values(tracker, REASON_ENTITY)
     if reasons or looks_like_reason(text):
         return [SlotSet(REASON_SLOT, reasons[-1] if reasons else text)]
     return [SlotSet(ITEM_SLOT, _plain_value(tracker))] if text else []
@@ -89,5 +81,5 @@ class ActionExtractReturnItem(ShopAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> EventList:
         """Without the order, store what Rasa's own mappings would have."""
-        value: Any = _plain_value(tracker)
+        value = _plain_value(tracker)
         return [SlotSet(ITEM_SLOT, value)] if value else []
