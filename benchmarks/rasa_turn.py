@@ -186,13 +186,16 @@ def prepare_turn(agent: Any, sender: str, variant: str) -> None:
     collection. After: bot/tracker_store.py keeps the conversation between turns and
     bot/turn_speedups.py builds the reply check once, keeps the model out of the sweeps,
     lets the policies share the dialogue's states, copies the tracker for each action
-    without replaying its events, and bot/action_payload.py sends earlier messages to the
-    action server without the parse data no action reads.
+    without replaying its events, bot/action_payload.py sends earlier messages to the
+    action server without the parse data no action reads, and bot/deferred_policies.py asks
+    TED only when its prediction could be chosen.
     """
     import gc
 
     from rasa.core.actions.action import RemoteAction
     from rasa.shared.core.trackers import DialogueStateTracker
+
+    from bot import deferred_policies  # imports Rasa
 
     if variant == "before":
         agent.tracker_store._tracker_store.recent.forget(sender)  # inside FailSafeTrackerStore
@@ -201,6 +204,7 @@ def prepare_turn(agent: Any, sender: str, variant: str) -> None:
         DialogueStateTracker.applied_events = APPLIED_EVENTS["before"]
         DialogueStateTracker.copy = TRACKER_COPIES["before"]
         RemoteAction._action_call_format = CALL_FORMATS["before"]
+        deferred_policies.deferring = False
         gc.unfreeze()
     else:
         RemoteAction._validate_action_result = REPLY_CHECKS["after"]
@@ -208,6 +212,7 @@ def prepare_turn(agent: Any, sender: str, variant: str) -> None:
         DialogueStateTracker.applied_events = APPLIED_EVENTS["after"]
         DialogueStateTracker.copy = TRACKER_COPIES["after"]
         RemoteAction._action_call_format = CALL_FORMATS["after"]
+        deferred_policies.deferring = True
         gc.freeze()  # what freeze_loaded_objects did once the model was loaded
 
 
@@ -229,6 +234,10 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
         timers = Timers()
         time_garbage_collection(timers)
         instrument(timers)  # before loading: the graph binds the policies' methods then
+        # TED's timer now counts only the predictions made (both variants), from the ensemble.
+        from bot.deferred_policies import ask_ted_only_when_it_could_win  # imports Rasa
+
+        ask_ted_only_when_it_could_win()
         time_shared_past_states(timers)
         time_tracker_copies(timers)
         time_call_formats(timers)

@@ -31,6 +31,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.action_payload import send_actions_what_they_read
+from bot.deferred_policies import ask_ted_only_when_it_could_win
 from bot.turn_speedups import (
     check_action_replies_with_one_validator,
     copy_trackers_without_replay,
@@ -101,6 +102,7 @@ class ConciergeRestInput(RestInput):
         share_past_states_between_policies()
         copy_trackers_without_replay()
         send_actions_what_they_read()
+        ask_ted_only_when_it_could_win()  # before the model loads (bot/deferred_policies.py)
 
         @webhook.listener("after_server_start")
         async def freeze_model(app: Any, loop: Any) -> None:
