@@ -23,7 +23,8 @@ Measured with ``benchmarks/rasa_turn.py`` (BENCHMARKS.md, "Turn cost"):
   argument set and hands each caller its own copy (the featurizers edit the states they get).
   The next turn carries the replay on from where this one stopped (bot/tracker_states.py),
   so a turn replays its own events, not the conversation; and ``applied_events``, which
-  Rasa's code asks ~7 times a turn, is computed once per version of the events.
+  Rasa's code asks ~7 times a turn, is computed once per version of the events and
+  carried on from the last version (events are only appended) instead of refolded.
 
 - **Each action runs on a copy of the tracker rebuilt from every event.** Rasa's processor
   calls ``tracker.copy()`` before each action (so a rejected action's events can be
@@ -41,7 +42,9 @@ from __future__ import annotations
 
 import copy
 import gc
+import itertools
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 logger = logging.getLogger(__name__)
@@ -130,20 +133,95 @@ _rasas_applied_events: Any = None
 _APPLIED_ATTRIBUTE = "_concierge_applied_events"
 
 
+@dataclass
+class _Applied:
+    """Rasa's fold over the events, stopped after the first ``length`` of them."""
+
+    length: int
+    last: Any  # the last event folded (the very object)
+    loop_names: set[str]  # the loops the folded events name
+    events: list[Any]  # the applied events so far (kept here, never handed out)
+
+
 def _applied_events_once(self: Any) -> list[Any]:
-    """``DialogueStateTracker.applied_events``, computed once per version of the events."""
+    """``DialogueStateTracker.applied_events``, carried on from the last call.
+
+    Rasa's ``applied_events`` folds every event into a list (appending, or undoing what a
+    rewind, a restart or a form's repeated step takes back), with the names of the loops that
+    appear *anywhere* in the events. Events are only appended, so the fold over the longer
+    list starts with the fold over the shorter one, as long as the new events name no loop the
+    earlier ones did not (an earlier step of that form would then be read differently): then,
+    and for a tracker that drops its oldest events, the whole fold runs again.
+    """
+    from rasa.shared.core.events import ActiveLoop
+
     events = self.events
-    version = (len(events), events[-1] if events else None)
-    cached = self.__dict__.get(_APPLIED_ATTRIBUTE)
-    if cached is None or cached[0][0] != version[0] or cached[0][1] is not version[1]:
-        cached = (version, _rasas_applied_events(self))
-        self.__dict__[_APPLIED_ATTRIBUTE] = cached
-    return list(cached[1])  # callers may change their list
+    length = len(events)
+    cached: _Applied | None = self.__dict__.get(_APPLIED_ATTRIBUTE)
+    if (
+        cached is not None
+        and cached.length == length
+        and cached.last is (events[-1] if length else None)
+    ):
+        return list(cached.events)  # callers may change their list
+    new: list[Any] = []
+    if (
+        cached is not None
+        and 0 < cached.length < length
+        and self._max_event_history is None
+        and events[cached.length - 1] is cached.last
+    ):
+        new = list(itertools.islice(events, cached.length, None))
+        if any(
+            isinstance(e, ActiveLoop) and e.name and e.name not in cached.loop_names for e in new
+        ):
+            cached = None
+    else:
+        cached = None
+    if cached is None:
+        loop_names = {e.name for e in events if isinstance(e, ActiveLoop) and e.name}
+        cached = _Applied(0, None, loop_names, [])
+        new = list(events)
+    _fold(self, cached, new)
+    cached.length, cached.last = length, (events[-1] if length else None)
+    self.__dict__[_APPLIED_ATTRIBUTE] = cached
+    return list(cached.events)
+
+
+def _fold(tracker: Any, applied: _Applied, new: list[Any]) -> None:
+    """The loop body of Rasa 3.6's ``applied_events``, over ``new`` (same order, same calls)."""
+    from rasa.shared.core.events import (
+        ActionExecuted,
+        ActionReverted,
+        Restarted,
+        SessionStarted,
+        UserUtteranceReverted,
+        UserUttered,
+    )
+
+    done = applied.events
+    for event in new:
+        if isinstance(event, (Restarted, SessionStarted)):
+            done.clear()
+        elif isinstance(event, ActionReverted):
+            tracker._undo_till_previous(ActionExecuted, done)
+        elif isinstance(event, UserUtteranceReverted):
+            tracker._undo_till_previous(UserUttered, done)
+            tracker._undo_till_previous(ActionExecuted, done)
+        elif (
+            isinstance(event, ActionExecuted)
+            and event.action_name in applied.loop_names
+            and not tracker._first_loop_execution_or_unhappy_path(event.action_name, done)
+        ):
+            tracker._undo_till_previous_loop_execution(event.action_name, done)
+        else:
+            done.append(event)
 
 
 def share_past_states_between_policies() -> None:
     """Let the policies of one prediction share the states of the dialogue, and the next turn
-    carry them on; and compute the applied events once per version of the events."""
+    carry them on; and compute the applied events once per version of the events, carried
+    on from the last version."""
     global _rasas_past_states, _rasas_applied_events
     from rasa.shared.core.trackers import DialogueStateTracker
 

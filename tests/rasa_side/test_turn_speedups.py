@@ -172,7 +172,10 @@ def test_shared_past_states_are_rasas_at_every_step_of_every_conversation(
 
 
 def test_applied_events_are_rasas_at_every_step_and_each_caller_gets_its_own_list() -> None:
+    """Carried on after every event, or after every few (a turn appends several), through
+    rewinds, restarts, sessions and forms, and from scratch when a loop shows up late."""
     from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import ActionExecuted, ActiveLoop
     from rasa.shared.core.trackers import DialogueStateTracker
 
     from bot import turn_speedups
@@ -180,13 +183,29 @@ def test_applied_events_are_rasas_at_every_step_and_each_caller_gets_its_own_lis
     domain = Domain.load("bot/domain")
     turn_speedups.share_past_states_between_policies()
     rasas_own = turn_speedups._rasas_applied_events
-    for events in _conversations(domain)[:2]:
+    # A form's step before any ActiveLoop names it: once one does, Rasa reads it differently.
+    late_loop = [
+        ActionExecuted("return_form"),
+        ActionExecuted("action_listen"),
+        ActionExecuted("return_form"),
+        ActiveLoop("return_form"),
+        ActionExecuted("return_form"),
+    ]
+    steps = 0
+    for events, every in [(e, n) for e in [*_conversations(domain), late_loop] for n in (1, 3)]:
         tracker = DialogueStateTracker("web-1", domain.slots)
-        for event in events:
+        for index, event in enumerate(events):
             tracker.update(event, domain)
+            if index % every and index != len(events) - 1:
+                continue
             first = tracker.applied_events()
+            expected = rasas_own(tracker)
+            assert len(first) == len(expected)
+            assert all(got is wanted for got, wanted in zip(first, expected, strict=True))
             first.clear()
-            assert tracker.applied_events() == rasas_own(tracker)
+            assert tracker.applied_events() == expected
+            steps += 1
+    assert steps > 1500
 
 
 def _rasas_copy(tracker: Any) -> Any:
