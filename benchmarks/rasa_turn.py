@@ -2,7 +2,8 @@
 
     cd /work/main && .venv-rasa/bin/python -m benchmarks.rasa_turn \
         [--model models/concierge.tar.gz] [--long-events 500] [--rounds 3] \
-        [--profile /tmp/rasa_turn.prof] [--work-dir /tmp/rasa_turn]
+        [--profile /tmp/rasa_turn.prof] [--work-dir /tmp/rasa_turn] \
+        [--one-cut ted|applied-events]
 
 Runs in Rasa's environment (Python 3.10), in one process: it loads the trained model with
 Rasa's ``Agent``, the tracker store the server uses (``bot.tracker_store.
@@ -178,7 +179,7 @@ async def fill(agent: Any, sender: str, events: int) -> int:
     return count
 
 
-def prepare_turn(agent: Any, sender: str, variant: str) -> None:
+def prepare_turn(agent: Any, sender: str, variant: str, one_cut: str = "") -> None:
     """``before``: Rasa's own behaviour; ``after``: with this project's cuts.
 
     Before: the conversation is read from the database, the action server's reply is checked
@@ -189,6 +190,9 @@ def prepare_turn(agent: Any, sender: str, variant: str) -> None:
     without replaying its events, bot/action_payload.py sends earlier messages to the
     action server without the parse data no action reads, and bot/deferred_policies.py asks
     TED only when its prediction could be chosen.
+
+    With ``one_cut`` (``--one-cut``), both variants carry every cut but that one, which only
+    ``after`` carries: the cut measured alone.
     """
     import gc
 
@@ -197,6 +201,13 @@ def prepare_turn(agent: Any, sender: str, variant: str) -> None:
 
     from bot import deferred_policies  # imports Rasa
 
+    if one_cut:
+        prepare_turn(agent, sender, "after")
+        if variant == "before" and one_cut == "ted":
+            deferred_policies.deferring = False
+        elif variant == "before":  # applied-events
+            DialogueStateTracker.applied_events = APPLIED_EVENTS["before"]
+        return
     if variant == "before":
         agent.tracker_store._tracker_store.recent.forget(sender)  # inside FailSafeTrackerStore
         RemoteAction._validate_action_result = REPLY_CHECKS["before"]
@@ -263,7 +274,7 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
             # Turn by turn, the four conversations alternate, so they share the machine's load.
             for text in SCRIPT:
                 for kind, variant in cells:
-                    prepare_turn(agent, senders[(kind, variant)], variant)
+                    prepare_turn(agent, senders[(kind, variant)], variant, args.one_cut)
                     profiling = profiler if (kind, variant) == ("long", VARIANTS[-1]) else None
                     timers.reset()
                     timers.on = True
@@ -349,6 +360,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--profile", default="")
     parser.add_argument("--work-dir", default="/tmp/rasa_turn")
+    parser.add_argument(
+        "--one-cut",
+        choices=["ted", "applied-events"],
+        default="",
+        help="measure one cut alone: both columns carry every other cut",
+    )
     args = parser.parse_args(argv)
     os.chdir(ROOT)
     quiet()
