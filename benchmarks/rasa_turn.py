@@ -3,7 +3,7 @@
     cd /work/main && .venv-rasa/bin/python -m benchmarks.rasa_turn \
         [--model models/concierge.tar.gz] [--long-events 500] [--rounds 3] \
         [--profile /tmp/rasa_turn.prof] [--work-dir /tmp/rasa_turn] \
-        [--one-cut ted|applied-events]
+        [--one-cut ted|applied-events|rules|json]
 
 Runs in Rasa's environment (Python 3.10), in one process: it loads the trained model with
 Rasa's ``Agent``, the tracker store the server uses (``bot.tracker_store.
@@ -51,11 +51,15 @@ from benchmarks.rasa_turn_timers import (
     TRACKER_COPIES,
     Timers,
     instrument,
+    keep_json_encoders,
     time_call_formats,
     time_garbage_collection,
     time_reply_checks,
+    time_rule_lookups,
     time_shared_past_states,
     time_tracker_copies,
+    use_json_encoder,
+    use_rule_lookup,
 )
 from bot.turn_speedups import freeze_loaded_objects
 
@@ -188,8 +192,10 @@ def prepare_turn(agent: Any, sender: str, variant: str, one_cut: str = "") -> No
     bot/turn_speedups.py builds the reply check once, keeps the model out of the sweeps,
     lets the policies share the dialogue's states, copies the tracker for each action
     without replaying its events, bot/action_payload.py sends earlier messages to the
-    action server without the parse data no action reads, and bot/deferred_policies.py asks
-    TED only when its prediction could be chosen.
+    action server without the parse data no action reads, bot/deferred_policies.py asks
+    TED only when its prediction could be chosen, bot/rule_lookup.py stops RulePolicy's
+    walk through the conversation once no rule reaches further back, and the requests to
+    the action server are encoded by ujson (bot/action_payload.py).
 
     With ``one_cut`` (``--one-cut``), both variants carry every cut but that one, which only
     ``after`` carries: the cut measured alone.
@@ -205,6 +211,10 @@ def prepare_turn(agent: Any, sender: str, variant: str, one_cut: str = "") -> No
         prepare_turn(agent, sender, "after")
         if variant == "before" and one_cut == "ted":
             deferred_policies.deferring = False
+        elif variant == "before" and one_cut == "rules":
+            use_rule_lookup("before")
+        elif variant == "before" and one_cut == "json":
+            use_json_encoder("before")
         elif variant == "before":  # applied-events
             DialogueStateTracker.applied_events = APPLIED_EVENTS["before"]
         return
@@ -216,6 +226,8 @@ def prepare_turn(agent: Any, sender: str, variant: str, one_cut: str = "") -> No
         DialogueStateTracker.copy = TRACKER_COPIES["before"]
         RemoteAction._action_call_format = CALL_FORMATS["before"]
         deferred_policies.deferring = False
+        use_rule_lookup("before")
+        use_json_encoder("before")
         gc.unfreeze()
     else:
         RemoteAction._validate_action_result = REPLY_CHECKS["after"]
@@ -224,6 +236,8 @@ def prepare_turn(agent: Any, sender: str, variant: str, one_cut: str = "") -> No
         DialogueStateTracker.copy = TRACKER_COPIES["after"]
         RemoteAction._action_call_format = CALL_FORMATS["after"]
         deferred_policies.deferring = True
+        use_rule_lookup("after")
+        use_json_encoder("after")
         gc.freeze()  # what freeze_loaded_objects did once the model was loaded
 
 
@@ -252,6 +266,8 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
         time_shared_past_states(timers)
         time_tracker_copies(timers)
         time_call_formats(timers)
+        time_rule_lookups(timers)
+        keep_json_encoders()
         agent = await load_agent(Path(args.model), tracker_db, url, token)
         time_reply_checks(timers)
         freeze_loaded_objects()  # as the concierge channel does once the server started
@@ -362,7 +378,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work-dir", default="/tmp/rasa_turn")
     parser.add_argument(
         "--one-cut",
-        choices=["ted", "applied-events"],
+        choices=["ted", "applied-events", "rules", "json"],
         default="",
         help="measure one cut alone: both columns carry every other cut",
     )

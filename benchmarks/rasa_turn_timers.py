@@ -168,3 +168,50 @@ def time_garbage_collection(timers: Timers) -> None:
             timers.add(f"gc generation {info['generation']}", time.perf_counter() - started.pop())
 
     gc.callbacks.append(on_gc)
+
+
+RULE_LOOKUPS: dict[str, tuple[Any, Any]] = {}
+
+
+def time_rule_lookups(timers: Timers) -> None:
+    """RulePolicy's look-up of the rules, Rasa's whole walk and bot/rule_lookup.py's."""
+    from rasa.core.policies.policy import Policy
+    from rasa.core.policies.rule_policy import RulePolicy
+
+    from bot.rule_lookup import look_up_rules_without_the_whole_walk
+
+    def current() -> tuple[Any, Any]:
+        return RulePolicy.__dict__["_get_possible_keys"], Policy.__dict__["format_tracker_states"]
+
+    timers.wrap(RulePolicy, "_get_possible_keys", "    RulePolicy rule look-up")
+    RULE_LOOKUPS["before"] = current()
+    look_up_rules_without_the_whole_walk()
+    timers.wrap(RulePolicy, "_get_possible_keys", "    RulePolicy rule look-up")
+    RULE_LOOKUPS["after"] = current()
+
+
+def use_rule_lookup(variant: str) -> None:
+    from rasa.core.policies.policy import Policy
+    from rasa.core.policies.rule_policy import RulePolicy
+
+    RulePolicy._get_possible_keys, Policy.format_tracker_states = RULE_LOOKUPS[variant]
+
+
+SESSIONS: dict[str, Any] = {}
+
+
+def keep_json_encoders() -> None:
+    """Rasa's HTTP session (requests encoded by json.dumps) and bot/action_payload.py's (ujson)."""
+    from rasa.utils.endpoints import EndpointConfig
+
+    from bot.action_payload import send_json_encoded_by_ujson
+
+    SESSIONS["before"] = EndpointConfig.__dict__["session"]
+    send_json_encoded_by_ujson()
+    SESSIONS["after"] = EndpointConfig.__dict__["session"]
+
+
+def use_json_encoder(variant: str) -> None:
+    from rasa.utils.endpoints import EndpointConfig
+
+    EndpointConfig.session = SESSIONS[variant]

@@ -30,8 +30,9 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.action_payload import send_actions_what_they_read
+from bot.action_payload import send_actions_what_they_read, send_json_encoded_by_ujson
 from bot.deferred_policies import ask_ted_only_when_it_could_win
+from bot.rule_lookup import look_up_rules_without_the_whole_walk
 from bot.turn_speedups import (
     check_action_replies_with_one_validator,
     copy_trackers_without_replay,
@@ -102,7 +103,10 @@ class ConciergeRestInput(RestInput):
         share_past_states_between_policies()
         copy_trackers_without_replay()
         send_actions_what_they_read()
-        ask_ted_only_when_it_could_win()  # before the model loads (bot/deferred_policies.py)
+        send_json_encoded_by_ujson()
+        # Before the model loads: the graph binds the policies' methods then.
+        ask_ted_only_when_it_could_win()  # bot/deferred_policies.py
+        look_up_rules_without_the_whole_walk()  # bot/rule_lookup.py
 
         @webhook.listener("after_server_start")
         async def freeze_model(app: Any, loop: Any) -> None:

@@ -8,11 +8,9 @@ two epochs) at every step of the end-to-end test stories.
 from __future__ import annotations
 
 import random
-from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from rasa.core.policies.ensemble import DefaultPolicyPredictionEnsemble
 from rasa.core.policies.policy import PolicyPrediction
 from rasa.shared.core.domain import Domain
@@ -25,7 +23,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot import deferred_policies
 from bot.deferred_policies import DeferredPrediction, ask_ted_only_when_it_could_win
-from tests.rasa_side.conftest import ROOT
+from tests.rasa_side.conftest import story_events
 
 ACTIONS = ["utter_a", "utter_b", "utter_c"]
 DOMAIN = Domain.from_yaml(
@@ -124,46 +122,6 @@ def test_a_deferred_prediction_is_made_once_and_only_when_read() -> None:
     assert made == [1]
 
 
-@pytest.fixture(scope="module")
-def core_agent(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    """The project's policies trained on its domain, rules and stories (TED: two epochs)."""
-    from rasa.core.agent import Agent
-    from rasa.model_training import train_core
-
-    ask_ted_only_when_it_could_win()  # before loading: the graph binds TED's method then
-    folder = tmp_path_factory.mktemp("deferred_policies")
-    config = yaml.safe_load((ROOT / "config.yml").read_text())
-    config.pop("pipeline")
-    for policy in config["policies"]:
-        if policy["name"] == "TEDPolicy":
-            policy["epochs"] = 2  # what TED predicts does not matter here, only who wins
-    (folder / "config.yml").write_text(yaml.safe_dump(config))
-    data = folder / "data"
-    data.mkdir()
-    (data / "core").symlink_to(ROOT / "bot" / "data")
-    (data / "nlu").symlink_to(ROOT / "nlu_data")  # the retrieval intents' actions
-    model = train_core(
-        str(ROOT / "bot" / "domain"),
-        str(folder / "config.yml"),
-        str(data),
-        str(folder / "models"),
-        fixed_model_name="core",
-        additional_arguments={"augmentation_factor": 0},
-    )
-    assert model, "the core model did not train"
-    return Agent.load(model)
-
-
-def _test_story_events(domain: Domain) -> list[list[Any]]:
-    from rasa.shared.core.training_data.story_reader.yaml_story_reader import YAMLStoryReader
-
-    stories = []
-    for path in sorted(Path(ROOT / "bot" / "tests" / "test_stories").glob("*.yml")):
-        for step in YAMLStoryReader(domain).read_from_file(str(path)):
-            stories.append(list(step.events))
-    return stories
-
-
 def test_every_prediction_of_the_test_stories_is_rasas(
     core_agent: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -178,7 +136,7 @@ def test_every_prediction_of_the_test_stories_is_rasas(
 
     monkeypatch.setattr(deferred_policies, "_rasas_ted_prediction", counted)
     steps = 0
-    for events in _test_story_events(domain):
+    for events in story_events(domain):
         tracker = DialogueStateTracker("web-1", domain.slots)
         for event in events:
             if isinstance(event, ActionExecuted) and tracker.events:
