@@ -3,7 +3,7 @@
     cd /work/main && .venv-rasa/bin/python -m benchmarks.rasa_turn \
         [--model models/concierge.tar.gz] [--long-events 500] [--rounds 3] \
         [--profile /tmp/rasa_turn.prof] [--work-dir /tmp/rasa_turn] \
-        [--one-cut ted|applied-events|rules|json]
+        [--one-cut ted|applied-events|rules|json|event-texts]
 
 Runs in Rasa's environment (Python 3.10), in one process: it loads the trained model with
 Rasa's ``Agent``, the tracker store the server uses (``bot.tracker_store.
@@ -192,7 +192,7 @@ def prepare_turn(agent: Any, sender: str, variant: str, one_cut: str = "") -> No
     bot/turn_speedups.py builds the reply check once, keeps the model out of the sweeps,
     lets the policies share the dialogue's states, copies the tracker for each action
     without replaying its events, bot/action_payload.py sends earlier messages to the
-    action server without the parse data no action reads, bot/deferred_policies.py asks
+    action server without the parse data no action reads (each event's JSON written once), bot/deferred_policies.py asks
     TED only when its prediction could be chosen, bot/rule_lookup.py stops RulePolicy's
     walk through the conversation once no rule reaches further back, and the requests to
     the action server are encoded by ujson (bot/action_payload.py).
@@ -215,6 +215,8 @@ def prepare_turn(agent: Any, sender: str, variant: str, one_cut: str = "") -> No
             use_rule_lookup("before")
         elif variant == "before" and one_cut == "json":
             use_json_encoder("before")
+        elif variant == "before" and one_cut == "event-texts":
+            RemoteAction._action_call_format = CALL_FORMATS["reduced each call"]
         elif variant == "before":  # applied-events
             DialogueStateTracker.applied_events = APPLIED_EVENTS["before"]
         return
@@ -378,7 +380,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work-dir", default="/tmp/rasa_turn")
     parser.add_argument(
         "--one-cut",
-        choices=["ted", "applied-events", "rules", "json"],
+        choices=["ted", "applied-events", "rules", "json", "event-texts"],
         default="",
         help="measure one cut alone: both columns carry every other cut",
     )

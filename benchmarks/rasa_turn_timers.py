@@ -107,14 +107,27 @@ CALL_FORMATS: dict[str, Any] = {}
 
 
 def time_call_formats(timers: Timers) -> None:
-    """Rasa's action call body (every message whole) and bot/action_payload.py's."""
+    """Rasa's action call body (every message whole) and bot/action_payload.py's: earlier
+    messages reduced, each event's dict and JSON text made once; and, for ``--one-cut
+    event-texts``, the reduced body made anew at every call (its JSON written whole)."""
     from rasa.core.actions.action import RemoteAction
 
-    from bot.action_payload import send_actions_what_they_read
+    from bot import action_payload
 
-    CALL_FORMATS["before"] = RemoteAction.__dict__["_action_call_format"]
-    send_actions_what_they_read()
-    timers.wrap(RemoteAction, "_action_call_format", "  action payload (earlier messages reduced)")
+    rasas = CALL_FORMATS["before"] = RemoteAction.__dict__["_action_call_format"]
+
+    def reduced_each_call(self: Any, tracker: Any, domain: Any) -> dict[str, Any]:
+        body: dict[str, Any] = rasas(self, tracker, domain)
+        events = body["tracker"]["events"]
+        body["tracker"]["events"] = action_payload.reduce_earlier_messages(events)
+        return body
+
+    RemoteAction._action_call_format = reduced_each_call
+    timers.wrap(RemoteAction, "_action_call_format", "  action payload (reduced, each call)")
+    CALL_FORMATS["reduced each call"] = RemoteAction.__dict__["_action_call_format"]
+    RemoteAction._action_call_format = rasas
+    action_payload.send_actions_what_they_read()
+    timers.wrap(RemoteAction, "_action_call_format", "  action payload (event texts kept)")
     CALL_FORMATS["after"] = RemoteAction.__dict__["_action_call_format"]
 
 

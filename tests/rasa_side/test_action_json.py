@@ -14,12 +14,18 @@ from typing import Any
 import pytest
 from aiohttp import web
 from rasa.core.actions.action import RemoteAction
-from rasa.shared.core.events import ActionExecuted
+from rasa.shared.core.events import ActionExecuted, EntitiesAdded, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
 from bot import action_payload
-from bot.action_payload import json_text, send_json_encoded_by_ujson
+from bot.action_payload import (
+    EncodedEvents,
+    json_text,
+    reduce_earlier_messages,
+    send_actions_what_they_read,
+    send_json_encoded_by_ujson,
+)
 from tests.rasa_side.conftest import story_events
 
 AWKWARD = [
@@ -97,3 +103,68 @@ def test_the_channel_installs_the_encoding() -> None:
 
     ConciergeRestInput(secret="s3cret").blueprint(lambda message: None)
     assert EndpointConfig.session is action_payload._session_encoding_with_ujson
+
+
+def _rasas_request(action: RemoteAction, tracker: DialogueStateTracker, domain: Any) -> Any:
+    """Rasa 3.6's request, with earlier messages reduced (reduce_earlier_messages)."""
+    body = action_payload._rasas_call_format(action, tracker, domain)
+    body["tracker"]["events"] = reduce_earlier_messages(body["tracker"]["events"])
+    return body
+
+
+def _check(action: RemoteAction, tracker: DialogueStateTracker, domain: Any) -> Any:
+    body = action._action_call_format(tracker, domain)
+    assert isinstance(body["tracker"]["events"], EncodedEvents)
+    expected = _rasas_request(action, tracker, domain)
+    assert body == expected  # the dicts, for whoever reads them before encoding
+    assert json.loads(json_text(body)) == json.loads(json.dumps(expected))
+    return body
+
+
+def test_every_request_is_rasas_with_the_events_text_written_once(core_agent: Any) -> None:
+    send_actions_what_they_read()
+    domain = core_agent.domain
+    action = RemoteAction("action_check_order", EndpointConfig("http://127.0.0.1:1"))
+    long = DialogueStateTracker("web-long", domain.slots)  # every story, one after the other
+    requests = 0
+    for events in story_events(domain):
+        tracker = DialogueStateTracker("web-1", domain.slots)
+        for event in events:
+            tracker.update(event, domain)
+            long.update(event, domain)
+            if isinstance(event, ActionExecuted):
+                _check(action, tracker, domain)
+                _check(action, long.copy(), domain)  # a copy shares the event objects
+                requests += 1
+    assert requests > 300
+    # A conversation read again from the store has new event objects: written anew.
+    again = DialogueStateTracker.from_dict(
+        "web-long", [e.as_dict() for e in long.events], domain.slots
+    )
+    _check(action, again, domain)
+
+
+def test_entities_added_to_the_latest_message_are_sent(core_agent: Any) -> None:
+    send_actions_what_they_read()
+    domain = core_agent.domain
+    action = RemoteAction("action_check_order", EndpointConfig("http://127.0.0.1:1"))
+    tracker = DialogueStateTracker("web-4", domain.slots)
+    for event in story_events(domain)[0]:
+        tracker.update(event, domain)
+    first = _check(action, tracker, domain)
+    entity = {"entity": "order_number", "value": "18992", "start": 0, "end": 5}
+    tracker.update(EntitiesAdded([entity]), domain)  # changes the latest message in place
+    second = _check(action, tracker, domain)
+    assert json.loads(json_text(second)) != json.loads(json_text(first))
+    tracker.update(UserUttered("hello", {"name": "greet", "confidence": 1.0}), domain)
+    _check(action, tracker, domain)  # the earlier message, now reduced, as Rasa writes it
+
+
+def test_a_changed_event_list_is_written_as_it_now_is() -> None:
+    events = EncodedEvents([{"event": "action"}], '[{"event":"action"}]')
+    body = {"next_action": "a", "tracker": {"sender_id": "s", "events": events}}
+    events.append({"event": "user"})
+    assert json.loads(json_text(body))["tracker"]["events"] == [
+        {"event": "action"},
+        {"event": "user"},
+    ]
