@@ -23,6 +23,8 @@ once and kept on the event object (:func:`encoded_events`): Rasa shares the obje
 a tracker and its copies and keeps them from turn to turn. Only the latest customer message,
 which Rasa may still change (``EntitiesAdded``), is written anew each call. At ~850 events
 this took the request's making from ~3 ms a turn to ~1.6 ms, and its encoding to a join.
+What is kept lives as long as its event: between turns that is the events the tracker store
+keeps in memory (at most 20,000, bot/tracker_store.py), ~1 KB each.
 
 The request is then encoded by ``ujson`` (a dependency of Rasa's) instead of ``json``:
 :func:`send_json_encoded_by_ujson`. At ~850 events the request is ~300 KB and ``json.dumps``
