@@ -3,7 +3,7 @@
     cd /work/main && .venv-rasa/bin/python -m benchmarks.rasa_turn \
         [--model models/concierge.tar.gz] [--long-events 500] [--rounds 3] \
         [--profile /tmp/rasa_turn.prof] [--work-dir /tmp/rasa_turn] \
-        [--one-cut ted|applied-events|rules|json|event-texts]
+        [--one-cut ted|applied-events|rules|json|event-texts|store-count]
 
 Runs in Rasa's environment (Python 3.10), in one process: it loads the trained model with
 Rasa's ``Agent``, the tracker store the server uses (``bot.tracker_store.
@@ -59,6 +59,7 @@ from benchmarks.rasa_turn_timers import (
     time_shared_past_states,
     time_tracker_copies,
     use_json_encoder,
+    use_known_stored_events,
     use_rule_lookup,
 )
 from bot.turn_speedups import freeze_loaded_objects
@@ -209,6 +210,7 @@ def prepare_turn(agent: Any, sender: str, variant: str, one_cut: str = "") -> No
 
     if one_cut:
         prepare_turn(agent, sender, "after")
+        use_known_stored_events(True)
         if variant == "before" and one_cut == "ted":
             deferred_policies.deferring = False
         elif variant == "before" and one_cut == "rules":
@@ -217,6 +219,8 @@ def prepare_turn(agent: Any, sender: str, variant: str, one_cut: str = "") -> No
             use_json_encoder("before")
         elif variant == "before" and one_cut == "event-texts":
             RemoteAction._action_call_format = CALL_FORMATS["reduced each call"]
+        elif variant == "before" and one_cut == "store-count":
+            use_known_stored_events(False)
         elif variant == "before":  # applied-events
             DialogueStateTracker.applied_events = APPLIED_EVENTS["before"]
         return
@@ -380,7 +384,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work-dir", default="/tmp/rasa_turn")
     parser.add_argument(
         "--one-cut",
-        choices=["ted", "applied-events", "rules", "json", "event-texts"],
+        choices=["ted", "applied-events", "rules", "json", "event-texts", "store-count"],
         default="",
         help="measure one cut alone: both columns carry every other cut",
     )

@@ -228,3 +228,20 @@ def use_json_encoder(variant: str) -> None:
     from rasa.utils.endpoints import EndpointConfig
 
     EndpointConfig.session = SESSIONS[variant]
+
+
+def use_known_stored_events(known: bool) -> None:
+    """bot/tracker_store.py knows how many events of a tracker it handed out are stored;
+    without that (``--one-cut store-count``'s before), Rasa counts them in the database."""
+    from bot.tracker_store import RecentTrackers
+
+    if "rasas" not in KNOWN_STORED:
+        KNOWN_STORED["rasas"] = RecentTrackers.stored_events
+    RecentTrackers.stored_events = KNOWN_STORED["rasas"] if known else _count_in_database
+
+
+KNOWN_STORED: dict[str, Any] = {}
+
+
+def _count_in_database(self: Any, tracker: Any) -> None:
+    self._handed_out.pop(tracker.sender_id, None)

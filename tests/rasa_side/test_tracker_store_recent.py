@@ -177,3 +177,95 @@ def test_the_kept_events_stay_within_their_budget(tmp_path) -> None:
     assert store.recent.events <= 13  # "c" is handed out, only "b" is still kept
     asyncio.run(store.save(kept))
     assert len(store.recent) == 2
+
+
+def _counted(monkeypatch) -> list[str]:
+    """Rasa's count of the stored events, each time it runs."""
+    counts: list[str] = []
+    rasas = SQLTrackerStore._additional_events
+
+    def counting(self, session, tracker):  # type: ignore[no-untyped-def]
+        counts.append(tracker.sender_id)
+        return rasas(self, session, tracker)
+
+    monkeypatch.setattr(SQLTrackerStore, "_additional_events", counting)
+    return counts
+
+
+def test_saving_a_handed_out_tracker_needs_no_count_and_stores_each_event_once(
+    tmp_path, monkeypatch
+) -> None:
+    db = tmp_path / "tracker.db"
+    store = _store(db)
+    counts = _counted(monkeypatch)
+    tracker = _chat(store, "web-1", turns=4)  # every save after the first: handed out
+
+    assert counts == ["web-1"]  # only the first save, of a tracker nobody handed out
+    assert _as_json(tracker) == _as_json(_plain_read(db, "web-1"))
+    with sqlite3.connect(db) as connection:
+        (rows,) = connection.execute("SELECT COUNT(*) FROM events").fetchone()
+    assert rows == len(tracker.events)
+
+
+def test_a_tracker_read_from_the_database_is_counted_as_rasa_does(tmp_path, monkeypatch) -> None:
+    db = tmp_path / "tracker.db"
+    mine, other = _store(db), _store(db)
+    asyncio.run(mine.save(_chat(mine, "web-1", turns=1)))
+    counts = _counted(monkeypatch)
+    elsewhere = asyncio.run(other.retrieve("web-1"))  # not kept by `other`: read
+    for event in _turn(5):
+        elsewhere.update(event)
+    asyncio.run(other.save(elsewhere))
+    handed = asyncio.run(mine.retrieve("web-1"))  # the other server wrote: read again
+    for event in _turn(6):
+        handed.update(event)
+    asyncio.run(mine.save(handed))
+
+    assert counts == ["web-1", "web-1"]
+    assert _as_json(handed) == _as_json(_plain_read(db, "web-1"))
+
+
+def test_a_save_retried_after_a_failure_counts_again(tmp_path, monkeypatch) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    db = tmp_path / "tracker.db"
+    store = _store(db)
+    tracker = _chat(store, "web-1", turns=1)
+    for event in _turn(9):
+        tracker.update(event)
+    counts = _counted(monkeypatch)
+    rasas_save = SQLTrackerStore.save
+    attempts: list[int] = []
+
+    async def written_then_lost(self, tracker):  # type: ignore[no-untyped-def]
+        attempts.append(1)
+        await rasas_save(self, tracker)
+        if len(attempts) == 1:  # the rows are in, but the answer never came back
+            raise OperationalError("commit", {}, Exception("connection lost"))
+
+    monkeypatch.setattr(SQLTrackerStore, "save", written_then_lost)
+    monkeypatch.setattr("bot.tracker_store.RETRY_PAUSE_SECONDS", 0.01)
+    asyncio.run(store.save(tracker))
+
+    assert len(attempts) == 2 and counts == ["web-1"]  # the retry asked the database
+    assert _as_json(tracker) == _as_json(_plain_read(db, "web-1"))  # nothing twice
+
+
+def test_a_conversation_handed_out_then_written_elsewhere_is_counted_again(
+    tmp_path, monkeypatch
+) -> None:
+    db = tmp_path / "tracker.db"
+    mine, other = _store(db), _store(db)
+    _chat(mine, "web-1", turns=1)  # handed out (as for GET /conversations/…/tracker), not saved
+    elsewhere = asyncio.run(other.retrieve("web-1"))
+    for event in _turn(5):
+        elsewhere.update(event)
+    asyncio.run(other.save(elsewhere))  # another server's turn
+    counts = _counted(monkeypatch)
+    turn = asyncio.run(mine.retrieve("web-1"))  # read from the database: more rows now
+    for event in _turn(6):
+        turn.update(event)
+    asyncio.run(mine.save(turn))
+
+    assert counts == ["web-1"]
+    assert _as_json(turn) == _as_json(_plain_read(db, "web-1"))
