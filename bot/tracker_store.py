@@ -39,6 +39,7 @@ import asyncio
 import itertools
 import logging
 import time
+import weakref
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
@@ -105,8 +106,9 @@ class RecentTrackers:
         self.max_events = max_events
         self._kept: OrderedDict[str, _Kept] = OrderedDict()
         self._events = 0
-        # The trackers handed to a turn and not yet saved, with their events then.
-        self._handed_out: dict[str, tuple[DialogueStateTracker, int]] = {}
+        # The trackers handed to a turn and not yet saved, with their events then. Weakly:
+        # a turn that fails before its save, or a read without one, holds nothing here.
+        self._handed_out: dict[str, tuple[weakref.ref[DialogueStateTracker], int]] = {}
 
     @property
     def events(self) -> int:
@@ -127,7 +129,11 @@ class RecentTrackers:
         self._handed_out.pop(sender_id, None)  # an earlier hand-out's count is history
         if kept is None or kept.rows != rows or len(kept.tracker.events) != kept.events:
             return None
-        self._handed_out[sender_id] = (kept.tracker, kept.events)
+        if len(self._handed_out) >= 4 * self.size + 64:  # drop the gone ones now and then
+            gone = [sender for sender, (ref, _) in self._handed_out.items() if ref() is None]
+            for sender in gone:
+                del self._handed_out[sender]
+        self._handed_out[sender_id] = (weakref.ref(kept.tracker), kept.events)
         return kept.tracker
 
     def stored_events(self, tracker: DialogueStateTracker) -> int | None:
@@ -138,7 +144,7 @@ class RecentTrackers:
         lock store), so until its save the database still holds them and no more.
         """
         handed = self._handed_out.pop(tracker.sender_id, None)
-        if handed is None or handed[0] is not tracker or handed[1] > len(tracker.events):
+        if handed is None or handed[0]() is not tracker or handed[1] > len(tracker.events):
             return None
         return handed[1]
 

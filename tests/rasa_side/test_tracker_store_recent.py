@@ -269,3 +269,17 @@ def test_a_conversation_handed_out_then_written_elsewhere_is_counted_again(
 
     assert counts == ["web-1"]
     assert _as_json(turn) == _as_json(_plain_read(db, "web-1"))
+
+
+def test_a_tracker_handed_out_and_never_saved_is_not_held(tmp_path) -> None:
+    import gc
+    import weakref
+
+    store = _store(tmp_path / "tracker.db")
+    handed = _chat(store, "web-1", turns=1)  # handed out; its turn fails before the save
+    gone = weakref.ref(handed)
+    del handed
+    gc.collect()
+
+    assert gone() is None
+    assert asyncio.run(store.retrieve("web-1")) is not None  # read from the database
