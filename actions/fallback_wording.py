@@ -22,6 +22,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.intent_guesses import guesses
 from actions.intent_labels import MULTI_INTENT_SPLIT, label_for
 from actions.messages import tone
 from actions.search_refinement import (
@@ -37,12 +38,6 @@ logger = logging.getLogger(__name__)
 
 EventList = list[dict[str, Any]]
 
-FALLBACK_INTENT = "nlu_fallback"
-# Guesses not worth offering: a button must lead somewhere useful.
-NOT_OFFERED = {FALLBACK_INTENT, "out_of_scope", "inform", "affirm", "deny", "restart", "back"}
-MAX_GUESSES = 2
-# A second guess is offered only when it is nearly as likely as the first.
-SECOND_GUESS_SHARE = 0.5
 RETRIEVAL_INTENTS = ("faq", "chitchat")
 
 
@@ -59,25 +54,6 @@ def topic_of(intent: str, parse_data: dict[str, Any]) -> str:
                     break
         parts.append(part)
     return MULTI_INTENT_SPLIT.join(parts)
-
-
-def guesses(parse_data: dict[str, Any]) -> list[str]:
-    """The intents worth offering, best first (the fallback's own intent skipped)."""
-    ranking = parse_data.get("intent_ranking") or []
-    if not ranking:
-        intent = (parse_data.get("intent") or {}).get("name")
-        ranking = [{"name": intent, "confidence": 1.0}] if intent else []
-    offered: list[tuple[str, float]] = []
-    for entry in ranking:
-        name = entry.get("name")
-        if not name or name in NOT_OFFERED:
-            continue
-        offered.append((name, float(entry.get("confidence") or 0.0)))
-    if not offered:
-        return []
-    best = offered[0][1]
-    kept = [offered[0]] + [g for g in offered[1:] if g[1] >= best * SECOND_GUESS_SHARE]
-    return [name for name, _ in kept[:MAX_GUESSES]]
 
 
 def payload_for(intent: str) -> str:

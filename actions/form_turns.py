@@ -19,12 +19,7 @@ from rasa_sdk.forms import REQUESTED_SLOT
 from actions.base import EventList, customer_id_of
 from actions.faq import RETRIEVAL_INTENT, selected_topic
 from actions.frustration import is_frustrated
-from actions.parsing import (
-    looks_like_question,
-    looks_like_reason,
-    parse_email,
-    parse_order_number,
-)
+from actions.parsing import could_digress, parse_email, parse_order_number
 
 # A message with one of these intents is a request of its own, not the answer to the
 # form's question, even when the form's from_text mapping took its words.
@@ -141,11 +136,6 @@ def ruled_elsewhere(tracker: Tracker, domain: dict[str, Any], form_name: str) ->
     return intent in (form.get("ignored_intents") or [])
 
 
-def carries_order_value(text: str) -> bool:
-    """Whether ``text`` holds a well-formed order number or e-mail address."""
-    return parse_order_number(text) is not None or parse_email(text) is not None
-
-
 def faq_confidence(latest_message: dict[str, Any]) -> float:
     """How sure the FAQ ResponseSelector was of the topic it chose (0 without one)."""
     selectors = latest_message.get("response_selector") or {}
@@ -166,13 +156,6 @@ def faq_digression(tracker: Tracker) -> str | None:
     if not could_digress(latest_text(tracker)) or faq_confidence(message) < FAQ_CONFIDENCE:
         return None
     return selected_topic(message)
-
-
-def could_digress(text: str) -> bool:
-    """Whether ``text`` is a question that carries no order value and no return reason."""
-    return (
-        looks_like_question(text) and not looks_like_reason(text) and not carries_order_value(text)
-    )
 
 
 def order_number_said(tracker: Tracker, form_name: str) -> dict[str, str]:

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from store.views import OrderLineView
+if TYPE_CHECKING:  # Rasa's Python 3.10 imports this module too (the response selectors)
+    from store.views import OrderLineView
 
 # Order numbers are 5–6 digits, credit notes carry a "C" prefix (contract: [Cc]?\d{5,6}).
 # The look-behind keeps "R-10007" (a return number) and longer digit runs (phone numbers)
@@ -213,3 +214,16 @@ def looks_like_question(value: Any) -> bool:
     if _IMPERATIVE.match(text):
         return False
     return bool(_QUESTION_WORD.match(text) or _AUXILIARY.match(text))
+
+
+def carries_order_value(text: str) -> bool:
+    """Whether ``text`` holds a well-formed order number or e-mail address."""
+    return parse_order_number(text) is not None or parse_email(text) is not None
+
+
+def could_digress(text: str) -> bool:
+    """Whether ``text`` could be a policy question typed while a form waits for an answer:
+    a question that carries no order value and no return reason."""
+    return (
+        looks_like_question(text) and not looks_like_reason(text) and not carries_order_value(text)
+    )

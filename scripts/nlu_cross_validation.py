@@ -5,12 +5,14 @@ twice: the fold's test part (the score) and its training part (a "train" score n
 here). On this bot's data the second pass is a third of the run's time. This script is
 Rasa 3.6's own ``cross_validate`` with the folds, training, parsing and reports unchanged,
 minus the pass over the training part, and optionally minus pipeline components whose
-output is not scored (``--without ResponseSelector``: the response selectors change neither
-the intent nor the entities, and train for a minute per fold).
+output is not scored (``--without bot.components.gated_response_selector.GatedResponseSelector``:
+the response selectors change neither the intent nor the entities, and train for a minute
+per fold).
 
 Usage:
     .venv-rasa/bin/python scripts/nlu_cross_validation.py --nlu nlu_data --domain bot/domain \
-        --config config.yml --folds 3 --out OUT [--without ResponseSelector]
+        --config config.yml --folds 3 --out OUT \
+        [--without bot.components.gated_response_selector.GatedResponseSelector]
 
 OUT gets Rasa's own intent_report.json and <extractor>_report.json files.
 """

@@ -24,7 +24,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from actions.form_turns import FAQ_CONFIDENCE, could_digress
+from actions.form_turns import FAQ_CONFIDENCE
+from actions.parsing import could_digress
 
 ROOT = Path(__file__).resolve().parents[2]
 RASA_PYTHON = ROOT / ".venv-rasa" / "bin" / "python"

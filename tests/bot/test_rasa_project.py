@@ -116,7 +116,7 @@ def test_nlu_cross_validation_intent_f1_is_at_least_093_and_entity_f1_090(tmp_pa
             "--folds",
             "3",
             "--without",
-            "ResponseSelector",
+            "bot.components.gated_response_selector.GatedResponseSelector",
             "--out",
             str(out),
         ],
