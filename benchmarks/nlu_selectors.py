@@ -58,13 +58,13 @@ def measure(agent: Any, texts: tuple[str, ...], rounds: int) -> dict[str, Mode]:
         for text in texts:
             await agent.parse_message(text)
 
-    GatedResponseSelector._predict = counted  # type: ignore[method-assign]
+    GatedResponseSelector._predict = counted
     try:
         asyncio.run(parse_all())  # warm-up: TensorFlow traces each graph once
         for index in range(rounds):
             order = MODES if index % 2 == 0 else MODES[::-1]
             for mode in order:
-                GatedResponseSelector.in_play = (  # type: ignore[method-assign]
+                GatedResponseSelector.in_play = (
                     served_in_play if mode == "served" else (lambda self, message: True)
                 )
                 current[:] = [results[mode]]
@@ -74,8 +74,8 @@ def measure(agent: Any, texts: tuple[str, ...], rounds: int) -> dict[str, Mode]:
                 results[mode].cpu_ms.append((time.process_time() - cpu) * 1000 / len(texts))
                 results[mode].messages += len(texts)
     finally:
-        GatedResponseSelector.in_play = served_in_play  # type: ignore[method-assign]
-        GatedResponseSelector._predict = predict  # type: ignore[method-assign]
+        GatedResponseSelector.in_play = served_in_play
+        GatedResponseSelector._predict = predict
     return results
 
 
