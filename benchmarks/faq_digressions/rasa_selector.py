@@ -5,8 +5,10 @@ Usage (by ``python -m benchmarks.faq_digressions``, never imported by it):
 
 OUT.json gets, per training example, its text, its labelled intent (``faq/<topic>`` for
 the retrieval intent), and what the served model's ``faq`` ResponseSelector put into
-``response_selector`` for it: the topic key and its confidence. Rasa runs the selector on
-every message, whatever the intent, which is what a form's validator sees. Only the
+``response_selector`` for it: the topic key and its confidence. The served selector runs
+on every question a form would weigh, whatever the intent (``for_form_questions``, the
+same ``could_digress`` the table below keeps), which is what a form's validator sees;
+other examples have no pick unless faq is in play. Only the
 standard library and Rasa are imported here, so the script runs on Python 3.10.
 """
 
