@@ -19,6 +19,7 @@ from rasa_sdk.forms import REQUESTED_SLOT
 from actions.base import EventList, customer_id_of
 from actions.faq import RETRIEVAL_INTENT, selected_topic
 from actions.frustration import is_frustrated
+from actions.parsing import carries_order_value as carries_order_value  # used by forms_base
 from actions.parsing import could_digress, parse_email, parse_order_number
 
 # A message with one of these intents is a request of its own, not the answer to the

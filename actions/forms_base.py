@@ -37,6 +37,7 @@ from actions.form_turns import (
     FREE_TEXT_SLOTS,
     ORDER_SLOTS,
     asked_slot,
+    carries_order_value,
     faq_digression,
     is_direct_answer,
     latest_text,
@@ -50,13 +51,7 @@ from actions.messages import orders as order_words
 from actions.multi_intent import answer_while_form_waits
 from actions.order_reference import resolve_reference
 from actions.own_orders import fitting_orders, own_orders
-from actions.parsing import (
-    as_text,
-    carries_order_value,
-    parse_email,
-    parse_order_number,
-    wants_to_leave,
-)
+from actions.parsing import as_text, parse_email, parse_order_number, wants_to_leave
 from actions.services import STORE_UNAVAILABLE, Services, get_services
 from store.repository import utcnow
 from store.views import OrderView, Outcome
