@@ -175,14 +175,19 @@ def relevance_matrix(users: list[object], relevant: list[np.ndarray], n_items: i
     return out
 
 
-def mean_ndcg(scores: np.ndarray, relevance: np.ndarray, k: int = 10) -> float:
-    """Mean NDCG@k of dense ``scores`` against a boolean relevance matrix."""
+def ndcg_per_user(scores: np.ndarray, relevance: np.ndarray, k: int = 10) -> np.ndarray:
+    """NDCG@k of each row of dense ``scores`` against a boolean relevance matrix."""
     if len(scores) == 0:
-        return 0.0
+        return np.zeros(0)
     top = top_k_rows(scores, k)
     hits = np.take_along_axis(relevance, top, axis=1)
     discounts = 1.0 / np.log2(np.arange(2, k + 2))
     dcg = (hits * discounts).sum(axis=1)
     n_rel = np.minimum(relevance.sum(axis=1), k)
     ideal = np.cumsum(discounts)[np.maximum(n_rel, 1) - 1]
-    return float(np.mean(np.where(n_rel > 0, dcg / ideal, 0.0)))
+    return np.where(n_rel > 0, dcg / ideal, 0.0)
+
+
+def mean_ndcg(scores: np.ndarray, relevance: np.ndarray, k: int = 10) -> float:
+    """Mean NDCG@k of dense ``scores`` against a boolean relevance matrix."""
+    return float(np.mean(ndcg_per_user(scores, relevance, k))) if len(scores) else 0.0

@@ -178,6 +178,12 @@ def compare_recommenders(
             f"{tuned.ndcg_new:.4f}, mean of {tuned.windows} splits; {len(tuned.tried)} sets "
             f"tried in {time.perf_counter() - started:.0f} s)"
         )
+        if tuned.against_single is not None:
+            lead, se, single = tuned.against_single
+            log(
+                f"hybrid: the blend leads the best single model by {lead:+.4f} (standard error "
+                f"{se:.4f}) on validation: {'the single model' if single else 'the blend'} kept"
+            )
     models["hybrid"] = Hybrid(**params.get("hybrid", {}))
     results, seconds = [], {}
     for name, model in progress(list(models.items())):

@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from recsys.evaluation import mean_ndcg, relevance_matrix, relevant_sets
+from recsys.evaluation import mean_ndcg, ndcg_per_user, relevance_matrix, relevant_sets
 from recsys.fusion import scale
 from recsys.hybrid import COMPONENTS, Hybrid
 from recsys.interactions import (
@@ -199,7 +199,9 @@ class ValidationScores:
             self._memo[key] = self._score(params)
         return self._memo[key]
 
-    def _score(self, params: dict[str, Any]) -> tuple[float, float]:
+    def _blend(self, params: dict[str, Any]) -> tuple[np.ndarray, np.ndarray, tuple]:
+        """The "all" view's scores, the other components' blend that the "new" view ranks
+        and that blend's key (the repeat weights cannot change it)."""
         keys = self._prepare({k: v for k, v in params.items() if k in STRUCTURE_KEYS})
         fusion = params.get("fusion", "max")
         parts = {name: self._part(key, fusion) for name, key in keys.items()}
@@ -210,18 +212,41 @@ class ValidationScores:
         others = sum(weights[n] * parts[n] for n in COMPONENTS if n != "repeat")
         repeat = floor + (1.0 - floor) * parts["repeat"]
         repeat = np.where(parts["repeat"] > 0, repeat, 0.0)
-        ndcg_all = mean_ndcg(weights["repeat"] * repeat + others, self.rel_all, self.k)
-        # Bought-before items are masked in the "new" view, so the repeat weights
-        # cannot change it: score each blend of the other components once.
         tifu_key = (
             tuple(params.get(k) for k in (*TIFU_KEYS, "tifu_alpha")) if weights["tifu"] else ()
         )
         structure = (keys["cf"], keys["popularity"])
         key = (fusion, *structure, *(weights[n] for n in COMPONENTS if n != "repeat"), *tifu_key)
+        return weights["repeat"] * repeat + others, np.asarray(others), key
+
+    def _masked(self, others: np.ndarray) -> np.ndarray:
+        """The "new" view's scores: bought-before items removed."""
+        return np.where(self.seen, -np.inf, others[self.new_rows])
+
+    def _score(self, params: dict[str, Any]) -> tuple[float, float]:
+        blended, others, key = self._blend(params)
+        ndcg_all = mean_ndcg(blended, self.rel_all, self.k)
+        # Bought-before items are masked in the "new" view, so the repeat weights
+        # cannot change it: score each blend of the other components once.
         if key not in self._new_cache:
-            masked = np.where(self.seen, -np.inf, np.asarray(others)[self.new_rows])
-            self._new_cache[key] = mean_ndcg(masked, self.rel_new, self.k)
+            self._new_cache[key] = mean_ndcg(self._masked(others), self.rel_new, self.k)
         return ndcg_all, self._new_cache[key]
+
+    def per_user(self, params: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
+        """NDCG@k of each validation user (all) and of each with new items (new)."""
+        blended, others, _ = self._blend(params)
+        return ndcg_per_user(blended, self.rel_all, self.k), ndcg_per_user(
+            self._masked(others), self.rel_new, self.k
+        )
+
+    def bootstrap_objective(self, params: dict[str, Any], draws: np.ndarray) -> np.ndarray:
+        """The objective of ``params`` on each bootstrap resample of the validation users;
+        ``draws`` holds how often each user is drawn (resamples x users)."""
+        ndcg_all, ndcg_new = self.per_user(params)
+        new_draws = draws[:, self.new_rows]
+        mean_all = draws @ ndcg_all / np.maximum(draws.sum(axis=1), 1)
+        mean_new = new_draws @ ndcg_new / np.maximum(new_draws.sum(axis=1), 1)
+        return np.sqrt(np.maximum(mean_all, 0.0) * np.maximum(mean_new, 0.0))
 
 
 # Parameters that only act through one component's weight.

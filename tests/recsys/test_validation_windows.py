@@ -57,7 +57,7 @@ def test_random_windows_are_different_draws_none_the_test_seed(pairs):
 def test_tuning_objective_is_the_mean_over_windows_of_full_refits(pairs):
     catalogue = make_catalogue()
     result = tune_hybrid(
-        pairs, catalogue, split_kind="random", windows=2, starts=({},),
+        pairs, catalogue, split_kind="random", windows=2, starts=({},), single_models=(),
         structure_grid={"l2": (10.0,)},
         weight_grid={"w_content": (0.0,), "w_repeat": (0.0,), "w_popularity": (0.0, 1.0)},
     )  # fmt: skip
