@@ -11,6 +11,10 @@ buy-again), a full grid over it would be thousands of fits, and one start alone 
 in a blend that EASE alone beat on the same validation (a corner is several coordinates
 away from a blend). Parameters that change the fitted model
 (``STRUCTURE_KEYS``) refit; the blending ones reuse the fitted components.
+
+The blend it ends at must then lead the best single model (each baseline the family holds,
+searched over its own few parameters) by more than one bootstrap standard error of the
+lead on the same validation, or the single model is kept: the one-standard-error rule.
 """
 
 from __future__ import annotations
@@ -202,7 +206,7 @@ def tune_hybrid(
     params, _ = coordinate_search(space, objective, starts=starts)
     against = None
     if single_models:
-        single, single_value = max(
+        single, _ = max(
             (_best_single(space, objective, model) for model in single_models),
             key=lambda found: found[1],
         )
