@@ -92,3 +92,39 @@ def test_ndcg_agrees_with_scikit_learns_reference_implementation():
         for row, rel in zip(scores, relevance, strict=True)
     ]
     assert float(np.mean(per_list)) == pytest.approx(reference, rel=1e-9)
+
+
+class _FixedScores:
+    """A model whose scores are given: what the protocol does with them is under test."""
+
+    name = "fixed"
+
+    def __init__(self, scores: np.ndarray) -> None:
+        self.scores, self.item_ids_ = scores, np.arange(scores.shape[1])
+
+    def score(self, users: list[int]) -> np.ndarray:
+        return self.scores[users].copy()
+
+
+def test_protocol_map_and_ndcg_agree_with_scikit_learn():
+    """The batch protocol's MAP@10 is the mean of the list version, whose AP over the whole
+    ranking is scikit-learn's ``average_precision_score``; its NDCG@10 is ``ndcg_score``."""
+    from sklearn.metrics import average_precision_score, ndcg_score
+
+    rng = np.random.default_rng(11)
+    scores = rng.random((200, 40))
+    relevance = rng.random((200, 40)) < 0.1
+    relevance[relevance.sum(axis=1) == 0, 3] = True
+    users = list(range(len(scores)))
+    relevant = [np.flatnonzero(row) for row in relevance]
+    result = evaluate_ranking(_FixedScores(scores), None, users=users, relevant=relevant)  # type: ignore[arg-type]
+    ranked = [list(np.argsort(-row)) for row in scores]
+    per_user = [
+        average_precision_at_k(r, set(rel.tolist()), 10)
+        for r, rel in zip(ranked, relevant, strict=True)
+    ]
+    assert result.map == pytest.approx(np.mean(per_user), rel=1e-9)
+    assert result.ndcg == pytest.approx(ndcg_score(relevance.astype(int), scores, k=10), rel=1e-9)
+    for r, rel, row, truth in zip(ranked, relevant, scores, relevance, strict=True):
+        full = average_precision_at_k(r, set(rel.tolist()), len(r))
+        assert full == pytest.approx(average_precision_score(truth, row), rel=1e-9)
