@@ -136,10 +136,9 @@ def coordinate_search(
             seen[key] = objective(params)
         return seen[key]
 
-    first = {name: values[0] for name, values in space.items()}
     winner: tuple[dict[str, Any], float] | None = None
     for start in starts:
-        current = {**first, **{k: v for k, v in start.items() if v in space.get(k, ())}}
+        current = start_point(space, start)
         best = value(current)
         for _ in range(max_rounds):
             improved = False
@@ -155,6 +154,13 @@ def coordinate_search(
             winner = (current, best)
     assert winner is not None, "no start to search from"
     return winner
+
+
+def start_point(space: Mapping[str, tuple], start: Mapping[str, Any]) -> dict[str, Any]:
+    """Every parameter at its first value, overridden by ``start`` where ``space`` offers
+    that value."""
+    first = {name: values[0] for name, values in space.items()}
+    return {**first, **{k: v for k, v in start.items() if v in space.get(k, ())}}
 
 
 def tune_hybrid(
@@ -225,8 +231,7 @@ def _best_single(
     model: Mapping[str, Any],
 ) -> tuple[dict[str, Any], float]:
     """The best validation point of one single model: only ``SINGLE_MODEL_FREE`` move."""
-    first = {name: values[0] for name, values in space.items()}
-    pinned = {**first, **{k: v for k, v in model.items() if v in space.get(k, ())}}
+    pinned = start_point(space, model)
     restricted = {name: (values if name in SINGLE_MODEL_FREE else (pinned[name],))
                   for name, values in space.items()}  # fmt: skip
     return coordinate_search(restricted, objective, starts=(pinned,))

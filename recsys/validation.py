@@ -246,7 +246,7 @@ class ValidationScores:
         new_draws = draws[:, self.new_rows]
         mean_all = draws @ ndcg_all / np.maximum(draws.sum(axis=1), 1)
         mean_new = new_draws @ ndcg_new / np.maximum(new_draws.sum(axis=1), 1)
-        return np.sqrt(np.maximum(mean_all, 0.0) * np.maximum(mean_new, 0.0))
+        return np.asarray(geometric_objective(mean_all, mean_new))
 
 
 # Parameters that only act through one component's weight.
@@ -265,10 +265,13 @@ def _effective(params: dict[str, Any]) -> tuple:
     return tuple(sorted((k, v) for k, v in params.items() if k not in inert))
 
 
-def _objective(ndcg_all: float, ndcg_new: float) -> float:
-    return float(np.sqrt(max(ndcg_all, 0.0) * max(ndcg_new, 0.0)))
+def geometric_objective(ndcg_all: Any, ndcg_new: Any) -> Any:
+    """The geometric mean of NDCG (all, new), of two numbers or elementwise of two arrays."""
+    return np.sqrt(np.maximum(ndcg_all, 0.0) * np.maximum(ndcg_new, 0.0))
 
 
 def window_objective(scores: Iterable[tuple[float, float]]) -> float:
     """Mean over validation splits of each split's geometric mean of NDCG (all, new)."""
-    return float(np.mean([_objective(ndcg_all, ndcg_new) for ndcg_all, ndcg_new in scores]))
+    return float(
+        np.mean([geometric_objective(ndcg_all, ndcg_new) for ndcg_all, ndcg_new in scores])
+    )
